@@ -1,0 +1,16 @@
+// Jest for the JupyterLab extension, on @jupyterlab/testing's preset (jsdom, ts-jest, ESM deps
+// transformed). The service has its own runner (node:test); see service/package.json.
+const jestJupyterLab = require('@jupyterlab/testing/lib/jest-config');
+
+const esModules = ['@codemirror', '@jupyter/ydoc', '@jupyterlab/', '@lumino', '@microsoft', 'exenv-es6', 'lib0', 'nanoid', 'vscode-ws-jsonrpc', 'y-protocols', 'y-websocket', 'yjs', 'eventsource-parser', 'anser'].join('|');
+
+const baseConfig = jestJupyterLab(__dirname);
+
+module.exports = {
+  ...baseConfig,
+  automock: false,
+  collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/**/.ipynb_checkpoints/*'],
+  testRegex: 'src/.*/.*.spec.tsx?$',
+  transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
+  globals: { 'ts-jest': { tsconfig: 'tsconfig.test.json' } }
+};

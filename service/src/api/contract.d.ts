@@ -1,0 +1,204 @@
+/**
+ * The REST API's contract: every shape that crosses the wire, typed once.
+ *
+ * The service imports these types for its handlers and the JupyterLab extension imports them
+ * (type-only) for its client, so the two cannot drift. `service/openapi.yaml` describes the same
+ * shapes for other clients; a unit test checks the two agree on the build request's fields.
+ *
+ * It is a declaration file so that it cannot hold runtime code: the extension imports it
+ * type-only and its bundler never sees it.
+ */
+
+/** Where a build is in its life. The last three are final. */
+export type BuildPhase =
+  | 'queued'
+  | 'fetching'
+  | 'building'
+  | 'pushing'
+  | 'built'
+  | 'failed'
+  | 'cancelled';
+
+/** `POST /api/builds` body. Unknown fields are refused with 400. */
+export interface BuildRequest {
+  /** https://, http:// or git:// URL (local paths only when the admin allows them). */
+  repo: string;
+  /** Branch, tag or commit; default `HEAD`. Resolved to a commit before building. */
+  ref?: string;
+  /** Image name within the caller's namespace, `[a-z0-9][a-z0-9._-]{0,62}`; default from the URL. */
+  name?: string;
+  /** Free text shown in the UI instead of the name. */
+  displayName?: string;
+  /** Push to the configured registry after building. */
+  push?: boolean;
+  /** Build from this directory of the repository. */
+  subdir?: string;
+  /** Rebuild even if an image for this repository and commit exists. */
+  force?: boolean;
+  /** Build into the shared namespace that every user sees (admin scope only). */
+  shared?: boolean;
+}
+
+/** Progress reported by the build tool, where it reports any. */
+export interface BuildProgress {
+  /** Step being run, 1-based (BuildKit's `[2/5]`). */
+  current: number;
+  /** Number of steps known so far. */
+  total: number;
+}
+
+/** A build as the API shows it. */
+export interface Build {
+  id: string;
+  /** Hub user whose namespace the image is in (for shared builds: the admin who asked). */
+  owner: string;
+  /** Built into the shared namespace. */
+  shared: boolean;
+  repo: string;
+  /** The ref as asked for. */
+  ref: string;
+  /** The commit the ref resolved to. */
+  commit: string;
+  subdir: string | null;
+  /** Short image name (the `name` of the request, or the one derived from the URL). */
+  name: string;
+  displayName: string;
+  /** Full image reference `name:tag` that the build produces. */
+  image: string;
+  push: boolean;
+  phase: BuildPhase;
+  /** Last progress seen, if the tool reports any. */
+  progress: BuildProgress | null;
+  /** Why a build failed or was cancelled; `null` otherwise. */
+  error: string | null;
+  /** True when the answer came from an existing image and nothing was built. */
+  alreadyBuilt: boolean;
+  /** 1-based position among queued builds, while queued. */
+  queuePosition: number | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  /** Whether the log of this build is still kept in memory. */
+  logAvailable: boolean;
+}
+
+export interface BuildList {
+  builds: Build[];
+}
+
+/**
+ * One event of `GET /api/builds/{id}/logs` (the `data` of an SSE event whose `id` is `seq`).
+ * Sequence numbers start at 1 and grow by one per event within a build.
+ */
+export interface BuildLogEvent {
+  seq: number;
+  phase: BuildPhase;
+  /** One or more lines of text (no trailing newline). May contain ANSI colour codes. */
+  message: string;
+  progress?: BuildProgress;
+  /** ISO 8601 time the service received the line. */
+  time: string;
+}
+
+/**
+ * SSE event name of every log event. The stream of a build ends with one event whose phase is
+ * final (`built`, `failed` or `cancelled`), after which the service closes it.
+ */
+export type BuildLogEventName = 'log';
+
+/** Where an image lives. */
+export interface ImageLocation {
+  /** In the Docker engine the service builds with. */
+  engine: boolean;
+  /** In the configured registry. */
+  registry: boolean;
+}
+
+export interface Image {
+  /** Full reference `repository:tag`, as `docker run` takes it. */
+  name: string;
+  repository: string;
+  tag: string;
+  owner: string;
+  shared: boolean;
+  repo: string;
+  ref: string;
+  commit: string;
+  subdir: string | null;
+  displayName: string;
+  buildId: string;
+  builtAt: string;
+  /** Bytes, as the engine reports them; `null` when only the registry has it. */
+  size: number | null;
+  location: ImageLocation;
+}
+
+export interface ImageList {
+  images: Image[];
+}
+
+/** What the caller may do, from the scopes of their token. */
+export interface Permissions {
+  /** `access:services!service=<name>`: reach the service at all. */
+  access: boolean;
+  read: boolean;
+  build: boolean;
+  admin: boolean;
+}
+
+export interface Info {
+  service: string;
+  version: string;
+  /** Which build backend runs builds. */
+  backend: 'local' | 'binderhub';
+  /** The registry images are pushed to, if any (never its credentials). */
+  registry: { url: string; pushByDefault: boolean } | null;
+  limits: {
+    maxConcurrentBuilds: number;
+    maxConcurrentBuildsPerUser: number;
+    maxQueuedBuildsPerUser: number;
+    buildTimeoutSeconds: number;
+    allowLocalRepos: boolean;
+  };
+  /** The image name template, e.g. `r2d-{owner}/{name}`. */
+  imageNameTemplate: string;
+  user: {
+    name: string;
+    admin: boolean;
+    permissions: Permissions;
+    /** Scopes of the caller's token that concern this service. */
+    scopes: string[];
+    /**
+     * Scopes the caller would need for the permissions they lack, each with the configuration
+     * that grants it, so the UI can explain what is missing.
+     */
+    missing: MissingScope[];
+  };
+  auth: 'local' | 'jupyterhub';
+}
+
+export interface MissingScope {
+  scope: string;
+  grants: keyof Permissions;
+  /** A `jupyterhub_config.py` hint that grants it. */
+  hint: string;
+}
+
+/** Every error response: `{"error": {...}}`. */
+export interface ErrorBody {
+  error: {
+    /** Stable machine-readable code, e.g. `invalid_field`, `missing_scope`, `not_found`. */
+    code: string;
+    message: string;
+    /** The request field at fault, for 400s about input. */
+    field?: string;
+    /** The scope that would have allowed the request, for 403s about scopes. */
+    scope?: string;
+  };
+}
+
+/** `GET /health`. */
+export interface Health {
+  status: 'ok' | 'degraded';
+  docker: 'ok' | 'unreachable';
+}

@@ -1,0 +1,123 @@
+/**
+ * Wires the service together: configuration → authenticator, Docker engine, backend, build
+ * manager → Fastify routes under the service prefix. `main.ts` only parses argv and listens.
+ */
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { missingScope } from './api/errors.js';
+import type { Authenticator } from './auth/identity.js';
+import { scopeNames } from './auth/identity.js';
+import { LocalAuthenticator, SECRET_HEADER } from './auth/local.js';
+import type { BuildBackend } from './backends/backend.js';
+import { LocalRepo2DockerBackend } from './backends/local-repo2docker.js';
+import { BuildManager } from './builds/manager.js';
+import { checkTemplate } from './builds/naming.js';
+import { GitRefResolver } from './builds/ref-resolver.js';
+import type { ServiceConfig } from './config.js';
+import { DockerEngine } from './docker/engine.js';
+import type { ServiceContext } from './http/context.js';
+import { installErrorHandlers } from './http/errors.js';
+import { buildRoutes } from './http/routes/builds.js';
+import { imageRoutes } from './http/routes/images.js';
+import { infoRoutes, systemRoutes } from './http/routes/system.js';
+import { ServiceMetrics } from './metrics.js';
+
+/** Environment variables holding secrets; kept from every child process. */
+export const SECRET_ENV = ['REPO2DOCKER_SERVICE_SECRET', 'JUPYTERHUB_API_TOKEN', 'JPY_API_TOKEN'];
+
+export const VERSION: string = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
+export interface Service {
+  app: FastifyInstance;
+  context: ServiceContext;
+}
+
+export interface ServiceParts {
+  authenticator?: Authenticator;
+  backend?: BuildBackend;
+  engine?: DockerEngine;
+}
+
+export function createService(config: ServiceConfig, parts: ServiceParts = {}): Service {
+  checkTemplate(config.images.template);
+  const app = Fastify({
+    bodyLimit: 64 * 1024,
+    ignoreTrailingSlash: true,
+    logger: {
+      level: config.logLevel,
+      // Tokens travel in headers only; make sure none is ever printed, whatever the serializer.
+      redact: ['req.headers.authorization', `req.headers["${SECRET_HEADER}"]`, 'req.headers.cookie']
+    }
+  });
+  const engine = parts.engine ?? new DockerEngine();
+  const backend =
+    parts.backend ??
+    new LocalRepo2DockerBackend({
+      command: config.repo2docker.command,
+      configFile: config.repo2docker.configFile,
+      userId: config.repo2docker.userId,
+      userName: config.repo2docker.userName,
+      secretEnv: SECRET_ENV,
+      onTraceback: (buildId, traceback) => app.log.warn({ buildId, traceback }, 'repo2docker traceback')
+    });
+  let manager: BuildManager | null = null;
+  const metrics = new ServiceMetrics(
+    () => manager?.queueLength ?? 0,
+    () => manager?.runningCount ?? 0
+  );
+  manager = new BuildManager(
+    {
+      imageTemplate: config.images.template,
+      maxConcurrent: config.builds.maxConcurrent,
+      maxConcurrentPerUser: config.builds.maxConcurrentPerUser,
+      maxQueuedPerUser: config.builds.maxQueuedPerUser,
+      timeoutSeconds: config.builds.timeoutSeconds,
+      logs: config.logs
+    },
+    backend,
+    engine,
+    new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds),
+    metrics,
+    app.log
+  );
+  const authenticator =
+    parts.authenticator ?? new LocalAuthenticator(config.auth.localUser, config.auth.secret, config.serviceName);
+  const context: ServiceContext = {
+    config,
+    version: VERSION,
+    authenticator,
+    manager,
+    engine,
+    metrics,
+    backendKind: backend.kind
+  };
+
+  installErrorHandlers(app);
+  const accessScope = scopeNames(config.serviceName).access;
+  const prefix = config.prefix.replace(/\/$/, '');
+  app.register(
+    async scoped => {
+      scoped.decorateRequest('identity', null as never);
+      scoped.addHook('onRequest', async request => {
+        if ((request.routeOptions.config as { public?: boolean }).public) {
+          return;
+        }
+        request.identity = await authenticator.authenticate({ headers: request.headers });
+        if (!request.identity.permissions.access) {
+          throw missingScope(accessScope, `your token lacks the scope ${accessScope}, which every request needs`);
+        }
+      });
+      systemRoutes(scoped, context);
+      infoRoutes(scoped, context);
+      buildRoutes(scoped, context);
+      imageRoutes(scoped, context);
+    },
+    { prefix }
+  );
+  app.addHook('onClose', async () => {
+    await manager.shutdown();
+  });
+  return { app, context };
+}

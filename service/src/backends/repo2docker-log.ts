@@ -1,0 +1,74 @@
+/**
+ * repo2docker's `--json-logs` lines (on stderr) turned into build events.
+ *
+ * Each line is `{"message": "...\n", "phase": "fetching" | "building" | "pushing" | "failed", ...}`;
+ * the first may have no phase, and a failure ends with `exc_info` (a traceback that stays in the
+ * service's own log, never in what users see). BuildKit's plain progress arrives as building
+ * lines such as `#5 [2/3] RUN ...`, from which the step counter is read.
+ */
+import type { BuildPhase, BuildProgress } from '../api/contract.js';
+
+export interface ParsedLine {
+  /** The phase the line reports, if any (repo2docker's "failed" included). */
+  phase: BuildPhase | null;
+  message: string;
+  progress: BuildProgress | null;
+  /** A traceback repo2docker attached; for operators only. */
+  traceback: string | null;
+}
+
+const KNOWN_PHASES: ReadonlySet<string> = new Set(['fetching', 'building', 'pushing', 'failed', 'built']);
+// `#5 [2/3] RUN ...` or `#7 [stage 2/3] COPY ...`
+const STEP = /^#\d+ \[(?:[^\]\s]+ )?(\d+)\/(\d+)\]/;
+
+export function progressOf(message: string): BuildProgress | null {
+  const match = STEP.exec(message);
+  if (!match) {
+    return null;
+  }
+  return { current: Number(match[1]), total: Number(match[2]) };
+}
+
+/** Parse one line; text that is not JSON (a crash before logging starts) is kept as a message. */
+export function parseRepo2DockerLine(line: string): ParsedLine | null {
+  const trimmed = line.replace(/\r?\n$/, '');
+  if (trimmed.trim() === '') {
+    return null;
+  }
+  let record: unknown;
+  try {
+    record = JSON.parse(trimmed);
+  } catch {
+    return { phase: null, message: trimmed, progress: progressOf(trimmed), traceback: null };
+  }
+  if (typeof record !== 'object' || record === null) {
+    return { phase: null, message: trimmed, progress: null, traceback: null };
+  }
+  const fields = record as Record<string, unknown>;
+  const message = typeof fields.message === 'string' ? fields.message.replace(/\r?\n$/, '') : '';
+  const phase = typeof fields.phase === 'string' && KNOWN_PHASES.has(fields.phase) ? (fields.phase as BuildPhase) : null;
+  const traceback = typeof fields.exc_info === 'string' ? fields.exc_info : null;
+  if (message === '' && phase === null) {
+    return null;
+  }
+  return { phase, message, progress: progressOf(message), traceback };
+}
+
+/** Splits a byte stream into lines, keeping the partial last line until more arrives. */
+export class LineSplitter {
+  private pending = '';
+
+  push(chunk: string): string[] {
+    const text = this.pending + chunk;
+    const lines = text.split('\n');
+    this.pending = lines.pop() ?? '';
+    return lines;
+  }
+
+  /** Whatever is left once the stream ends. */
+  flush(): string[] {
+    const rest = this.pending;
+    this.pending = '';
+    return rest === '' ? [] : [rest];
+  }
+}

@@ -1,0 +1,244 @@
+/**
+ * Build orchestration: a request becomes a build (or joins one, or is answered from an existing
+ * image), waits for a slot, runs on the backend under a timeout, and ends built, failed or
+ * cancelled with nothing half-made left behind. The HTTP layer only calls in here.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApiError, invalidField } from '../api/errors.js';
+import { BuildFailure, type BuildBackend, type BuildJob } from '../backends/backend.js';
+import type { DockerEngine } from '../docker/engine.js';
+import { toLabels } from '../docker/labels.js';
+import type { ServiceMetrics } from '../metrics.js';
+import { BuildRecord } from './build-record.js';
+import { BuildRegistry } from './build-registry.js';
+import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from './naming.js';
+import { BuildQueue } from './queue.js';
+import type { RefResolver } from './ref-resolver.js';
+import type { ValidBuildRequest } from './validate.js';
+
+export interface ManagerOptions {
+  imageTemplate: string;
+  maxConcurrent: number;
+  maxConcurrentPerUser: number;
+  maxQueuedPerUser: number;
+  timeoutSeconds: number;
+  logs: { maxBuilds: number; maxBytes: number };
+}
+
+export interface Logger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** Why a build was aborted; decides whether it ends `cancelled` or `failed`. */
+class CancelRequest extends Error {}
+class BuildTimeout extends Error {}
+
+export interface SubmitResult {
+  build: BuildRecord;
+  /** `new`: queued now; `joined`: the same build was already under way; `existing`: already built. */
+  outcome: 'new' | 'joined' | 'existing';
+}
+
+export class BuildManager {
+  readonly registry: BuildRegistry;
+  private readonly queue: BuildQueue<BuildRecord>;
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(
+    private readonly options: ManagerOptions,
+    private readonly backend: BuildBackend,
+    private readonly engine: DockerEngine,
+    private readonly resolver: RefResolver,
+    private readonly metrics: ServiceMetrics,
+    private readonly log: Logger
+  ) {
+    this.registry = new BuildRegistry(options.logs);
+    this.queue = new BuildQueue(
+      { global: options.maxConcurrent, perUser: options.maxConcurrentPerUser },
+      build => {
+        const done = this.execute(build).finally(() => this.running.delete(done));
+        this.running.add(done);
+      }
+    );
+  }
+
+  get queueLength(): number {
+    return this.queue.waitingCount;
+  }
+
+  get runningCount(): number {
+    return this.queue.runningCount;
+  }
+
+  queuePosition(build: BuildRecord): number | null {
+    return this.queue.position(build);
+  }
+
+  async submit(owner: string, request: ValidBuildRequest): Promise<SubmitResult> {
+    const commit = await this.resolver.resolve(request.repo, request.ref);
+    const name = request.name ?? nameFromRepo(request.repo);
+    const repository = renderRepository(this.options.imageTemplate, namespaceFor(owner, request.shared), name);
+    if (!isValidRepository(repository)) {
+      throw invalidField('name', `the image name "${repository}" would be too long or invalid; choose a shorter name`);
+    }
+    const image = `${repository}:${commit}`;
+    if (request.push) {
+      throw invalidField('push', 'no registry is configured on this service, so images cannot be pushed');
+    }
+
+    const sameTarget = (build: BuildRecord): boolean =>
+      build.spec.image === image && build.spec.repo === request.repo && build.spec.subdir === request.subdir;
+    const underWay = this.registry.active().find(sameTarget);
+    if (underWay) {
+      return { build: underWay, outcome: 'joined' };
+    }
+
+    const spec = {
+      id: randomBytes(8).toString('hex'),
+      owner,
+      shared: request.shared,
+      repo: request.repo,
+      ref: request.ref,
+      commit,
+      subdir: request.subdir,
+      name,
+      displayName: request.displayName ?? name,
+      image,
+      push: false
+    };
+
+    if (!request.force) {
+      const existing = await this.engine.find(image);
+      if (existing && existing.repo === request.repo && existing.commit === commit && existing.subdir === request.subdir) {
+        const build = new BuildRecord({ ...spec, displayName: existing.displayName || spec.displayName });
+        build.alreadyBuilt = true;
+        build.startedAt = build.createdAt;
+        this.registry.add(build);
+        build.finish('built', `${image} already exists (built ${existing.builtAt}); nothing to build`);
+        this.registry.markFinished(build);
+        this.metrics.buildsTotal.inc({ outcome: 'already_built' });
+        return { build, outcome: 'existing' };
+      }
+    }
+
+    const mine = this.registry.active().filter(build => build.owner === owner).length;
+    if (mine >= this.options.maxQueuedPerUser) {
+      throw new ApiError(
+        429,
+        'too_many_builds',
+        `you already have ${mine} builds queued or running (limit ${this.options.maxQueuedPerUser}); wait for one to finish`
+      );
+    }
+
+    const build = new BuildRecord(spec);
+    this.registry.add(build);
+    build.append('queued', `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`);
+    this.queue.enqueue(build);
+    return { build, outcome: 'new' };
+  }
+
+  /** Cancel a queued or running build. A build already final is returned as it is. */
+  cancel(build: BuildRecord, by: string): BuildRecord {
+    if (build.isFinal) {
+      return build;
+    }
+    if (this.queue.remove(build)) {
+      build.finish('cancelled', `Cancelled by ${by} before it started`, `cancelled by ${by}`);
+      this.registry.markFinished(build);
+      this.metrics.buildsTotal.inc({ outcome: 'cancelled' });
+      return build;
+    }
+    build.abort.abort(new CancelRequest(`cancelled by ${by}`));
+    return build;
+  }
+
+  /** Stop every build (service shutdown) and wait until each has cleaned up. */
+  async shutdown(): Promise<void> {
+    for (const build of this.registry.active()) {
+      this.cancel(build, 'the service shutting down');
+    }
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async execute(build: BuildRecord): Promise<void> {
+    const { spec } = build;
+    build.startedAt = new Date();
+    build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
+    const timer = setTimeout(
+      () => build.abort.abort(new BuildTimeout(`the build took longer than ${this.options.timeoutSeconds} s`)),
+      this.options.timeoutSeconds * 1000
+    );
+    const job: BuildJob = {
+      buildId: spec.id,
+      repo: spec.repo,
+      commit: spec.commit,
+      subdir: spec.subdir,
+      image: spec.image,
+      push: spec.push,
+      labels: toLabels({
+        owner: spec.owner,
+        shared: spec.shared,
+        repo: spec.repo,
+        ref: spec.ref,
+        commit: spec.commit,
+        subdir: spec.subdir,
+        name: spec.name,
+        displayName: spec.displayName,
+        buildId: spec.id,
+        builtAt: build.startedAt.toISOString()
+      })
+    };
+    let outcome: 'built' | 'failed' | 'cancelled' = 'failed';
+    try {
+      const replaced = await this.engine.imageId(spec.image).catch(() => null);
+      await this.backend.run(
+        job,
+        {
+          line: (phase, message, progress) => {
+            if (!build.isFinal) {
+              build.append(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
+            }
+          }
+        },
+        build.abort.signal
+      );
+      const made = await this.engine.find(spec.image);
+      if (!made || made.buildId !== spec.id) {
+        throw new BuildFailure(`repo2docker finished but the image ${spec.image} is not in the Docker engine`);
+      }
+      if (replaced && replaced !== (await this.engine.imageId(spec.image))) {
+        await this.engine.removeIfUntagged(replaced);
+      }
+      outcome = 'built';
+      build.finish('built', `Built ${spec.image}`);
+    } catch (error) {
+      const reason = build.abort.signal.aborted ? build.abort.signal.reason : error;
+      outcome = reason instanceof CancelRequest ? 'cancelled' : 'failed';
+      const message =
+        reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure || reason instanceof ApiError
+          ? (reason as Error).message
+          : 'the build stopped unexpectedly; see the service log';
+      if (!(reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure)) {
+        this.log.error({ buildId: spec.id, err: error }, 'build crashed');
+      }
+      const removed = await this.engine.removeBuildArtifacts(spec.id).catch(cleanupError => {
+        this.log.error({ buildId: spec.id, err: cleanupError }, 'cleanup after build failed');
+        return null;
+      });
+      if (removed && removed.images + removed.containers > 0) {
+        this.log.info({ buildId: spec.id, ...removed }, 'removed what the build left');
+      }
+      build.finish(outcome, outcome === 'cancelled' ? `Build cancelled: ${message}` : `Build failed: ${message}`, message);
+    } finally {
+      clearTimeout(timer);
+      this.queue.finished(build);
+      this.registry.markFinished(build);
+      this.metrics.buildsTotal.inc({ outcome });
+      const seconds = (build.finishedAt!.getTime() - build.startedAt.getTime()) / 1000;
+      this.metrics.buildDuration.observe({ outcome }, seconds);
+      this.log.info({ buildId: spec.id, owner: spec.owner, image: spec.image, outcome, seconds }, 'build ended');
+    }
+  }
+}

@@ -1,0 +1,231 @@
+/**
+ * The service's configuration: defaults, overlaid by a JSON config file, then by environment
+ * variables, then by command-line flags (each later source wins).
+ *
+ * `CONFIG_REFERENCE` documents every key; the README's configuration reference is generated from
+ * it (`repo2docker-service --help-config`), so a key added here is documented in one place.
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+
+export type ListenAddress = { host: string; port: number } | { socket: string };
+
+export interface ServiceConfig {
+  /** Service name in the hub (`JUPYTERHUB_SERVICE_NAME`); scopes are checked against it. */
+  serviceName: string;
+  listen: ListenAddress;
+  /** URL path prefix the service answers under, starting and ending with `/`. */
+  prefix: string;
+  auth: {
+    mode: 'local' | 'jupyterhub';
+    /** Local mode: the one user, who holds every scope. */
+    localUser: string;
+    /** Local mode: the shared secret; `null` only on a unix socket (its file mode guards it). */
+    secret: string | null;
+  };
+  repo2docker: {
+    /** argv prefix that runs repo2docker, e.g. `["repo2docker"]` or `["/venv/bin/repo2docker"]`. */
+    command: string[];
+    /** repo2docker config file passed with `--config` (e.g. offline build args). */
+    configFile: string | null;
+    userId: number;
+    userName: string;
+  };
+  git: { command: string; lsRemoteTimeoutSeconds: number };
+  images: {
+    /** Image repository template; `{owner}` and `{name}` are required. The tag is the commit. */
+    template: string;
+  };
+  builds: {
+    maxConcurrent: number;
+    maxConcurrentPerUser: number;
+    maxQueuedPerUser: number;
+    timeoutSeconds: number;
+    /** Accept local paths and file:// URLs as repositories (tests, single-user laptops). */
+    allowLocalRepos: boolean;
+  };
+  logs: {
+    /** Finished builds whose logs stay in memory; the oldest go first. */
+    maxBuilds: number;
+    /** Bytes of log text kept over all finished builds; the oldest go first. */
+    maxBytes: number;
+  };
+  /** SSE comment heartbeat interval, keeping quiet streams alive through proxies. */
+  heartbeatSeconds: number;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEFAULT_CONFIG: ServiceConfig = {
+  serviceName: 'repo2docker',
+  listen: { host: '127.0.0.1', port: 10101 },
+  prefix: '/',
+  auth: { mode: 'local', localUser: 'user', secret: null },
+  repo2docker: { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan' },
+  git: { command: 'git', lsRemoteTimeoutSeconds: 30 },
+  images: { template: 'r2d-{owner}/{name}' },
+  builds: {
+    maxConcurrent: 2,
+    maxConcurrentPerUser: 1,
+    maxQueuedPerUser: 10,
+    timeoutSeconds: 3600,
+    allowLocalRepos: false
+  },
+  logs: { maxBuilds: 200, maxBytes: 512 * 1024 * 1024 },
+  heartbeatSeconds: 15,
+  logLevel: 'info'
+};
+
+/** One line per key, for `--help-config` and the README. */
+export const CONFIG_REFERENCE: Record<string, string> = {
+  serviceName: 'Service name in JupyterHub; env JUPYTERHUB_SERVICE_NAME. Default "repo2docker".',
+  listen: '{"host","port"} or {"socket": path}; env JUPYTERHUB_SERVICE_URL; flags --host/--port/--socket.',
+  prefix: 'URL prefix; env JUPYTERHUB_SERVICE_PREFIX; flag --prefix. Default "/".',
+  'auth.mode': '"jupyterhub" (default when JUPYTERHUB_API_URL is set) or "local".',
+  'auth.localUser': 'Local mode: the single user (default $USER).',
+  'auth.secret': 'Local mode: shared secret; env REPO2DOCKER_SERVICE_SECRET (random if unset on TCP).',
+  'repo2docker.command': 'argv that runs repo2docker; env REPO2DOCKER_COMMAND. Default ["repo2docker"].',
+  'repo2docker.configFile': 'repo2docker config passed with --config; flag --repo2docker-config.',
+  'repo2docker.userId / userName': 'User the image runs as (repo2docker --user-id/--user-name).',
+  'images.template': 'Image repository template with {owner} and {name}. Default "r2d-{owner}/{name}".',
+  'builds.maxConcurrent': 'Builds running at once over all users. Default 2.',
+  'builds.maxConcurrentPerUser': 'Builds running at once per user. Default 1.',
+  'builds.maxQueuedPerUser': 'Builds a user may have waiting or running; more gives 429. Default 10.',
+  'builds.timeoutSeconds': 'A build running longer fails and is cleaned up. Default 3600.',
+  'builds.allowLocalRepos': 'Accept local paths/file:// URLs; flag --allow-local-repos. Default false.',
+  'logs.maxBuilds': 'Finished builds whose logs stay in memory. Default 200.',
+  'logs.maxBytes': 'Bytes of finished logs kept in memory. Default 512 MiB.',
+  heartbeatSeconds: 'SSE keep-alive comment interval. Default 15.',
+  logLevel: 'Service log level; flag --log-level. Default "info".'
+};
+
+type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Overlay `patch` onto `base`, refusing keys the base does not have (typos in config files). */
+function merge<T>(base: T, patch: unknown, path = ''): T {
+  if (!isPlainObject(patch)) {
+    return base;
+  }
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
+  for (const [key, value] of Object.entries(patch)) {
+    if (!(key in out)) {
+      throw new Error(`unknown configuration key "${path}${key}"`);
+    }
+    const current = out[key];
+    out[key] =
+      isPlainObject(current) && isPlainObject(value) && key !== 'listen'
+        ? merge(current, value, `${path}${key}.`)
+        : value;
+  }
+  return out as T;
+}
+
+function fromEnvironment(env: NodeJS.ProcessEnv): DeepPartial<ServiceConfig> {
+  const patch: DeepPartial<ServiceConfig> = {};
+  if (env.JUPYTERHUB_SERVICE_NAME) {
+    patch.serviceName = env.JUPYTERHUB_SERVICE_NAME;
+  }
+  if (env.JUPYTERHUB_SERVICE_URL) {
+    const url = new URL(env.JUPYTERHUB_SERVICE_URL);
+    patch.listen = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
+  }
+  if (env.JUPYTERHUB_SERVICE_PREFIX) {
+    patch.prefix = env.JUPYTERHUB_SERVICE_PREFIX;
+  }
+  const auth: DeepPartial<ServiceConfig['auth']> = {};
+  if (env.JUPYTERHUB_API_URL) {
+    auth.mode = 'jupyterhub';
+  }
+  if (env.REPO2DOCKER_SERVICE_SECRET) {
+    auth.secret = env.REPO2DOCKER_SERVICE_SECRET;
+  }
+  if (env.USER) {
+    auth.localUser = env.USER;
+  }
+  patch.auth = auth;
+  if (env.REPO2DOCKER_COMMAND) {
+    patch.repo2docker = { command: [env.REPO2DOCKER_COMMAND] };
+  }
+  return patch;
+}
+
+export interface LoadedConfig {
+  config: ServiceConfig;
+  /** `--help-config` was given: print the reference and exit. */
+  helpConfig: boolean;
+}
+
+/** Build the configuration from argv and the environment. Throws with a plain message on errors. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      host: { type: 'string' },
+      port: { type: 'string' },
+      socket: { type: 'string' },
+      prefix: { type: 'string' },
+      'allow-local-repos': { type: 'boolean' },
+      'repo2docker-config': { type: 'string' },
+      'log-level': { type: 'string' },
+      'help-config': { type: 'boolean' }
+    }
+  });
+  let config = merge(DEFAULT_CONFIG, fromEnvironment(env));
+  const file = values.config ?? env.REPO2DOCKER_SERVICE_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`cannot read config file ${file}: ${(error as Error).message}`);
+    }
+    config = merge(config, parsed);
+  }
+  if (values.socket) {
+    config.listen = { socket: values.socket };
+  } else if (values.host || values.port) {
+    const current = 'port' in config.listen ? config.listen : DEFAULT_CONFIG.listen as { host: string; port: number };
+    config.listen = { host: values.host ?? current.host, port: values.port ? Number(values.port) : current.port };
+  }
+  if (values.prefix) {
+    config.prefix = values.prefix;
+  }
+  if (values['allow-local-repos']) {
+    config.builds = { ...config.builds, allowLocalRepos: true };
+  }
+  if (values['repo2docker-config']) {
+    config.repo2docker = { ...config.repo2docker, configFile: values['repo2docker-config'] };
+  }
+  if (values['log-level']) {
+    config.logLevel = values['log-level'] as ServiceConfig['logLevel'];
+  }
+  return { config: checkConfig(config), helpConfig: values['help-config'] ?? false };
+}
+
+/** Normalise and check what cannot be typed: prefixes, numbers, the template's placeholders. */
+export function checkConfig(config: ServiceConfig): ServiceConfig {
+  let prefix = config.prefix.startsWith('/') ? config.prefix : `/${config.prefix}`;
+  if (!prefix.endsWith('/')) {
+    prefix += '/';
+  }
+  if ('port' in config.listen && !(Number.isInteger(config.listen.port) && config.listen.port >= 0 && config.listen.port < 65536)) {
+    throw new Error(`listen.port must be a port number, got ${String(config.listen.port)}`);
+  }
+  for (const key of ['maxConcurrent', 'maxConcurrentPerUser', 'maxQueuedPerUser', 'timeoutSeconds'] as const) {
+    if (!(Number.isFinite(config.builds[key]) && config.builds[key] > 0)) {
+      throw new Error(`builds.${key} must be a positive number`);
+    }
+  }
+  if (!config.images.template.includes('{owner}') || !config.images.template.includes('{name}')) {
+    throw new Error('images.template must contain {owner} and {name}, so that users cannot overwrite each other');
+  }
+  if (!Array.isArray(config.repo2docker.command) || config.repo2docker.command.length === 0) {
+    throw new Error('repo2docker.command must be a non-empty list (argv)');
+  }
+  return { ...config, prefix };
+}

@@ -1,0 +1,94 @@
+/**
+ * The labels every image we build carries. They are the service's only memory across restarts:
+ * a new process lists images by these labels and knows owner, source and build again.
+ */
+import type { Image, ImageLocation } from '../api/contract.js';
+
+const PREFIX = 'org.jupyter.repo2docker-service.';
+
+export const LABEL = {
+  owner: `${PREFIX}owner`,
+  shared: `${PREFIX}shared`,
+  repo: `${PREFIX}repo`,
+  ref: `${PREFIX}ref`,
+  commit: `${PREFIX}commit`,
+  subdir: `${PREFIX}subdir`,
+  name: `${PREFIX}name`,
+  displayName: `${PREFIX}display-name`,
+  buildId: `${PREFIX}build-id`,
+  builtAt: `${PREFIX}built-at`
+} as const;
+
+export interface ImageLabels {
+  owner: string;
+  shared: boolean;
+  repo: string;
+  ref: string;
+  commit: string;
+  subdir: string | null;
+  name: string;
+  displayName: string;
+  buildId: string;
+  builtAt: string;
+}
+
+export function toLabels(labels: ImageLabels): Record<string, string> {
+  return {
+    [LABEL.owner]: labels.owner,
+    [LABEL.shared]: labels.shared ? 'true' : 'false',
+    [LABEL.repo]: labels.repo,
+    [LABEL.ref]: labels.ref,
+    [LABEL.commit]: labels.commit,
+    [LABEL.subdir]: labels.subdir ?? '',
+    [LABEL.name]: labels.name,
+    [LABEL.displayName]: labels.displayName,
+    [LABEL.buildId]: labels.buildId,
+    [LABEL.builtAt]: labels.builtAt
+  };
+}
+
+/** Read our labels back; `null` when the image was not built by this service. */
+export function fromLabels(labels: Record<string, string> | null | undefined): ImageLabels | null {
+  if (!labels || !labels[LABEL.owner] || !labels[LABEL.buildId] || !labels[LABEL.commit]) {
+    return null;
+  }
+  return {
+    owner: labels[LABEL.owner],
+    shared: labels[LABEL.shared] === 'true',
+    repo: labels[LABEL.repo] ?? '',
+    ref: labels[LABEL.ref] ?? '',
+    commit: labels[LABEL.commit],
+    subdir: labels[LABEL.subdir] ? labels[LABEL.subdir] : null,
+    name: labels[LABEL.name] ?? '',
+    displayName: labels[LABEL.displayName] ?? '',
+    buildId: labels[LABEL.buildId],
+    builtAt: labels[LABEL.builtAt] ?? ''
+  };
+}
+
+export function toImage(
+  reference: string,
+  labels: ImageLabels,
+  size: number | null,
+  location: ImageLocation
+): Image {
+  const colon = reference.lastIndexOf(':');
+  const slash = reference.lastIndexOf('/');
+  const hasTag = colon > slash;
+  return {
+    name: reference,
+    repository: hasTag ? reference.slice(0, colon) : reference,
+    tag: hasTag ? reference.slice(colon + 1) : 'latest',
+    owner: labels.owner,
+    shared: labels.shared,
+    repo: labels.repo,
+    ref: labels.ref,
+    commit: labels.commit,
+    subdir: labels.subdir,
+    displayName: labels.displayName,
+    buildId: labels.buildId,
+    builtAt: labels.builtAt,
+    size,
+    location
+  };
+}

@@ -1,0 +1,23 @@
+/** What every route handler is given: the service's parts, wired once in app.ts. */
+import type { Authenticator, Identity } from '../auth/identity.js';
+import type { BuildManager } from '../builds/manager.js';
+import type { ServiceConfig } from '../config.js';
+import type { DockerEngine } from '../docker/engine.js';
+import type { ServiceMetrics } from '../metrics.js';
+
+export interface ServiceContext {
+  config: ServiceConfig;
+  version: string;
+  authenticator: Authenticator;
+  manager: BuildManager;
+  engine: DockerEngine;
+  metrics: ServiceMetrics;
+  backendKind: 'local' | 'binderhub';
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the auth hook on every /api route. */
+    identity: Identity;
+  }
+}

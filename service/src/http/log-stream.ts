@@ -1,0 +1,104 @@
+/**
+ * `GET /api/builds/{id}/logs` as Server-Sent Events. Each event's id is its sequence number, so a
+ * client reconnecting with `Last-Event-ID` gets exactly what it missed. Events are read from the
+ * build's log by cursor and written in batches that respect the socket's backpressure: a slow
+ * client holds a cursor, not a copy. A comment heartbeat keeps quiet streams alive through
+ * proxies; the stream is never compressed (jupyter-server-proxy would pass gzip to the browser).
+ */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { EventBuffer } from 'better-sse';
+import type { BuildRecord } from '../builds/build-record.js';
+
+const BATCH = 1000;
+
+export interface LogStreamOptions {
+  heartbeatMs: number;
+  onOpen?: () => void;
+  onClose?: () => void;
+}
+
+/** Parse a Last-Event-ID header; anything but a non-negative integer means "from the start". */
+export function parseLastEventId(value: string | string[] | undefined): number {
+  const text = Array.isArray(value) ? value[0] : value;
+  return text !== undefined && /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : 0;
+}
+
+export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEventId: number, options: LogStreamOptions): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/event-stream; charset=utf-8',
+    'Cache-Control': 'no-cache, no-transform',
+    Connection: 'keep-alive',
+    'X-Accel-Buffering': 'no'
+  });
+  res.flushHeaders();
+  options.onOpen?.();
+
+  let cursor = lastEventId;
+  let pumping = false;
+  let closed = false;
+
+  const close = (): void => {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    unsubscribe();
+    clearInterval(heartbeat);
+    options.onClose?.();
+  };
+
+  const pump = async (): Promise<void> => {
+    if (pumping || closed) {
+      return;
+    }
+    pumping = true;
+    try {
+      // Events appended while we wait for 'drain' are picked up by the next turn of the loop.
+      for (;;) {
+        if (closed) {
+          return;
+        }
+        const batch = build.eventsAfter(cursor, BATCH);
+        if (batch.length === 0) {
+          break;
+        }
+        const buffer = new EventBuffer();
+        for (const event of batch) {
+          buffer.push(event, 'log', String(event.seq));
+        }
+        cursor = batch[batch.length - 1].seq;
+        if (!res.write(buffer.read())) {
+          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+        }
+      }
+      if (build.isFinal && cursor >= build.lastSeq) {
+        res.end();
+        close();
+      }
+    } finally {
+      pumping = false;
+    }
+  };
+
+  // Lines arrive in bursts (one stderr chunk holds many); waking once per turn of the event loop
+  // turns a burst into one write per client.
+  let scheduled = false;
+  const unsubscribe = build.subscribe(() => {
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(() => {
+        scheduled = false;
+        void pump();
+      });
+    }
+  });
+  const heartbeat = setInterval(() => {
+    if (!pumping && !closed) {
+      res.write(new EventBuffer().comment('keepalive').dispatch().read());
+    }
+  }, options.heartbeatMs);
+  heartbeat.unref();
+  res.on('close', close);
+  void pump();
+}

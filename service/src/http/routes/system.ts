@@ -1,0 +1,60 @@
+/** Unauthenticated endpoints: health, metrics, the OpenAPI document; and the caller's /api/info. */
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { parse } from 'yaml';
+import type { Health, Info } from '../../api/contract.js';
+import { missingScopes, scopeNames } from '../../auth/identity.js';
+import type { ServiceContext } from '../context.js';
+
+const OPENAPI_URL = new URL('../../../openapi.yaml', import.meta.url);
+
+export function systemRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const openapiText = readFileSync(OPENAPI_URL, 'utf8');
+  const openapi = parse(openapiText) as object;
+
+  app.get('/health', { config: { public: true } }, async (_request, reply) => {
+    const docker = (await ctx.engine.ping()) ? 'ok' : 'unreachable';
+    const body: Health = { status: docker === 'ok' ? 'ok' : 'degraded', docker };
+    return reply.status(docker === 'ok' ? 200 : 503).send(body);
+  });
+
+  app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
+    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+  });
+
+  app.get('/api/openapi.json', { config: { public: true } }, async () => openapi);
+  app.get('/api/openapi.yaml', { config: { public: true } }, async (_request, reply) =>
+    reply.type('application/yaml').send(openapiText)
+  );
+}
+
+export function infoRoutes(app: FastifyInstance, ctx: ServiceContext): void {
+  const scopes = scopeNames(ctx.config.serviceName);
+  const relevant = new Set<string>(Object.values(scopes));
+  app.get('/api/info', async request => {
+    const { identity } = request;
+    const info: Info = {
+      service: ctx.config.serviceName,
+      version: ctx.version,
+      backend: ctx.backendKind,
+      registry: null,
+      limits: {
+        maxConcurrentBuilds: ctx.config.builds.maxConcurrent,
+        maxConcurrentBuildsPerUser: ctx.config.builds.maxConcurrentPerUser,
+        maxQueuedBuildsPerUser: ctx.config.builds.maxQueuedPerUser,
+        buildTimeoutSeconds: ctx.config.builds.timeoutSeconds,
+        allowLocalRepos: ctx.config.builds.allowLocalRepos
+      },
+      imageNameTemplate: ctx.config.images.template,
+      user: {
+        name: identity.name,
+        admin: identity.admin,
+        permissions: identity.permissions,
+        scopes: identity.scopes.filter(scope => relevant.has(scope)),
+        missing: missingScopes(identity, ctx.config.serviceName)
+      },
+      auth: ctx.authenticator.mode
+    };
+    return info;
+  });
+}
