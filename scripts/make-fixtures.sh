@@ -19,9 +19,13 @@ make_repo() { # name, RUN script
   [ -d "$dir/.git" ] && return 0
   mkdir -p "$dir"
   cp "$BUSYBOX" "$dir/busybox"
+  # A fresh nonce per fixture set: BuildKit's layer cache would otherwise answer a rebuild with
+  # "CACHED" instead of running the step, and the log tests need the real output.
+  head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$dir/nonce"
   cat >"$dir/Dockerfile" <<DOCKERFILE
 FROM scratch
 COPY busybox /bin/busybox
+COPY nonce /nonce
 RUN ["/bin/busybox", "sh", "-c", "$2"]
 DOCKERFILE
   git -C "$dir" init -q -b main
@@ -36,7 +40,7 @@ make_repo fail 'echo about to fail; exit 3'
 # lines with a 20 ms pause relay every line (see shared/NOTES.md).
 lines_per_burst=1000
 bursts=$(( (CHATTY_LINES + lines_per_burst - 1) / lines_per_burst ))
-make_repo chatty "i=0; while [ \$i -lt $bursts ]; do /bin/busybox seq -f \\\"line \$i-%g\\\" 1 $lines_per_burst; /bin/busybox usleep 20000; i=\$((i+1)); done"
+make_repo chatty "i=0; while [ \$i -lt $bursts ]; do /bin/busybox seq 1 $lines_per_burst | /bin/busybox sed s/^/line-\$i-/; /bin/busybox usleep 20000; i=\$((i+1)); done"
 # A repository whose build sleeps, so that tests can cancel it mid-build.
 make_repo slow 'echo sleeping; /bin/busybox sleep 30; echo woke'
 echo "$DEST"

@@ -170,12 +170,16 @@ export class BuildManager {
       () => build.abort.abort(new BuildTimeout(`the build took longer than ${this.options.timeoutSeconds} s`)),
       this.options.timeoutSeconds * 1000
     );
+    const temporaryTag = `${spec.image.slice(0, spec.image.lastIndexOf(':'))}:build-${spec.id}`;
     const job: BuildJob = {
       buildId: spec.id,
       repo: spec.repo,
       commit: spec.commit,
       subdir: spec.subdir,
-      image: spec.image,
+      // repo2docker builds under a tag of this build's own; the image takes its real name only
+      // once complete, so a failed or cancelled build never touches it, and a forced rebuild
+      // replaces it in one step (repo2docker itself would reuse an existing tag).
+      image: temporaryTag,
       push: spec.push,
       labels: toLabels({
         owner: spec.owner,
@@ -204,10 +208,11 @@ export class BuildManager {
         },
         build.abort.signal
       );
-      const made = await this.engine.find(spec.image);
+      const made = await this.engine.find(temporaryTag);
       if (!made || made.buildId !== spec.id) {
-        throw new BuildFailure(`repo2docker finished but the image ${spec.image} is not in the Docker engine`);
+        throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
       }
+      await this.engine.retag(temporaryTag, spec.image);
       if (replaced && replaced !== (await this.engine.imageId(spec.image))) {
         await this.engine.removeIfUntagged(replaced);
       }

@@ -113,6 +113,17 @@ export class DockerEngine implements ImageStore {
     }
   }
 
+  /** Point `target` (`repository:tag`) at the image `source` names, then drop the `source` tag. */
+  async retag(source: string, target: string): Promise<void> {
+    const colon = target.lastIndexOf(':');
+    try {
+      await this.docker.getImage(source).tag({ repo: target.slice(0, colon), tag: target.slice(colon + 1) });
+      await this.docker.getImage(source).remove({ noprune: true });
+    } catch (error) {
+      rethrow(error);
+    }
+  }
+
   /** Remove an image by id if no tag points at it any more (the one a forced rebuild replaced). */
   async removeIfUntagged(imageId: string): Promise<void> {
     try {

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# README's test command: set up every real part this machine needs (Docker engine with buildx,
+# the Python venv with repo2docker/JupyterLab/JupyterHub, npm packages) and run every tier:
+# type checks, service unit tests, extension unit tests, service integration tests against the
+# real engine, and the browser tests. Ends with one "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+set -e
+bash scripts/start-docker.sh
+bash scripts/setup-venv.sh
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund >&2
+fi
+set +e
+
+passed=0
+failed=0
+results=()
+tier() { # name, command...
+  local name="$1"; shift
+  log "── $name"
+  local started=$SECONDS
+  if "$@"; then
+    passed=$((passed + 1)); results+=("ok    $name ($((SECONDS - started)) s)")
+  else
+    failed=$((failed + 1)); results+=("FAIL  $name ($((SECONDS - started)) s)")
+  fi
+}
+
+tier "typecheck service" npm run typecheck --workspace service --silent
+tier "service unit tests" npm run test:unit --workspace service --silent
+if [ -d src ] && ls src/*.ts >/dev/null 2>&1; then
+  tier "typecheck extension" npx tsc -p tsconfig.json --noEmit
+  tier "extension unit tests" npx jest --ci
+fi
+tier "service integration tests" npm run test:integration --workspace service --silent
+
+printf '%s\n' "${results[@]}"
+echo "tiers: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,41 @@
+/** Looks at the real engine with the docker CLI, independently of the service's own client. */
+import { execFileSync } from 'node:child_process';
+
+const docker = (...args: string[]): string =>
+  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+
+export function imageLabels(reference: string): Record<string, string> | null {
+  try {
+    return JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', reference));
+  } catch {
+    return null;
+  }
+}
+
+/** Images (any tag or none) carrying our build-id label with this value. */
+export function imagesOfBuild(buildId: string): string[] {
+  const out = docker('images', '--all', '--quiet', '--filter', `label=org.jupyter.repo2docker-service.build-id=${buildId}`);
+  return out === '' ? [] : out.split('\n');
+}
+
+export function containerIds(): string[] {
+  const out = docker('ps', '--all', '--quiet', '--no-trunc');
+  return out === '' ? [] : out.split('\n').sort();
+}
+
+export function removeImage(reference: string): void {
+  try {
+    docker('rmi', '--force', reference);
+  } catch {
+    // already gone
+  }
+}
+
+/** Processes whose command line mentions `needle` (e.g. an image name), other than ourselves. */
+export function processesMatching(needle: string): string[] {
+  try {
+    return execFileSync('pgrep', ['-f', '--', needle], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
