@@ -2,7 +2,7 @@
 // transformed). The service has its own runner (node:test); see service/package.json.
 const jestJupyterLab = require('@jupyterlab/testing/lib/jest-config');
 
-const esModules = ['@codemirror', '@jupyter/ydoc', '@jupyterlab/', '@lumino', '@microsoft', 'exenv-es6', 'lib0', 'nanoid', 'vscode-ws-jsonrpc', 'y-protocols', 'y-websocket', 'yjs', 'eventsource-parser', 'anser'].join('|');
+const esModules = ['@codemirror', '@jupyter/', '@jupyterlab/', '@marijn', 'color', 'marked', '@lumino', '@microsoft', 'exenv-es6', 'lib0', 'nanoid', 'vscode-ws-jsonrpc', 'y-protocols', 'y-websocket', 'yjs', 'eventsource-parser', 'anser'].join('|');
 
 const baseConfig = jestJupyterLab(__dirname);
 

@@ -2,9 +2,9 @@
  * Wires the service together: configuration → authenticator, Docker engine, backend, build
  * manager → Fastify routes under the service prefix. `main.ts` only parses argv and listens.
  */
-import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { missingScope } from './api/errors.js';
+import { serviceVersion } from './assets.js';
 import type { Authenticator } from './auth/identity.js';
 import { scopeNames } from './auth/identity.js';
 import { LocalAuthenticator, SECRET_HEADER } from './auth/local.js';
@@ -25,9 +25,7 @@ import { ServiceMetrics } from './metrics.js';
 /** Environment variables holding secrets; kept from every child process. */
 export const SECRET_ENV = ['REPO2DOCKER_SERVICE_SECRET', 'JUPYTERHUB_API_TOKEN', 'JPY_API_TOKEN'];
 
-export const VERSION: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const VERSION: string = serviceVersion();
 
 export interface Service {
   app: FastifyInstance;
@@ -44,7 +42,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   checkTemplate(config.images.template);
   const app = Fastify({
     bodyLimit: 64 * 1024,
-    ignoreTrailingSlash: true,
+    routerOptions: { ignoreTrailingSlash: true },
     logger: {
       level: config.logLevel,
       // Tokens travel in headers only; make sure none is ever printed, whatever the serializer.

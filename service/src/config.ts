@@ -1,6 +1,6 @@
 /**
- * The service's configuration: defaults, overlaid by a JSON config file, then by environment
- * variables, then by command-line flags (each later source wins).
+ * The service's configuration: defaults, overlaid by environment variables, then by a JSON
+ * config file, then by command-line flags (each later source wins).
  *
  * `CONFIG_REFERENCE` documents every key; the README's configuration reference is generated from
  * it (`repo2docker-service --help-config`), so a key added here is documented in one place.
@@ -86,6 +86,8 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   'repo2docker.command': 'argv that runs repo2docker; env REPO2DOCKER_COMMAND. Default ["repo2docker"].',
   'repo2docker.configFile': 'repo2docker config passed with --config; flag --repo2docker-config.',
   'repo2docker.userId / userName': 'User the image runs as (repo2docker --user-id/--user-name).',
+  'git.command': 'git executable used to resolve refs (git ls-remote). Default "git".',
+  'git.lsRemoteTimeoutSeconds': 'How long resolving a ref may take. Default 30.',
   'images.template': 'Image repository template with {owner} and {name}. Default "r2d-{owner}/{name}".',
   'builds.maxConcurrent': 'Builds running at once over all users. Default 2.',
   'builds.maxConcurrentPerUser': 'Builds running at once per user. Default 1.',
@@ -111,16 +113,35 @@ function merge<T>(base: T, patch: unknown, path = ''): T {
   }
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [key, value] of Object.entries(patch)) {
-    if (!(key in out)) {
+    if (!Object.prototype.hasOwnProperty.call(out, key)) {
       throw new Error(`unknown configuration key "${path}${key}"`);
     }
     const current = out[key];
     out[key] =
-      isPlainObject(current) && isPlainObject(value) && key !== 'listen'
-        ? merge(current, value, `${path}${key}.`)
-        : value;
+      key === 'listen' && isPlainObject(value)
+        ? mergeListen(current as ListenAddress, value, `${path}${key}`)
+        : isPlainObject(current) && isPlainObject(value)
+          ? merge(current, value, `${path}${key}.`)
+          : value;
   }
   return out as T;
+}
+
+/** `listen` is either a socket or host+port: a socket replaces; a host or a port alone keeps the other. */
+function mergeListen(current: ListenAddress, value: Record<string, unknown>, path: string): ListenAddress {
+  if ('socket' in value) {
+    if (typeof value.socket !== 'string' || Object.keys(value).length !== 1) {
+      throw new Error(`${path} with "socket" takes nothing else`);
+    }
+    return { socket: value.socket };
+  }
+  for (const key of Object.keys(value)) {
+    if (key !== 'host' && key !== 'port') {
+      throw new Error(`unknown configuration key "${path}.${key}"`);
+    }
+  }
+  const base = 'port' in current ? current : (DEFAULT_CONFIG.listen as { host: string; port: number });
+  return { host: (value.host as string | undefined) ?? base.host, port: (value.port as number | undefined) ?? base.port };
 }
 
 function fromEnvironment(env: NodeJS.ProcessEnv): DeepPartial<ServiceConfig> {
@@ -175,7 +196,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
       'help-config': { type: 'boolean' }
     }
   });
-  let config = merge(DEFAULT_CONFIG, fromEnvironment(env));
+  let config = merge(structuredClone(DEFAULT_CONFIG), fromEnvironment(env));
   const file = values.config ?? env.REPO2DOCKER_SERVICE_CONFIG;
   if (file) {
     let parsed: unknown;

@@ -4,7 +4,6 @@
  * `docker buildx build` it runs; its JSON log lines arrive on stderr.
  */
 import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import type { BuildPhase } from '../api/contract.js';
 import { BuildFailure, type BuildBackend, type BuildJob, type BuildSink } from './backend.js';
 import { LineSplitter, parseRepo2DockerLine } from './repo2docker-log.js';
@@ -98,12 +97,12 @@ export class LocalRepo2DockerBackend implements BuildBackend {
     const onAbort = (): void => this.stop(child.pid);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const [code, exitSignal] = (await Promise.race([
-        once(child, 'close'),
-        once(child, 'error').then(([error]) => {
-          throw new BuildFailure(`could not start repo2docker (${this.options.command[0]}): ${(error as Error).message}`);
-        })
-      ])) as [number | null, NodeJS.Signals | null];
+      const [code, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+        child.once('error', error =>
+          reject(new BuildFailure(`could not start repo2docker (${this.options.command[0]}): ${error.message}`))
+        );
+        child.once('close', (exitCode, closeSignal) => resolve([exitCode, closeSignal]));
+      });
       signal.throwIfAborted();
       if (code !== 0) {
         throw new BuildFailure(lastFailure ?? `repo2docker stopped with ${exitSignal ?? `exit code ${code}`}`);

@@ -31,7 +31,7 @@ export function progressOf(message: string): BuildProgress | null {
 
 /** Parse one line; text that is not JSON (a crash before logging starts) is kept as a message. */
 export function parseRepo2DockerLine(line: string): ParsedLine | null {
-  const trimmed = line.replace(/\r?\n$/, '');
+  const trimmed = line.replace(/\r?\n?$/, '');
   if (trimmed.trim() === '') {
     return null;
   }

@@ -83,13 +83,16 @@ export class BuildRecord {
       ...(progress ? { progress } : {})
     };
     this.events.push(event);
-    this.logBytes += message.length;
+    this.logBytes += Buffer.byteLength(message, 'utf8');
     this.notify();
     return event;
   }
 
   /** Record the final phase with a closing log event, and wake every reader one last time. */
   finish(phase: 'built' | 'failed' | 'cancelled', message: string, error: string | null = null): void {
+    if (this.isFinal) {
+      throw new Error(`build ${this.id} is already ${this.phase}`);
+    }
     this.error = error;
     this.finishedAt = new Date();
     this.append(phase, message);
@@ -117,7 +120,8 @@ export class BuildRecord {
     this.logDropped = true;
   }
 
-  toJSON(queuePosition: number | null = null): Build {
+  /** The API's view; not named toJSON, since JSON.stringify would pass it a key. */
+  toApi(queuePosition: number | null = null): Build {
     const { spec } = this;
     return {
       id: spec.id,

@@ -28,6 +28,9 @@ export function escapeOwner(username: string): string {
 
 /** Inverse of `escapeOwner`; `null` for strings it cannot have produced. */
 export function unescapeOwner(escaped: string): string | null {
+  if (escaped === '') {
+    return null;
+  }
   const bytes: number[] = [];
   for (let i = 0; i < escaped.length; i++) {
     const char = escaped[i];
@@ -70,7 +73,9 @@ export function isValidRepository(repository: string): boolean {
   const parts = repository.split('/');
   // A first part with `.`, `:` or `localhost` is a registry host[:port], not a path component.
   if (parts.length > 1 && /[.:]|^localhost$/.test(parts[0])) {
-    if (!/^[A-Za-z0-9.-]+(?::[0-9]+)?$/.test(parts[0])) {
+    const hostPort = /^([^:]+)(?::([0-9]{1,5}))?$/.exec(parts[0]);
+    const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/;
+    if (!hostPort || !hostPort[1].split('.').every(part => label.test(part))) {
       return false;
     }
     parts.shift();

@@ -36,7 +36,8 @@ export interface ValidBuildRequest {
   shared: boolean;
 }
 
-const CONTROL = /[\u0000-\u001f\u007f]/;
+// C0, DEL and C1 (U+0080-U+009F: U+009B starts a terminal escape sequence).
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const WHITESPACE = /\s/;
 const MAX_URL_LENGTH = 2048;
 const MAX_REF_BYTES = 255;
@@ -84,8 +85,14 @@ export function validateRepo(repo: string, options: ValidationOptions): string {
       throw invalidField('repo', 'local repositories are not allowed here; give an https:// URL');
     }
     if (repo.startsWith('file:')) {
-      const url = new URL(repo);
-      if (url.host !== '' || !isAbsolute(decodeURIComponent(url.pathname))) {
+      let path: string | null = null;
+      try {
+        const url = new URL(repo);
+        path = url.host === '' ? decodeURIComponent(url.pathname) : null;
+      } catch {
+        path = null;
+      }
+      if (path === null || !isAbsolute(path)) {
         throw invalidField('repo', 'file:// URLs must name an absolute local path');
       }
     } else if (!isAbsolute(repo)) {
@@ -146,6 +153,9 @@ export function validateName(name: string): string {
 }
 
 export function validateSubdir(subdir: string): string | null {
+  if (isAbsolute(subdir)) {
+    throw invalidField('subdir', 'subdir must be a path inside the repository, not an absolute path');
+  }
   const trimmed = subdir.replace(/\/+$/, '');
   if (trimmed === '' || trimmed === '.') {
     return null;

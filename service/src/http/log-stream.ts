@@ -5,7 +5,6 @@
  * client holds a cursor, not a copy. A comment heartbeat keeps quiet streams alive through
  * proxies; the stream is never compressed (jupyter-server-proxy would pass gzip to the browser).
  */
-import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { EventBuffer } from 'better-sse';
 import type { BuildRecord } from '../builds/build-record.js';
@@ -22,6 +21,19 @@ export interface LogStreamOptions {
 export function parseLastEventId(value: string | string[] | undefined): number {
   const text = Array.isArray(value) ? value[0] : value;
   return text !== undefined && /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : 0;
+}
+
+/** Resolve on 'drain' or 'close', leaving no listener behind (a race of two once() would). */
+function waitForDrainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise(resolve => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
 }
 
 export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEventId: number, options: LogStreamOptions): void {
@@ -69,7 +81,7 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
         }
         cursor = batch[batch.length - 1].seq;
         if (!res.write(buffer.read())) {
-          await Promise.race([once(res, 'drain'), once(res, 'close')]);
+          await waitForDrainOrClose(res);
         }
       }
       if (build.isFinal && cursor >= build.lastSeq) {

@@ -11,7 +11,7 @@ import { parseLastEventId, streamBuildLog } from '../log-stream.js';
 
 export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const scopes = scopeNames(ctx.config.serviceName);
-  const show = (build: BuildRecord): Build => build.toJSON(ctx.manager.queuePosition(build));
+  const show = (build: BuildRecord): Build => build.toApi(ctx.manager.queuePosition(build));
   const visibleBuild = (id: string, request: { identity: Parameters<typeof canSee>[0] }): BuildRecord => {
     const build = ctx.manager.registry.get(id);
     if (!build || !canSee(request.identity, build.spec)) {

@@ -1,15 +1,13 @@
 /** Unauthenticated endpoints: health, metrics, the OpenAPI document; and the caller's /api/info. */
-import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { parse } from 'yaml';
 import type { Health, Info } from '../../api/contract.js';
+import { openapiDocument } from '../../assets.js';
 import { missingScopes, scopeNames } from '../../auth/identity.js';
 import type { ServiceContext } from '../context.js';
 
-const OPENAPI_URL = new URL('../../../openapi.yaml', import.meta.url);
-
 export function systemRoutes(app: FastifyInstance, ctx: ServiceContext): void {
-  const openapiText = readFileSync(OPENAPI_URL, 'utf8');
+  const openapiText = openapiDocument();
   const openapi = parse(openapiText) as object;
 
   app.get('/health', { config: { public: true } }, async (_request, reply) => {

@@ -1,0 +1,357 @@
+import '@testing-library/jest-dom';
+import { nullTranslator } from '@jupyterlab/translation';
+import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import * as React from 'react';
+import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
+import { errorFromNetworkFailure, errorFromStatus } from '../errors';
+import { EnvironmentsModel } from '../model';
+import { FakeClient, makeBuild, makeImage, makeInfo } from './fakes';
+
+jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./uiMocks').uiComponents);
+jest.mock('@jupyterlab/apputils', () => jest.requireActual('./uiMocks').apputils);
+
+const trans = nullTranslator.load('jupyterlab_repo2docker');
+
+describe('EnvironmentsPanel', () => {
+  let client: FakeClient;
+  let model: EnvironmentsModel;
+  let actions: {
+    openLogs: jest.Mock<void, [string, string]>;
+    copy: jest.Mock<void, [string]>;
+    confirm: jest.Mock<Promise<boolean>, [string, string, string]>;
+    reportError: jest.Mock<void, [unknown]>;
+  };
+
+  beforeEach(() => {
+    client = new FakeClient();
+    model = new EnvironmentsModel({ client });
+    actions = {
+      openLogs: jest.fn<void, [string, string]>(),
+      copy: jest.fn<void, [string]>(),
+      confirm: jest.fn<Promise<boolean>, [string, string, string]>(async () => true),
+      reportError: jest.fn<void, [unknown]>()
+    };
+  });
+
+  afterEach(() => {
+    model.dispose();
+  });
+
+  async function renderLoaded() {
+    const view = render(<EnvironmentsPanel model={model} trans={trans} actions={actions} />);
+    await act(() => model.refresh());
+    return view;
+  }
+
+  it('shows loading before the first answer', () => {
+    render(<EnvironmentsPanel model={model} trans={trans} actions={actions} />);
+    expect(screen.getByRole('status')).toHaveTextContent('Loading…');
+    expect(screen.queryByRole('form')).not.toBeInTheDocument();
+  });
+
+  it('shows an empty state with an enabled form', async () => {
+    await renderLoaded();
+    expect(screen.queryByText('Loading…')).not.toBeInTheDocument();
+    expect(screen.getByText(/No environments yet/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Repository URL')).toBeEnabled();
+    expect(screen.getByRole('button', { name: 'Build' })).toBeEnabled();
+  });
+
+  it('is read-only without the build scope: form disabled, no cancel or delete', async () => {
+    client.getInfo.mockResolvedValue(
+      makeInfo({
+        permissions: { access: true, read: true, build: false, admin: false },
+        missing: [
+          {
+            scope: 'custom:repo2docker:build',
+            grants: 'build',
+            hint: "c.JupyterHub.load_roles = [{'name': 'builders', 'scopes': ['custom:repo2docker:build']}]"
+          }
+        ]
+      })
+    );
+    client.listBuilds.mockResolvedValue([makeBuild()]);
+    client.listImages.mockResolvedValue([makeImage()]);
+    await renderLoaded();
+
+    expect(screen.getByText(/Read-only/)).toBeInTheDocument();
+    expect(screen.getByText('custom:repo2docker:build')).toBeInTheDocument();
+    expect(screen.getByText(/c\.JupyterHub\.load_roles/)).toBeInTheDocument();
+    expect(screen.getByLabelText('Repository URL')).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Build' })).toBeDisabled();
+    expect(screen.queryByRole('button', { name: /^Cancel build/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /^Delete/ })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: /^Rebuild/ })).not.toBeInTheDocument();
+    // Reading is still allowed.
+    expect(screen.getByRole('button', { name: /^Open logs of/ })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /^Copy name of/ })).toBeInTheDocument();
+  });
+
+  it('says where the service cannot be reached', async () => {
+    client.getInfo.mockRejectedValue(
+      errorFromNetworkFailure(
+        new TypeError('Failed to fetch'),
+        'https://hub.example.org/services/repo2docker/',
+        trans
+      )
+    );
+    await renderLoaded();
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent(
+      'The repo2docker service cannot be reached at https://hub.example.org/services/repo2docker/.'
+    );
+    expect(screen.queryByRole('form')).not.toBeInTheDocument();
+    expect(within(alert).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+  });
+
+  it('tells the user to reload JupyterLab when the token expired', async () => {
+    client.getInfo.mockRejectedValue(
+      errorFromStatus(401, { code: 'unauthorized', message: 'token expired' }, 'u', trans)
+    );
+    await renderLoaded();
+    expect(screen.getByRole('alert')).toHaveTextContent(
+      'Your session token expired: reload JupyterLab.'
+    );
+    expect(screen.getByRole('button', { name: 'Reload JupyterLab' })).toBeInTheDocument();
+  });
+
+  it('names the missing scope and the config that grants it (from the error)', async () => {
+    client.getInfo.mockRejectedValue(
+      errorFromStatus(
+        403,
+        {
+          code: 'missing_scope',
+          message: 'missing scope',
+          scope: 'access:services!service=repo2docker'
+        },
+        'u',
+        trans
+      )
+    );
+    await renderLoaded();
+    const alert = screen.getByRole('alert');
+    expect(within(alert).getByText('access:services!service=repo2docker')).toHaveClass(
+      'jp-Repo2Docker-scope'
+    );
+    expect(alert).toHaveTextContent('c.Spawner.oauth_client_allowed_scopes');
+    expect(alert).toHaveTextContent('c.JupyterHub.load_roles');
+  });
+
+  it("prefers the service's hint for a missing scope when the info has one", async () => {
+    const hint = "c.Spawner.oauth_client_allowed_scopes += ['custom:repo2docker:read']";
+    client.getInfo.mockResolvedValue(
+      makeInfo({
+        permissions: { access: true, read: true, build: true, admin: false },
+        missing: [{ scope: 'custom:repo2docker:read', grants: 'read', hint }]
+      })
+    );
+    client.listBuilds.mockRejectedValue(
+      errorFromStatus(
+        403,
+        { code: 'missing_scope', message: 'nope', scope: 'custom:repo2docker:read' },
+        'u',
+        trans
+      )
+    );
+    await renderLoaded();
+    const alert = screen.getByRole('alert');
+    expect(alert).toHaveTextContent('custom:repo2docker:read');
+    expect(alert).toHaveTextContent(hint);
+  });
+
+  it('shows a running build with its phase, progress, elapsed time and a cancel button', async () => {
+    client.listBuilds.mockResolvedValue([makeBuild()]);
+    await renderLoaded();
+    const item = screen.getByRole('listitem', { name: 'Build analysis' });
+    expect(within(item).getByText('building')).toBeInTheDocument();
+    expect(within(item).getByText('step 2 of 5')).toBeInTheDocument();
+    expect(within(item).getByText(/^1 min 0[0-9] s$/)).toBeInTheDocument();
+
+    fireEvent.click(within(item).getByRole('button', { name: 'Cancel build of analysis' }));
+    await waitFor(() => expect(client.cancelBuild).toHaveBeenCalledWith('b1'));
+
+    fireEvent.click(within(item).getByRole('button', { name: 'Open logs of analysis' }));
+    expect(actions.openLogs).toHaveBeenCalledWith('b1', 'analysis');
+  });
+
+  it('shows a failed build with its error and no cancel button', async () => {
+    client.listBuilds.mockResolvedValue([
+      makeBuild({
+        phase: 'failed',
+        error: 'Error during build: repository not found',
+        finishedAt: new Date().toISOString(),
+        progress: null
+      })
+    ]);
+    await renderLoaded();
+    const item = screen.getByRole('listitem', { name: 'Build analysis' });
+    expect(within(item).getByText('failed')).toBeInTheDocument();
+    expect(within(item).getByText('Error during build: repository not found')).toBeInTheDocument();
+    expect(within(item).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
+  });
+
+  it('lists images with source, short commit, size and owner, and their actions', async () => {
+    client.listImages.mockResolvedValue([makeImage({ displayName: 'My analysis' })]);
+    await renderLoaded();
+    const item = screen.getByText('My analysis').closest('li')!;
+    expect(within(item).getByText('r2d-alice/analysis:0123456789ab')).toBeInTheDocument();
+    expect(within(item).getByText('github.com/alice/analysis')).toBeInTheDocument();
+    expect(within(item).getByText('01234567')).toBeInTheDocument();
+    expect(within(item).getByText('1.23 GB')).toBeInTheDocument();
+    expect(within(item).getByText('alice')).toBeInTheDocument();
+
+    fireEvent.click(within(item).getByRole('button', { name: 'Copy name of My analysis' }));
+    expect(actions.copy).toHaveBeenCalledWith('r2d-alice/analysis:0123456789ab');
+
+    fireEvent.click(within(item).getByRole('button', { name: 'Show last log of My analysis' }));
+    expect(actions.openLogs).toHaveBeenCalledWith('b0', 'My analysis');
+
+    fireEvent.click(within(item).getByRole('button', { name: 'Rebuild My analysis' }));
+    await waitFor(() => expect(client.startBuild).toHaveBeenCalled());
+    expect(client.startBuild.mock.calls[0][0]).toEqual({
+      repo: 'https://github.com/alice/analysis',
+      ref: 'main',
+      name: 'analysis',
+      displayName: 'My analysis',
+      force: true
+    });
+
+    fireEvent.click(within(item).getByRole('button', { name: 'Delete My analysis' }));
+    await waitFor(() =>
+      expect(client.deleteImage).toHaveBeenCalledWith('r2d-alice/analysis:0123456789ab')
+    );
+    expect(actions.confirm).toHaveBeenCalled();
+  });
+
+  it('does not delete when the confirmation is declined', async () => {
+    actions.confirm.mockResolvedValue(false);
+    client.listImages.mockResolvedValue([makeImage()]);
+    await renderLoaded();
+    fireEvent.click(screen.getByRole('button', { name: /^Delete/ }));
+    await waitFor(() => expect(actions.confirm).toHaveBeenCalled());
+    expect(client.deleteImage).not.toHaveBeenCalled();
+  });
+
+  describe('build form', () => {
+    it('posts the right body and opens the new build log', async () => {
+      await renderLoaded();
+      fireEvent.change(screen.getByLabelText('Repository URL'), {
+        target: { value: ' https://github.com/alice/analysis ' }
+      });
+      fireEvent.change(screen.getByLabelText('Ref'), { target: { value: 'v1.0' } });
+      fireEvent.change(screen.getByLabelText('Image name'), { target: { value: 'analysis' } });
+      fireEvent.change(screen.getByLabelText('Subdirectory'), { target: { value: 'env' } });
+      fireEvent.click(screen.getByLabelText('Rebuild even if built'));
+      fireEvent.click(screen.getByRole('button', { name: 'Build' }));
+
+      await waitFor(() => expect(client.startBuild).toHaveBeenCalledTimes(1));
+      expect(client.startBuild.mock.calls[0][0]).toEqual({
+        repo: 'https://github.com/alice/analysis',
+        ref: 'v1.0',
+        name: 'analysis',
+        subdir: 'env',
+        force: true
+      });
+      await waitFor(() => expect(actions.openLogs).toHaveBeenCalledWith('new', 'analysis'));
+    });
+
+    it('sends only the repository when nothing else is given', async () => {
+      await renderLoaded();
+      fireEvent.change(screen.getByLabelText('Repository URL'), {
+        target: { value: 'https://github.com/alice/analysis' }
+      });
+      fireEvent.submit(screen.getByRole('form'));
+      await waitFor(() => expect(client.startBuild).toHaveBeenCalledTimes(1));
+      expect(client.startBuild.mock.calls[0][0]).toEqual({
+        repo: 'https://github.com/alice/analysis'
+      });
+    });
+
+    it('includes push when the service has a registry', async () => {
+      client.getInfo.mockResolvedValue({
+        ...makeInfo(),
+        registry: { url: 'registry.example.org', pushByDefault: true }
+      });
+      await renderLoaded();
+      fireEvent.change(screen.getByLabelText('Repository URL'), {
+        target: { value: 'https://github.com/alice/analysis' }
+      });
+      fireEvent.submit(screen.getByRole('form'));
+      await waitFor(() => expect(client.startBuild).toHaveBeenCalledTimes(1));
+      expect(client.startBuild.mock.calls[0][0]).toEqual({
+        repo: 'https://github.com/alice/analysis',
+        push: true
+      });
+    });
+
+    it('shows a 400 next to the field it names and starts nothing', async () => {
+      client.startBuild.mockRejectedValue(
+        errorFromStatus(
+          400,
+          { code: 'invalid_field', message: 'ref must not contain ".."', field: 'ref' },
+          'u',
+          trans
+        )
+      );
+      await renderLoaded();
+      fireEvent.change(screen.getByLabelText('Repository URL'), {
+        target: { value: 'https://github.com/alice/analysis' }
+      });
+      fireEvent.change(screen.getByLabelText('Ref'), { target: { value: 'a..b' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Build' }));
+
+      const ref = screen.getByLabelText('Ref');
+      await waitFor(() => expect(ref).toHaveAccessibleDescription('ref must not contain ".."'));
+      expect(ref).toHaveAttribute('aria-invalid', 'true');
+      expect(screen.getByLabelText('Repository URL')).not.toHaveAttribute('aria-invalid');
+      expect(actions.openLogs).not.toHaveBeenCalled();
+      expect(model.builds).toHaveLength(0);
+    });
+
+    it('opens "Advanced" for an error about an advanced field', async () => {
+      client.startBuild.mockRejectedValue(
+        errorFromStatus(
+          400,
+          { code: 'invalid_field', message: 'subdir must be relative', field: 'subdir' },
+          'u',
+          trans
+        )
+      );
+      await renderLoaded();
+      fireEvent.change(screen.getByLabelText('Repository URL'), {
+        target: { value: 'https://github.com/alice/analysis' }
+      });
+      fireEvent.change(screen.getByLabelText('Subdirectory'), { target: { value: '/etc' } });
+      fireEvent.click(screen.getByRole('button', { name: 'Build' }));
+      const subdir = screen.getByLabelText('Subdirectory');
+      await waitFor(() => expect(subdir).toHaveAccessibleDescription('subdir must be relative'));
+      expect(subdir.closest('details')).toHaveAttribute('open');
+    });
+
+    it('asks for a repository before posting anything', async () => {
+      await renderLoaded();
+      fireEvent.click(screen.getByRole('button', { name: 'Build' }));
+      expect(await screen.findByText('Enter the URL of a repository.')).toBeInTheDocument();
+      expect(client.startBuild).not.toHaveBeenCalled();
+    });
+
+    it('says when the image is already built', async () => {
+      client.startBuild.mockResolvedValue(makeBuild({ phase: 'built', alreadyBuilt: true }));
+      await renderLoaded();
+      fireEvent.change(screen.getByLabelText('Repository URL'), {
+        target: { value: 'https://github.com/alice/analysis' }
+      });
+      fireEvent.click(screen.getByRole('button', { name: 'Build' }));
+      expect(await screen.findByText(/^Already built: r2d-alice\/analysis/)).toBeInTheDocument();
+      expect(actions.openLogs).not.toHaveBeenCalled();
+    });
+
+    it('focuses and prefills the form on request', async () => {
+      await renderLoaded();
+      act(() => model.requestForm({ repo: 'https://github.com/x/y', ref: 'dev' }));
+      expect(screen.getByLabelText('Repository URL')).toHaveValue('https://github.com/x/y');
+      expect(screen.getByLabelText('Ref')).toHaveValue('dev');
+      expect(screen.getByLabelText('Repository URL')).toHaveFocus();
+    });
+  });
+});

@@ -1,0 +1,164 @@
+import type { BuildLogEvent, BuildPhase } from '@jupyterlab-repo2docker/service/contract';
+import { LogModel, MAX_MATCHES } from '../../logs/logModel';
+
+let seq = 0;
+function ev(message: string, phase: BuildPhase = 'building'): BuildLogEvent {
+  seq++;
+  return { seq, phase, message, time: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString() };
+}
+
+function modelWith(lines: string[]): LogModel {
+  const model = new LogModel({ buildId: 'b' });
+  model.appendEvents(lines.map(l => ev(l)));
+  return model;
+}
+
+describe('LogModel lines', () => {
+  it('splits messages into lines, settles \\r and keeps ANSI aside', () => {
+    const model = new LogModel({ buildId: 'b' });
+    const added: LogModel.ILinesAdded[] = [];
+    model.linesAdded.connect((_, a) => added.push(a));
+    model.appendEvents([
+      ev('one'),
+      ev('two\r\nthree\n'),
+      ev('\x1b[31mfour\x1b[0m\nfive 10%\rfive 100%')
+    ]);
+    const text = Array.from({ length: model.lineCount }, (_, i) => model.lines.text(i));
+    expect(text).toEqual(['one', 'two', 'three', '', 'four', 'five 100%']);
+    expect(model.lines.raw(4)).toBe('\x1b[31mfour\x1b[0m');
+    expect(model.lines.raw(5)).toBeNull();
+    expect(added).toEqual([{ from: 0, to: 6 }]);
+    expect(model.plainText()).toBe('one\ntwo\nthree\n\nfour\nfive 100%');
+  });
+
+  it('builds a Blob of the plain text', async () => {
+    const model = modelWith(['a', '\x1b[1mb\x1b[0m']);
+    const blob = model.toBlob();
+    expect(blob.type).toMatch(/^text\/plain/);
+    const text = await new Promise<string>(resolve => {
+      const reader = new FileReader();
+      reader.onload = () => resolve(reader.result as string);
+      reader.readAsText(blob);
+    });
+    expect(text).toBe('a\nb\n');
+  });
+
+  it('ticks the elapsed time while running', () => {
+    const model = new LogModel({ buildId: 'b' });
+    expect(model.elapsed()).toBeNull();
+    const now = Date.now();
+    model.appendEvents([
+      { seq: 1, phase: 'queued', message: 'q', time: new Date(now - 5000).toISOString() }
+    ]);
+    const e1 = model.elapsed(now)!;
+    const e2 = model.elapsed(now + 2000)!;
+    expect(e2 - e1).toBe(2000);
+    expect(model.isFinal).toBe(false);
+  });
+});
+
+describe('LogModel search', () => {
+  const lines = [
+    'Step 1: fetch',
+    'nothing here',
+    'error: first ERROR',
+    'more text',
+    'another error',
+    'end'
+  ];
+
+  it('counts matches case-insensitively and moves with next/previous, wrapping around', () => {
+    const model = modelWith(lines);
+    let changes = 0;
+    model.searchChanged.connect(() => changes++);
+    model.setQuery('error');
+    expect(changes).toBeGreaterThan(0);
+    expect(model.search).toEqual({ query: 'error', total: 3, capped: false, current: 0 });
+    expect(model.currentMatch).toEqual({ line: 2, column: 0, length: 5 });
+    expect(model.nextMatch()).toEqual({ line: 2, column: 13, length: 5 });
+    expect(model.nextMatch()).toEqual({ line: 4, column: 8, length: 5 });
+    expect(model.nextMatch()).toEqual({ line: 2, column: 0, length: 5 }); // wrapped
+    expect(model.search.current).toBe(0);
+    expect(model.previousMatch()).toEqual({ line: 4, column: 8, length: 5 }); // wrapped back
+    expect(model.search.current).toBe(2);
+  });
+
+  it('starts at the first match at or after a line, and highlights per line', () => {
+    const model = modelWith(lines);
+    model.setQuery('ERROR', 3);
+    expect(model.currentMatch?.line).toBe(4);
+    model.setQuery('');
+    model.setQuery('error', 5); // none after line 5: wraps to the first
+    expect(model.currentMatch?.line).toBe(2);
+    expect(model.highlightsFor(2)).toEqual([
+      { start: 0, end: 5, current: true },
+      { start: 13, end: 18, current: false }
+    ]);
+    expect(model.highlightsFor(1)).toEqual([]);
+  });
+
+  it('treats the query as literal text', () => {
+    const model = modelWith(['a.b', 'axb', '(x)', 'a[1]']);
+    model.setQuery('a.b');
+    expect(model.search.total).toBe(1);
+    model.setQuery('(x)');
+    expect(model.currentMatch).toEqual({ line: 2, column: 0, length: 3 });
+    model.setQuery('[1]');
+    expect(model.search.total).toBe(1);
+  });
+
+  it('finds nothing gracefully and clears', () => {
+    const model = modelWith(lines);
+    model.setQuery('zebra');
+    expect(model.search).toEqual({ query: 'zebra', total: 0, capped: false, current: -1 });
+    expect(model.nextMatch()).toBeNull();
+    expect(model.previousMatch()).toBeNull();
+    model.setQuery('');
+    expect(model.search.total).toBe(0);
+    expect(model.searchPattern).toBeNull();
+  });
+
+  it('extends the matches as lines arrive, keeping the current one', () => {
+    const model = modelWith(lines);
+    model.setQuery('error');
+    model.nextMatch();
+    model.appendEvents([ev('late error\nno\nERROR again')]);
+    expect(model.search.total).toBe(5);
+    expect(model.search.current).toBe(1);
+    expect(model.matchAt(3)).toEqual({ line: 6, column: 5, length: 5 });
+    expect(model.matchAt(4)).toEqual({ line: 8, column: 0, length: 5 });
+  });
+
+  it('searches a million lines quickly and caps the kept matches', () => {
+    const model = new LogModel({ buildId: 'big' });
+    const batch: BuildLogEvent[] = [];
+    for (let i = 0; i < 1_000_000; i += 1000) {
+      const chunk: string[] = [];
+      for (let j = i; j < i + 1000; j++) {
+        chunk.push(
+          j % 50_000 === 0
+            ? `#7 ${j} Successfully installed needle-${j}`
+            : `#7 ${j} Collecting package-${j % 977}`
+        );
+      }
+      batch.push(ev(chunk.join('\n')));
+    }
+    model.appendEvents(batch);
+    expect(model.lineCount).toBe(1_000_000);
+
+    let t0 = Date.now();
+    model.setQuery('NEEDLE', 500_000);
+    const rare = Date.now() - t0;
+    expect(model.search.total).toBe(20);
+    expect(model.currentMatch?.line).toBe(500_000);
+    expect(model.previousMatch()?.line).toBe(450_000);
+    expect(rare).toBeLessThan(2000);
+
+    t0 = Date.now();
+    model.setQuery('#7 ');
+    const common = Date.now() - t0;
+    expect(model.search.total).toBe(Math.min(1_000_000, MAX_MATCHES));
+    expect(model.previousMatch()?.line).toBe(999_999);
+    expect(common).toBeLessThan(4000);
+  });
+});

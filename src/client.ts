@@ -1,0 +1,307 @@
+/**
+ * The client of the repo2docker service: the one place that talks to it.
+ */
+
+import type {
+  Build,
+  BuildList,
+  BuildRequest,
+  Image,
+  ImageList,
+  Info
+} from '@jupyterlab-repo2docker/service/contract';
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
+import { errorFromNetworkFailure, errorFromResponse, SERVICE_NAME, ServiceError } from './errors';
+import type { IImageFilter, IRepo2DockerClient, IServiceLocation } from './tokens';
+
+/** The part of `PageConfig` the client reads (replaceable in tests). */
+export interface IPageConfig {
+  getOption(name: string): string;
+  getBaseUrl(): string;
+  getToken(): string;
+}
+
+/** Path of the service under jupyter-server-proxy, relative to the Jupyter server's base URL. */
+export const PROXY_PATH = `${SERVICE_NAME}/`;
+
+function withTrailingSlash(url: string): string {
+  return url.endsWith('/') ? url : `${url}/`;
+}
+
+/**
+ * Where the service of a JupyterHub is, from the page config's `hubPrefix` (`/hub/`,
+ * `/base/hub/`) and `hubHost` (`''` unless the hub uses `subdomain_host`).
+ *
+ * Services live at `<base_url>services/<name>/`. With `subdomain_host` each service has its own
+ * host, `<name>--service.<domain>` under JupyterHub's default (`idna`) subdomain hook; hubs
+ * that use another hook set the `serviceUrl` setting.
+ */
+export function hubServiceUrl(hubPrefix: string, hubHost: string): string {
+  const prefix = withTrailingSlash(hubPrefix.startsWith('/') ? hubPrefix : `/${hubPrefix}`);
+  const baseUrl = prefix.replace(/hub\/$/, '');
+  const path = `${baseUrl}services/${SERVICE_NAME}/`;
+  if (!hubHost) {
+    return path;
+  }
+  try {
+    const host = new URL(hubHost);
+    return `${host.protocol}//${SERVICE_NAME}--service.${host.host}${path}`;
+  } catch {
+    return `${hubHost.replace(/\/+$/, '')}${path}`;
+  }
+}
+
+/**
+ * Resolve where the service is and how to reach it.
+ *
+ * 1. The `serviceUrl` setting, when not empty, overrides everything (resolved against the Jupyter
+ *    server's base URL when relative). Under JupyterHub it is called with the hub token; otherwise
+ *    through the Jupyter server's connection when it lies under the server's base URL, else with
+ *    plain `fetch` and no credentials (never sending the server's token elsewhere).
+ * 2. Under JupyterHub (`hubPrefix` in the page config): the hub's service, with the hub token.
+ * 3. Otherwise: behind jupyter-server-proxy at `<base_url>repo2docker/`.
+ */
+export function resolveServiceLocation(
+  options: { serviceUrl?: string | null; pageConfig?: IPageConfig } = {}
+): IServiceLocation {
+  const pageConfig = options.pageConfig ?? PageConfig;
+  const hubPrefix = pageConfig.getOption('hubPrefix');
+  const override = (options.serviceUrl ?? '').trim();
+  const serverBase = pageConfig.getBaseUrl();
+
+  if (override) {
+    let baseUrl = withTrailingSlash(override);
+    try {
+      baseUrl = new URL(baseUrl, serverBase).href;
+    } catch {
+      // Not resolvable: keep it as given; fetch will report it.
+    }
+    if (hubPrefix) {
+      return { baseUrl, transport: 'hub' };
+    }
+    return {
+      baseUrl,
+      transport: baseUrl.startsWith(serverBase) ? 'server' : 'fetch'
+    };
+  }
+  if (hubPrefix) {
+    return {
+      baseUrl: hubServiceUrl(hubPrefix, pageConfig.getOption('hubHost')),
+      transport: 'hub'
+    };
+  }
+  return { baseUrl: URLExt.join(serverBase, PROXY_PATH), transport: 'server' };
+}
+
+/** The client of the repo2docker service. */
+export class Repo2DockerClient implements IRepo2DockerClient {
+  constructor(options: Repo2DockerClient.IOptions = {}) {
+    this._pageConfig = options.pageConfig ?? PageConfig;
+    this._fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this._serverSettings = options.serverSettings;
+    this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
+    this._serviceUrl = options.serviceUrl ?? null;
+    this._location = resolveServiceLocation({
+      serviceUrl: this._serviceUrl,
+      pageConfig: this._pageConfig
+    });
+  }
+
+  get location(): IServiceLocation {
+    return this._location;
+  }
+
+  get locationChanged(): ISignal<this, IServiceLocation> {
+    return this._locationChanged;
+  }
+
+  get logStreamOpened(): ISignal<this, string> {
+    return this._logStreamOpened;
+  }
+
+  /** The `serviceUrl` setting (empty or `null`: resolve from the page config). */
+  get serviceUrl(): string | null {
+    return this._serviceUrl;
+  }
+  set serviceUrl(value: string | null) {
+    if (value === this._serviceUrl) {
+      return;
+    }
+    this._serviceUrl = value;
+    const location = resolveServiceLocation({
+      serviceUrl: value,
+      pageConfig: this._pageConfig
+    });
+    if (
+      location.baseUrl !== this._location.baseUrl ||
+      location.transport !== this._location.transport
+    ) {
+      this._location = location;
+      this._locationChanged.emit(location);
+    }
+  }
+
+  /** The service URL as shown to users (absolute). */
+  get displayUrl(): string {
+    try {
+      return new URL(this._location.baseUrl, window.location.href).href;
+    } catch {
+      return this._location.baseUrl;
+    }
+  }
+
+  getInfo(): Promise<Info> {
+    return this._json<Info>('api/info');
+  }
+
+  startBuild(request: BuildRequest): Promise<Build> {
+    return this._json<Build>('api/builds', {
+      method: 'POST',
+      body: JSON.stringify(request)
+    });
+  }
+
+  async listBuilds(): Promise<Build[]> {
+    return (await this._json<BuildList>('api/builds')).builds;
+  }
+
+  getBuild(buildId: string): Promise<Build> {
+    return this._json<Build>(`api/builds/${encodeURIComponent(buildId)}`);
+  }
+
+  cancelBuild(buildId: string): Promise<Build> {
+    return this._json<Build>(`api/builds/${encodeURIComponent(buildId)}`, {
+      method: 'DELETE'
+    });
+  }
+
+  async listImages(filter: IImageFilter = {}): Promise<Image[]> {
+    const query = Object.entries(filter)
+      .filter(([, value]) => typeof value === 'string' && value !== '')
+      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+      .join('&');
+    const path = query ? `api/images?${query}` : 'api/images';
+    return (await this._json<ImageList>(path)).images;
+  }
+
+  async deleteImage(name: string): Promise<void> {
+    await this._json<unknown>(`api/images/${encodeURIComponent(name)}`, {
+      method: 'DELETE'
+    });
+  }
+
+  async openLogStream(
+    buildId: string,
+    lastEventId: number | null,
+    signal: AbortSignal
+  ): Promise<Response> {
+    const headers: Record<string, string> = { Accept: 'text/event-stream' };
+    if (lastEventId !== null) {
+      headers['Last-Event-ID'] = String(lastEventId);
+    }
+    this._logStreamOpened.emit(buildId);
+    try {
+      return await this._send(`api/builds/${encodeURIComponent(buildId)}/logs`, {
+        method: 'GET',
+        headers,
+        signal
+      });
+    } catch (reason) {
+      if (signal.aborted) {
+        // Report an abort as one, not as the network error the server connection makes of it.
+        throw signal.reason ?? new DOMException('The stream was aborted.', 'AbortError');
+      }
+      throw reason;
+    }
+  }
+
+  /**
+   * Send a request to `path` (relative to the service's base URL) by the location's transport.
+   * Rejects with the transport's own error when no response arrives.
+   */
+  private _send(path: string, init: RequestInit): Promise<Response> {
+    const { baseUrl, transport } = this._location;
+    const url = baseUrl + path;
+    switch (transport) {
+      case 'server': {
+        const settings = this._serverSettings ?? ServerConnection.makeSettings();
+        // `no-cache` instead of the default `no-store`, which would append a cache-busting
+        // query parameter that the service does not expect.
+        return ServerConnection.makeRequest(url, { cache: 'no-cache', ...init }, settings);
+      }
+      case 'hub': {
+        const headers = new Headers(init.headers);
+        headers.set('Authorization', `token ${this._pageConfig.getToken()}`);
+        return this._fetch(url, { cache: 'no-store', ...init, headers });
+      }
+      case 'fetch':
+      default:
+        return this._fetch(url, { cache: 'no-store', credentials: 'omit', ...init });
+    }
+  }
+
+  /** Send a JSON request and parse the JSON answer; any failure becomes a `ServiceError`. */
+  private async _json<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const headers = new Headers(init.headers);
+    headers.set('Accept', 'application/json');
+    if (init.body !== undefined) {
+      headers.set('Content-Type', 'application/json');
+    }
+    let response: Response;
+    try {
+      response = await this._send(path, { ...init, headers });
+    } catch (reason) {
+      throw errorFromNetworkFailure(reason, this.displayUrl, this._trans);
+    }
+    if (!response.ok) {
+      throw await errorFromResponse(response, this.displayUrl, this._trans);
+    }
+    if (response.status === 204) {
+      return undefined as T;
+    }
+    const text = await response.text();
+    if (!text) {
+      return undefined as T;
+    }
+    try {
+      return JSON.parse(text) as T;
+    } catch (reason) {
+      throw new ServiceError({
+        kind: 'unexpected',
+        status: response.status,
+        message: this._trans.__(
+          'The repo2docker service sent an answer that is not JSON (HTTP %1).',
+          response.status
+        ),
+        serviceUrl: this.displayUrl,
+        cause: reason
+      });
+    }
+  }
+
+  private _pageConfig: IPageConfig;
+  private _fetch: (input: string, init: RequestInit) => Promise<Response>;
+  private _serverSettings: ServerConnection.ISettings | undefined;
+  private _trans: TranslationBundle;
+  private _serviceUrl: string | null;
+  private _location: IServiceLocation;
+  private _locationChanged = new Signal<this, IServiceLocation>(this);
+  private _logStreamOpened = new Signal<this, string>(this);
+}
+
+export namespace Repo2DockerClient {
+  export interface IOptions {
+    /** The `serviceUrl` setting; empty or `null` to resolve from the page config. */
+    serviceUrl?: string | null;
+    translator?: ITranslator;
+    /** Defaults to JupyterLab's `PageConfig`. */
+    pageConfig?: IPageConfig;
+    /** Used for the `hub` and `fetch` transports; defaults to the global `fetch`. */
+    fetch?: (input: string, init: RequestInit) => Promise<Response>;
+    /** Used for the `server` transport; defaults to `ServerConnection.makeSettings()`. */
+    serverSettings?: ServerConnection.ISettings;
+  }
+}

@@ -1,0 +1,282 @@
+import type { Build, BuildRequest } from '@jupyterlab-repo2docker/service/contract';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import * as React from 'react';
+import { isServiceError, ServiceError } from '../errors';
+import type { EnvironmentsModel, IFormRequest } from '../model';
+
+/** The form's fields, named as in `BuildRequest` so that a 400's `field` finds its input. */
+const FIELDS = ['repo', 'ref', 'name', 'subdir', 'push', 'force', 'shared'] as const;
+type FieldName = (typeof FIELDS)[number];
+const ADVANCED_FIELDS: ReadonlySet<string> = new Set(['subdir', 'push', 'force', 'shared']);
+
+function isFieldName(value: string | null): value is FieldName {
+  return value !== null && (FIELDS as readonly string[]).includes(value);
+}
+
+export interface IBuildFormProps {
+  model: EnvironmentsModel;
+  trans: TranslationBundle;
+  /** Called with a build that was started (not with an image that was already built). */
+  onStarted?: (build: Build) => void;
+}
+
+/** Repository URL, ref, optional name and, under "Advanced", subdir, push and force. */
+export function BuildForm(props: IBuildFormProps): JSX.Element {
+  const { model, trans } = props;
+  const info = model.info;
+  const disabled = !model.canBuild;
+  const registry = info?.registry ?? null;
+  const isAdmin = info?.user.permissions.admin === true;
+
+  const [repo, setRepo] = React.useState('');
+  const [ref, setRef] = React.useState('');
+  const [name, setName] = React.useState('');
+  const [subdir, setSubdir] = React.useState('');
+  const [push, setPush] = React.useState<boolean | null>(null);
+  const [force, setForce] = React.useState(false);
+  const [shared, setShared] = React.useState(false);
+  const [advanced, setAdvanced] = React.useState(false);
+  const [busy, setBusy] = React.useState(false);
+  const [fieldErrors, setFieldErrors] = React.useState<Partial<Record<FieldName, string>>>({});
+  const [formError, setFormError] = React.useState<ServiceError | Error | null>(null);
+  const [result, setResult] = React.useState<string | null>(null);
+  const repoInput = React.useRef<HTMLInputElement>(null);
+  const id = React.useId();
+  const pushValue = push ?? registry?.pushByDefault ?? false;
+
+  React.useEffect(() => {
+    const onRequest = (_: EnvironmentsModel, request: IFormRequest) => {
+      if (request.repo !== undefined) {
+        setRepo(request.repo);
+      }
+      if (request.ref !== undefined) {
+        setRef(request.ref);
+      }
+      repoInput.current?.focus();
+    };
+    model.formRequested.connect(onRequest);
+    return () => {
+      model.formRequested.disconnect(onRequest);
+    };
+  }, [model]);
+
+  const clearError = (field: FieldName) => {
+    if (fieldErrors[field]) {
+      setFieldErrors(errors => {
+        const rest = { ...errors };
+        delete rest[field];
+        return rest;
+      });
+    }
+  };
+
+  const request = (): BuildRequest => {
+    const body: BuildRequest = { repo: repo.trim() };
+    if (ref.trim()) {
+      body.ref = ref.trim();
+    }
+    if (name.trim()) {
+      body.name = name.trim();
+    }
+    if (subdir.trim()) {
+      body.subdir = subdir.trim();
+    }
+    if (registry) {
+      body.push = pushValue;
+    }
+    if (force) {
+      body.force = true;
+    }
+    if (isAdmin && shared) {
+      body.shared = true;
+    }
+    return body;
+  };
+
+  const onSubmit = async (event: React.FormEvent) => {
+    event.preventDefault();
+    if (disabled || busy) {
+      return;
+    }
+    setFieldErrors({});
+    setFormError(null);
+    setResult(null);
+    if (!repo.trim()) {
+      setFieldErrors({ repo: trans.__('Enter the URL of a repository.') });
+      repoInput.current?.focus();
+      return;
+    }
+    setBusy(true);
+    try {
+      const build = await model.startBuild(request());
+      if (build.alreadyBuilt) {
+        setResult(
+          trans.__(
+            'Already built: %1 exists for this commit. Tick "Rebuild even if built" under Advanced to build it again.',
+            build.image
+          )
+        );
+      } else {
+        setResult(trans.__('Build of %1 started.', build.displayName || build.name));
+        props.onStarted?.(build);
+      }
+    } catch (reason) {
+      if (isServiceError(reason) && reason.kind === 'invalid' && isFieldName(reason.field)) {
+        setFieldErrors({ [reason.field]: reason.message });
+        if (ADVANCED_FIELDS.has(reason.field)) {
+          setAdvanced(true);
+        }
+      } else {
+        setFormError(reason instanceof Error ? reason : new Error(String(reason)));
+      }
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const errorId = (field: FieldName) => `${id}-${field}-error`;
+  const described = (field: FieldName) => (fieldErrors[field] ? errorId(field) : undefined);
+  const fieldError = (field: FieldName) =>
+    fieldErrors[field] ? (
+      <div className="jp-Repo2Docker-fieldError" id={errorId(field)} role="alert">
+        {fieldErrors[field]}
+      </div>
+    ) : null;
+  const textField = (
+    field: 'repo' | 'ref' | 'name' | 'subdir',
+    label: string,
+    value: string,
+    setValue: (value: string) => void,
+    placeholder: string,
+    extra: { required?: boolean; inputRef?: React.Ref<HTMLInputElement> } = {}
+  ) => (
+    <div className="jp-Repo2Docker-field">
+      <label htmlFor={`${id}-${field}`}>{label}</label>
+      <input
+        id={`${id}-${field}`}
+        ref={extra.inputRef}
+        name={field}
+        className="jp-mod-styled jp-Repo2Docker-input"
+        type="text"
+        value={value}
+        placeholder={placeholder}
+        required={extra.required}
+        spellCheck={false}
+        autoComplete="off"
+        aria-invalid={fieldErrors[field] ? true : undefined}
+        aria-describedby={described(field)}
+        onChange={event => {
+          setValue(event.target.value);
+          clearError(field);
+        }}
+      />
+      {fieldError(field)}
+    </div>
+  );
+  const checkbox = (
+    field: 'push' | 'force' | 'shared',
+    label: string,
+    checked: boolean,
+    setChecked: (value: boolean) => void,
+    title: string
+  ) => (
+    <div className="jp-Repo2Docker-field jp-Repo2Docker-checkbox">
+      <label title={title}>
+        <input
+          type="checkbox"
+          name={field}
+          checked={checked}
+          aria-invalid={fieldErrors[field] ? true : undefined}
+          aria-describedby={described(field)}
+          onChange={event => {
+            setChecked(event.target.checked);
+            clearError(field);
+          }}
+        />
+        {label}
+      </label>
+      {fieldError(field)}
+    </div>
+  );
+
+  return (
+    <form
+      className="jp-Repo2Docker-form"
+      aria-label={trans.__('Build an environment')}
+      onSubmit={event => void onSubmit(event)}
+      noValidate
+    >
+      <fieldset disabled={disabled || busy}>
+        {textField(
+          'repo',
+          trans.__('Repository URL'),
+          repo,
+          setRepo,
+          'https://github.com/owner/repository',
+          { required: true, inputRef: repoInput }
+        )}
+        {textField('ref', trans.__('Ref'), ref, setRef, trans.__('branch, tag or commit (HEAD)'))}
+        {textField('name', trans.__('Image name'), name, setName, trans.__('optional'))}
+        <details
+          className="jp-Repo2Docker-advanced"
+          open={advanced}
+          onToggle={event => setAdvanced((event.target as HTMLDetailsElement).open)}
+        >
+          <summary>{trans.__('Advanced')}</summary>
+          {textField(
+            'subdir',
+            trans.__('Subdirectory'),
+            subdir,
+            setSubdir,
+            trans.__('build from this directory of the repository')
+          )}
+          {registry &&
+            checkbox(
+              'push',
+              trans.__('Push to %1', registry.url),
+              pushValue,
+              setPush,
+              trans.__('Push the image to the registry after building it')
+            )}
+          {checkbox(
+            'force',
+            trans.__('Rebuild even if built'),
+            force,
+            setForce,
+            trans.__('Build again even if an image exists for this repository and commit')
+          )}
+          {isAdmin &&
+            checkbox(
+              'shared',
+              trans.__('Shared image'),
+              shared,
+              setShared,
+              trans.__('Build into the shared namespace that every user sees')
+            )}
+        </details>
+        <div className="jp-Repo2Docker-formActions">
+          <button type="submit" className="jp-Button jp-mod-styled jp-mod-accept">
+            {busy ? trans.__('Starting…') : trans.__('Build')}
+          </button>
+        </div>
+      </fieldset>
+      {formError && (
+        <div className="jp-Repo2Docker-formError" role="alert">
+          <p>
+            {isServiceError(formError) && formError.kind === 'invalid' && formError.field
+              ? trans.__('%1 (field: %2)', formError.message, formError.field)
+              : formError.message}
+          </p>
+          {isServiceError(formError) && formError.diagnosis && (
+            <p className="jp-Repo2Docker-diagnosis">{formError.diagnosis}</p>
+          )}
+        </div>
+      )}
+      {result && (
+        <div className="jp-Repo2Docker-formResult" role="status">
+          {result}
+        </div>
+      )}
+    </form>
+  );
+}

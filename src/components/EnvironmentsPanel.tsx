@@ -1,0 +1,170 @@
+import type { Build, Image } from '@jupyterlab-repo2docker/service/contract';
+import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import type { TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import * as React from 'react';
+import { isServiceError } from '../errors';
+import type { EnvironmentsModel } from '../model';
+import { BuildForm } from './BuildForm';
+import { BuildList } from './BuildList';
+import { ImageList } from './ImageList';
+import { ServiceStatus } from './ServiceStatus';
+
+/** What the panel asks of the application. */
+export interface IPanelActions {
+  /** Open (or reveal) the log viewer of a build. */
+  openLogs(buildId: string, label: string): void;
+  /** Copy text to the clipboard (default: the system clipboard, with a notification). */
+  copy?(text: string): void;
+  /** Ask for confirmation (default: `showDialog`). */
+  confirm?(title: string, body: string, accept: string): Promise<boolean>;
+  /** Tell the user an action failed (default: an error notification). */
+  reportError?(error: unknown): void;
+}
+
+export interface IEnvironmentsPanelProps {
+  model: EnvironmentsModel;
+  trans: TranslationBundle;
+  actions: IPanelActions;
+}
+
+/** Re-render whenever the model changes. */
+function useModelState(model: EnvironmentsModel): void {
+  const [, setVersion] = React.useState(0);
+  React.useEffect(() => {
+    const onChange = () => setVersion(version => version + 1);
+    model.stateChanged.connect(onChange);
+    return () => {
+      model.stateChanged.disconnect(onChange);
+    };
+  }, [model]);
+}
+
+/** The Environments panel: a view over `EnvironmentsModel`. */
+export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
+  const { model, trans, actions } = props;
+  useModelState(model);
+
+  const reportError =
+    actions.reportError ??
+    ((error: unknown) => {
+      const message = error instanceof Error ? error.message : String(error);
+      const diagnosis = isServiceError(error) ? error.diagnosis : null;
+      Notification.error(diagnosis ? `${message} ${diagnosis}` : message, {
+        autoClose: 8000
+      });
+    });
+  const copy =
+    actions.copy ??
+    ((text: string) => {
+      Clipboard.copyToSystem(text);
+      Notification.success(trans.__('Copied %1', text), { autoClose: 3000 });
+    });
+  const confirm =
+    actions.confirm ??
+    (async (title: string, body: string, accept: string) => {
+      const result = await showDialog({
+        title,
+        body,
+        buttons: [
+          Dialog.cancelButton({ label: trans.__('Cancel') }),
+          Dialog.warnButton({ label: accept })
+        ]
+      });
+      return result.button.accept;
+    });
+
+  const openBuildLogs = (build: Build) => {
+    actions.openLogs(build.id, build.displayName || build.name);
+  };
+  const cancelBuild = (build: Build) => {
+    model.cancelBuild(build.id).catch(reportError);
+  };
+  const openImageLogs = (image: Image) => {
+    actions.openLogs(image.buildId, image.displayName || image.repository);
+  };
+  const rebuild = (image: Image) => {
+    model
+      .startBuild(model.rebuildRequest(image))
+      .then(build => {
+        if (!build.alreadyBuilt) {
+          openBuildLogs(build);
+        }
+      })
+      .catch(reportError);
+  };
+  const deleteImage = async (image: Image) => {
+    const accepted = await confirm(
+      trans.__('Delete image'),
+      trans.__('Delete the image %1? This cannot be undone.', image.name),
+      trans.__('Delete')
+    );
+    if (accepted) {
+      await model.deleteImage(image.name);
+    }
+  };
+  const info = model.info;
+  const user = info?.user;
+  const canRebuild = (image: Image) =>
+    !!user &&
+    user.permissions.build &&
+    (image.shared ? user.permissions.admin : image.owner === user.name);
+
+  const loading = model.status === 'loading';
+  const builds = model.builds;
+  const images = model.images;
+  const empty = builds.length === 0 && images.length === 0;
+
+  return (
+    <div className="jp-Repo2Docker-panel" aria-busy={loading}>
+      <header className="jp-Repo2Docker-header">
+        <h2 className="jp-Repo2Docker-title">{trans.__('Environments')}</h2>
+        <button
+          type="button"
+          className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+          title={trans.__('Refresh')}
+          aria-label={trans.__('Refresh')}
+          onClick={() => void model.refresh({ force: true })}
+        >
+          <refreshIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
+        </button>
+      </header>
+      {loading && (
+        <p className="jp-Repo2Docker-loading" role="status">
+          {trans.__('Loading…')}
+        </p>
+      )}
+      <ServiceStatus model={model} trans={trans} />
+      {info && <BuildForm model={model} trans={trans} onStarted={build => openBuildLogs(build)} />}
+      {info &&
+        model.canRead &&
+        (empty ? (
+          <p className="jp-Repo2Docker-empty jp-Repo2Docker-emptyAll">
+            {model.canBuild
+              ? trans.__('No environments yet: build one from a repository above.')
+              : trans.__('No environments yet.')}
+          </p>
+        ) : (
+          <>
+            <BuildList
+              builds={builds}
+              trans={trans}
+              canCancel={build => model.canCancel(build)}
+              onCancel={cancelBuild}
+              onOpenLogs={openBuildLogs}
+            />
+            <ImageList
+              images={images}
+              trans={trans}
+              canRebuild={canRebuild}
+              canDelete={image => model.canDelete(image)}
+              onCopy={image => copy(image.name)}
+              onRebuild={rebuild}
+              onDelete={image => void deleteImage(image).catch(reportError)}
+              onOpenLogs={openImageLogs}
+            />
+          </>
+        ))}
+    </div>
+  );
+}

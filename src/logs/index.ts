@@ -1,0 +1,11 @@
+/**
+ * The dockable build-log viewer.
+ */
+
+export type { ConnectionState, IBuildLogWidgetOptions, ILogStreamSource } from './tokens';
+export { BuildLogWidget, BUILD_LOG_WIDGET_CLASS, buildLogWidgetId } from './BuildLogWidget';
+export { BuildLogView, LogViewClasses, type IBuildLogViewOptions } from './logView';
+export { LogModel, MAX_MATCHES } from './logModel';
+export { LogStream, FINAL_PHASES, isFinalPhase } from './logStream';
+export { LineStore, LogLines } from './lineStore';
+export { PHASE_ICONS, phaseLabel, formatDuration } from './phase';

@@ -1,0 +1,405 @@
+/**
+ * The state of one build log: its lines, phase, progress, times, connection and search.
+ * Views read it and listen to its signals; it knows nothing of the DOM.
+ */
+
+import type {
+  BuildLogEvent,
+  BuildPhase,
+  BuildProgress
+} from '@jupyterlab-repo2docker/service/contract';
+import type { ITranslator } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
+import { normalizeLine, type IHighlight } from './ansi';
+import { LogLines, Uint32Vector } from './lineStore';
+import { isFinalPhase, LogStream } from './logStream';
+import type { ConnectionState, ILogStreamSource } from './tokens';
+
+/** Most matches kept for one search; beyond it the count shows as "N+". */
+export const MAX_MATCHES = 1_000_000;
+
+export namespace LogModel {
+  export interface IOptions {
+    buildId: string;
+    /** Where the log comes from; without it the model is fed by `appendEvents` only. */
+    source?: ILogStreamSource;
+    translator?: ITranslator;
+    /** Passed to the `LogStream` (backoff and the like). */
+    streamOptions?: Partial<Omit<LogStream.IOptions, 'buildId' | 'source' | 'translator'>>;
+  }
+
+  /** Lines were added: `[from, to)`. */
+  export interface ILinesAdded {
+    from: number;
+    to: number;
+  }
+
+  /** A search match. */
+  export interface IMatch {
+    line: number;
+    column: number;
+    length: number;
+  }
+
+  export interface ISearchState {
+    query: string;
+    /** Matches found (at most `MAX_MATCHES`). */
+    total: number;
+    /** True when there were more matches than are kept. */
+    capped: boolean;
+    /** Index of the current match in `[0, total)`, or -1 when none. */
+    current: number;
+  }
+}
+
+/** The model of one build's log. */
+export class LogModel {
+  constructor(options: LogModel.IOptions) {
+    this.buildId = options.buildId;
+    this._source = options.source ?? null;
+    this._translator = options.translator;
+    this._streamOptions = options.streamOptions ?? {};
+  }
+
+  readonly buildId: string;
+
+  /** Every line of the log (plain text, and raw text for lines with ANSI codes). */
+  readonly lines = new LogLines();
+
+  get lineCount(): number {
+    return this.lines.length;
+  }
+
+  /** Phase of the last event, `null` before the first. */
+  get phase(): BuildPhase | null {
+    return this._phase;
+  }
+
+  /** Last progress reported, if any. */
+  get progress(): BuildProgress | null {
+    return this._progress;
+  }
+
+  /** Whether the build reached a final phase. */
+  get isFinal(): boolean {
+    return isFinalPhase(this._phase);
+  }
+
+  /** Service time (epoch ms) of the first event, `null` before it. */
+  get startedAt(): number | null {
+    return this._startedAt;
+  }
+
+  /** Service time (epoch ms) of the final event, `null` while running. */
+  get finishedAt(): number | null {
+    return this._finishedAt;
+  }
+
+  /** Number of events received. */
+  get eventCount(): number {
+    return this._eventCount;
+  }
+
+  /**
+   * Build time so far in ms: ticks while running (corrected for the clock difference between
+   * browser and service), fixed once final; `null` before the first event.
+   */
+  elapsed(now: number = Date.now()): number | null {
+    if (this._startedAt === null) {
+      return null;
+    }
+    const end =
+      this._finishedAt ?? now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
+    return Math.max(0, end - this._startedAt);
+  }
+
+  /** State of the connection to the log stream. */
+  get connection(): ConnectionState {
+    return this._connection;
+  }
+
+  /** Lines were appended (once per batch of events). */
+  get linesAdded(): ISignal<this, LogModel.ILinesAdded> {
+    return this._linesAdded;
+  }
+
+  /** Phase, progress, times or connection changed. */
+  get stateChanged(): ISignal<this, void> {
+    return this._stateChanged;
+  }
+
+  /** The search query, its matches or the current match changed. */
+  get searchChanged(): ISignal<this, void> {
+    return this._searchChanged;
+  }
+
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** Open the log stream (once; later calls do nothing). Resolves when it stops. */
+  start(): Promise<void> {
+    if (this._stream || this._disposed || !this._source) {
+      return this._stream?.start() ?? Promise.resolve();
+    }
+    const stream = new LogStream({
+      ...this._streamOptions,
+      buildId: this.buildId,
+      source: this._source,
+      translator: this._translator
+    });
+    this._stream = stream;
+    stream.received.connect((_, events) => this.appendEvents(events), this);
+    stream.stateChanged.connect((_, state) => {
+      this._connection = state;
+      this._stateChanged.emit();
+    }, this);
+    return stream.start();
+  }
+
+  /** The stream, once started. */
+  get stream(): LogStream | null {
+    return this._stream;
+  }
+
+  /** Add events (in order) to the log. */
+  appendEvents(events: readonly BuildLogEvent[]): void {
+    if (this._disposed || events.length === 0) {
+      return;
+    }
+    const from = this.lines.length;
+    const now = Date.now();
+    for (const event of events) {
+      this._eventCount++;
+      const time = Date.parse(event.time);
+      if (Number.isFinite(time)) {
+        if (this._startedAt === null) {
+          this._startedAt = time;
+        }
+        this._clockOffset = Math.min(this._clockOffset, now - time);
+        if (isFinalPhase(event.phase) && this._finishedAt === null) {
+          this._finishedAt = time;
+        }
+      } else if (this._startedAt === null) {
+        this._startedAt = now;
+        this._clockOffset = 0;
+      }
+      this._phase = event.phase;
+      if (event.progress) {
+        this._progress = event.progress;
+      }
+      if (isFinalPhase(event.phase) && this._finishedAt === null) {
+        this._finishedAt = now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
+      }
+      const message = event.message;
+      if (message.indexOf('\n') === -1) {
+        this._appendLine(message);
+      } else {
+        for (const line of message.split('\n')) {
+          this._appendLine(line);
+        }
+      }
+    }
+    const to = this.lines.length;
+    if (to > from) {
+      this._searchNewLines();
+      this._linesAdded.emit({ from, to });
+    }
+    this._stateChanged.emit();
+  }
+
+  private _appendLine(line: string): void {
+    const { plain, raw } = normalizeLine(line);
+    this.lines.append(plain, raw);
+  }
+
+  // ---- search ------------------------------------------------------------------------------
+
+  /** Current search state. */
+  get search(): LogModel.ISearchState {
+    return {
+      query: this._query,
+      total: this._matchLines.length,
+      capped: this._capped,
+      current: this._current
+    };
+  }
+
+  /** The pattern of the current query (global, case-insensitive), or `null` when empty. */
+  get searchPattern(): RegExp | null {
+    return this._pattern;
+  }
+
+  /** Bumped whenever the matches or the current match change (views cache on it). */
+  get searchVersion(): number {
+    return this._searchVersion;
+  }
+
+  /**
+   * Search for `query` (plain text, case-insensitive). The current match becomes the first one
+   * at or after line `fromLine` (wrapping to the first).
+   */
+  setQuery(query: string, fromLine = 0): void {
+    if (query === this._query) {
+      return;
+    }
+    this._query = query;
+    this._matchLines = new Uint32Vector(1024);
+    this._matchColumns = new Uint32Vector(1024);
+    this._capped = false;
+    this._searchedTo = 0;
+    this._current = -1;
+    this._pattern = query ? new RegExp(escapeRegExp(query), 'gi') : null;
+    this._searchNewLines();
+    if (this._matchLines.length > 0) {
+      const k = this._matchLines.lowerBound(Math.max(0, fromLine));
+      this._current = k < this._matchLines.length ? k : 0;
+    }
+    this._searchVersion++;
+    this._searchChanged.emit();
+  }
+
+  /** The current match, or `null`. */
+  get currentMatch(): LogModel.IMatch | null {
+    return this._current < 0 ? null : this.matchAt(this._current);
+  }
+
+  /** Match `k` in `[0, total)`. */
+  matchAt(k: number): LogModel.IMatch {
+    return {
+      line: this._matchLines.get(k),
+      column: this._matchColumns.get(k),
+      length: this._query.length
+    };
+  }
+
+  /** Go to the next match (wrapping to the first); returns it. */
+  nextMatch(): LogModel.IMatch | null {
+    return this._step(1);
+  }
+
+  /** Go to the previous match (wrapping to the last); returns it. */
+  previousMatch(): LogModel.IMatch | null {
+    return this._step(-1);
+  }
+
+  /** Make match `k` current. */
+  setCurrentMatch(k: number): void {
+    const total = this._matchLines.length;
+    if (total === 0) {
+      return;
+    }
+    this._current = ((k % total) + total) % total;
+    this._searchVersion++;
+    this._searchChanged.emit();
+  }
+
+  /** Highlights of line `i` for the view: every match on it, the current one marked. */
+  highlightsFor(i: number): IHighlight[] {
+    const lines = this._matchLines;
+    if (lines.length === 0) {
+      return [];
+    }
+    const result: IHighlight[] = [];
+    const length = this._query.length;
+    for (let k = lines.lowerBound(i); k < lines.length && lines.get(k) === i; k++) {
+      const start = this._matchColumns.get(k);
+      result.push({ start, end: start + length, current: k === this._current });
+    }
+    return result;
+  }
+
+  private _step(direction: 1 | -1): LogModel.IMatch | null {
+    const total = this._matchLines.length;
+    if (total === 0) {
+      return null;
+    }
+    const next = this._current < 0 ? (direction > 0 ? 0 : total - 1) : this._current + direction;
+    this.setCurrentMatch(next);
+    return this.currentMatch;
+  }
+
+  /** Extend the matches over lines not searched yet. */
+  private _searchNewLines(): void {
+    const pattern = this._pattern;
+    const to = this.lines.length;
+    if (!pattern || this._capped || this._searchedTo >= to) {
+      this._searchedTo = Math.max(this._searchedTo, to);
+      return;
+    }
+    const before = this._matchLines.length;
+    this.lines.search(pattern, this._searchedTo, to, (line, column) => {
+      if (this._matchLines.length >= MAX_MATCHES) {
+        this._capped = true;
+        return false;
+      }
+      this._matchLines.push(line);
+      this._matchColumns.push(column);
+    });
+    this._searchedTo = to;
+    if (this._matchLines.length !== before) {
+      if (this._current < 0) {
+        this._current = 0;
+      }
+      this._searchVersion++;
+      this._searchChanged.emit();
+    }
+  }
+
+  // ---- whole text ----------------------------------------------------------------------------
+
+  /** The whole log as plain text (no ANSI codes), lines joined by `\n`. */
+  plainText(): string {
+    return this.lines.toString();
+  }
+
+  /** The whole log as a `text/plain` Blob, built from the store's chunks without one big string. */
+  toBlob(): Blob {
+    const parts = this.lines.toParts();
+    if (this.lines.length > 0) {
+      parts.push('\n');
+    }
+    return new Blob(parts, { type: 'text/plain;charset=utf-8' });
+  }
+
+  /** Stop the stream and drop the lines. */
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    this._stream?.dispose();
+    Signal.clearData(this);
+    this.lines.clear();
+  }
+
+  private _source: ILogStreamSource | null;
+  private _translator: ITranslator | undefined;
+  private _streamOptions: LogModel.IOptions['streamOptions'];
+  private _stream: LogStream | null = null;
+  private _phase: BuildPhase | null = null;
+  private _progress: BuildProgress | null = null;
+  private _startedAt: number | null = null;
+  private _finishedAt: number | null = null;
+  /** Browser clock minus service clock, estimated as the smallest delay seen (ms). */
+  private _clockOffset = Infinity;
+  private _eventCount = 0;
+  private _connection: ConnectionState = { status: 'idle' };
+  private _query = '';
+  private _pattern: RegExp | null = null;
+  private _matchLines = new Uint32Vector(16);
+  private _matchColumns = new Uint32Vector(16);
+  private _capped = false;
+  private _searchedTo = 0;
+  private _current = -1;
+  private _searchVersion = 0;
+  private _disposed = false;
+  private _linesAdded = new Signal<this, LogModel.ILinesAdded>(this);
+  private _stateChanged = new Signal<this, void>(this);
+  private _searchChanged = new Signal<this, void>(this);
+}
+
+/** Escape `text` for use as a literal in a RegExp. */
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
