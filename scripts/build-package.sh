@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 export PATH="$VENV/bin:$PATH"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund >&2
+  npm install --no-audit --no-fund >&2  # see test-all.sh for why not `npm ci`
 fi
 npm run build:prod --silent >&2
 rm -rf dist/*.whl

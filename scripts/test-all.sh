@@ -11,8 +11,10 @@ set -e
 bash scripts/start-docker.sh
 bash scripts/setup-venv.sh
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "npm ci"
-  npm ci --no-audit --no-fund >&2
+  # Not `npm ci`: npm leaves rspack's bindings for other platforms out of the lock file, and
+  # `npm ci` then refuses it as out of sync; `npm install` keeps the lock file's versions.
+  log "npm install"
+  npm install --no-audit --no-fund >&2
 fi
 set +e
 

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Browser end-to-end test: the project's wheel installed in the venv, a real `jupyter lab` with the
+# service behind jupyter-server-proxy, the real Docker engine, and Debian's Chromium driven by
+# Playwright (ui-tests/). Everything listens on 127.0.0.1 only.
+#   bash scripts/test-ui.sh [extra playwright args]
+# Screenshots and Playwright's artifacts land in ui-tests/test-results/.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+[ -x /usr/bin/chromium ] || apt_install chromium
+docker info >/dev/null 2>&1 || bash scripts/start-docker.sh
+
+wheel="$(bash scripts/build-package.sh | tail -1)"
+"$VENV/bin/pip" install -q --force-reinstall --no-deps "$wheel" >&2
+"$VENV/bin/pip" install -q "$wheel" >&2   # its dependencies, if any are missing
+
+work="$(mktemp -d -t r2d-ui-XXXXXX)"
+lab_pid=""
+cleanup() {
+  if [ -n "$lab_pid" ] && kill -0 "$lab_pid" 2>/dev/null; then
+    kill "$lab_pid" 2>/dev/null || true
+    # jupyter lab stops its proxied service itself; give it a moment, then insist.
+    for _ in $(seq 1 50); do kill -0 "$lab_pid" 2>/dev/null || break; sleep 0.2; done
+    kill -9 "$lab_pid" 2>/dev/null || true
+  fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Fresh fixtures (fresh nonces: a real build, not an "already built" answer).
+fixtures="$(bash scripts/make-fixtures.sh "$work/fixtures")"
+
+r2d_config=null
+# An engine without a bridge network (scripts/start-docker.sh's) cannot give build steps a
+# network: tell repo2docker so. A normal Docker keeps the default.
+if ! docker network inspect bridge >/dev/null 2>&1; then
+  r2d_config="\"$ROOT/service/config/repo2docker_offline.py\""
+fi
+config="$work/service.json"
+cat >"$config" <<JSON
+{ "builds": { "allowLocalRepos": true }, "repo2docker": { "configFile": $r2d_config } }
+JSON
+export REPO2DOCKER_SERVICE_CONFIG="$config"
+
+# No stale state: a config dir, workspaces dir, runtime dir and root dir of our own.
+mkdir -p "$work/config" "$work/workspaces" "$work/runtime" "$work/root"
+export JUPYTER_CONFIG_DIR="$work/config"
+export JUPYTER_RUNTIME_DIR="$work/runtime"
+
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
+token="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+as_root=()
+[ "$(id -u)" -eq 0 ] && as_root=(--allow-root)
+lab_log="$work/jupyter-lab.log"
+log "starting jupyter lab on 127.0.0.1:$port"
+"$VENV/bin/jupyter" lab --no-browser --ip=127.0.0.1 --port="$port" "${as_root[@]}" \
+  --IdentityProvider.token="$token" --ServerApp.root_dir="$work/root" \
+  --LabApp.workspaces_dir="$work/workspaces" >"$lab_log" 2>&1 &
+lab_pid=$!
+
+url="http://127.0.0.1:$port"
+lab_answers() { curl -fsS -H "Authorization: token $token" "$url/api/status" >/dev/null; }
+if ! wait_for 90 lab_answers; then
+  log "jupyter lab did not answer on $url; its log:"
+  cat "$lab_log" >&2
+  exit 1
+fi
+
+export JUPYTERLAB_URL="$url"
+export JUPYTERLAB_TOKEN="$token"
+export FIXTURE_OK_URL="file://$fixtures/ok"
+
+status=0
+npx playwright test -c ui-tests/playwright.config.ts "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  log "playwright failed ($status); the end of jupyter lab's log:"
+  tail -n 80 "$lab_log" >&2
+fi
+# Keep the server's log beside the screenshots.
+mkdir -p ui-tests/test-results
+cp "$lab_log" ui-tests/test-results/jupyter-lab.log 2>/dev/null || true
+exit "$status"
