@@ -659,9 +659,9 @@ export class BuildLogView extends Widget {
   private _applyQuery(): void {
     clearTimeout(this._searchTimer);
     this._searchTimer = undefined;
-    const first = this._follow ? 0 : this._firstVisible;
     const before = this.model.search.query;
-    this.model.setQuery(this._searchInput.value, first);
+    // Like a browser's find: the first match from the top of the screen on (wrapping).
+    this.model.setQuery(this._searchInput.value, this._firstVisible);
     if (this.model.search.query !== before && this.model.currentMatch) {
       this._revealCurrentMatch();
     }

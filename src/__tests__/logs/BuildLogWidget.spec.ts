@@ -10,30 +10,6 @@ import {
   type ILogStreamSource
 } from '../../logs';
 
-// The repository's jest config does not transform these two ESM-only packages that
-// @jupyterlab/ui-components loads (the toolbar's web components): stand-ins that render plain buttons.
-jest.mock('@jupyter/web-components', () => {
-  const noop = () => ({});
-  return new Proxy(
-    {
-      provideJupyterDesignSystem: () => ({ register: noop }),
-      addJupyterLabThemeChangeListener: noop
-    },
-    { get: (target: any, key) => (key in target ? target[key] : noop) }
-  );
-});
-jest.mock('@jupyter/react-components', () => {
-  const React = jest.requireActual('react');
-  const Plain = React.forwardRef((props: any, ref: any) => {
-    const { appearance, scale, minimal, ...rest } = props;
-    void appearance;
-    void scale;
-    void minimal;
-    return React.createElement('button', { ...rest, ref });
-  });
-  return new Proxy({}, { get: () => Plain });
-});
-
 const NodeReadableStream = (new Response('').body as any).constructor as typeof ReadableStream;
 const encoder = new TextEncoder();
 
@@ -250,7 +226,8 @@ describe('BuildLogWidget', () => {
     expect(document.activeElement).toBe(input);
     input.value = 'error';
     input.dispatchEvent(new Event('input'));
-    // Enter before the debounce: searches at once, from the top (we were following), first match.
+    // Enter before the debounce searches at once from the top of the screen (the end: we were
+    // following), finds nothing below and wraps to the first match.
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
     view.renderNow();
     expect(text(view, LogViewClasses.searchCount)).toBe('1 of 10');

@@ -1,14 +1,3 @@
-// @jupyterlab/ui-components loads these ESM-only packages, which the repository's jest config does
-// not transform: stand-ins (icons do not need them).
-jest.mock('@jupyter/web-components', () => {
-  const noop = () => ({});
-  return new Proxy(
-    { provideJupyterDesignSystem: () => ({ register: noop }) },
-    { get: (target: any, key) => (key in target ? target[key] : noop) }
-  );
-});
-jest.mock('@jupyter/react-components', () => new Proxy({}, { get: () => () => null }));
-
 import { nullTranslator } from '@jupyterlab/translation';
 import { connectionLabel, formatDuration, PHASE_ICONS, phaseLabel } from '../../logs/phase';
 
