@@ -22,6 +22,11 @@ export interface ServiceConfig {
     localUser: string;
     /** Local mode: the shared secret; `null` only on a unix socket (its file mode guards it). */
     secret: string | null;
+    /** JupyterHub mode: the hub API (`JUPYTERHUB_API_URL`). The service's token comes from the environment only. */
+    hubApiUrl: string | null;
+    /** JupyterHub mode: how long a token's identity and scopes are trusted before asking again. */
+    cacheSeconds: number;
+    cacheMaxEntries: number;
   };
   repo2docker: {
     /** argv prefix that runs repo2docker, e.g. `["repo2docker"]` or `["/venv/bin/repo2docker"]`. */
@@ -59,7 +64,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   serviceName: 'repo2docker',
   listen: { host: '127.0.0.1', port: 10101 },
   prefix: '/',
-  auth: { mode: 'local', localUser: 'user', secret: null },
+  auth: { mode: 'local', localUser: 'user', secret: null, hubApiUrl: null, cacheSeconds: 10, cacheMaxEntries: 10000 },
   repo2docker: { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan' },
   git: { command: 'git', lsRemoteTimeoutSeconds: 30 },
   images: { template: 'r2d-{owner}/{name}' },
@@ -81,6 +86,8 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   listen: '{"host","port"} or {"socket": path}; env JUPYTERHUB_SERVICE_URL; flags --host/--port/--socket.',
   prefix: 'URL prefix; env JUPYTERHUB_SERVICE_PREFIX; flag --prefix. Default "/".',
   'auth.mode': '"jupyterhub" (default when JUPYTERHUB_API_URL is set) or "local".',
+  'auth.hubApiUrl': 'JupyterHub mode: the hub API; env JUPYTERHUB_API_URL (which also selects this mode).',
+  'auth.cacheSeconds / cacheMaxEntries': 'JupyterHub mode: token lookups cached this long (default 10 s), at most this many (10000).',
   'auth.localUser': 'Local mode: the single user (default $USER).',
   'auth.secret': 'Local mode: shared secret; env REPO2DOCKER_SERVICE_SECRET (random if unset on TCP).',
   'repo2docker.command': 'argv that runs repo2docker; env REPO2DOCKER_COMMAND. Default ["repo2docker"].',
@@ -159,6 +166,7 @@ function fromEnvironment(env: NodeJS.ProcessEnv): DeepPartial<ServiceConfig> {
   const auth: DeepPartial<ServiceConfig['auth']> = {};
   if (env.JUPYTERHUB_API_URL) {
     auth.mode = 'jupyterhub';
+    auth.hubApiUrl = env.JUPYTERHUB_API_URL;
   }
   if (env.REPO2DOCKER_SERVICE_SECRET) {
     auth.secret = env.REPO2DOCKER_SERVICE_SECRET;

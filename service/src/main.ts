@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createService } from './app.js';
+import { JupyterHubAuthenticator } from './auth/jupyterhub.js';
 import { CONFIG_REFERENCE, loadConfig } from './config.js';
 
 async function main(): Promise<void> {
@@ -23,10 +24,21 @@ async function main(): Promise<void> {
     config.auth.secret = randomBytes(32).toString('hex');
     process.stderr.write('repo2docker-service: REPO2DOCKER_SERVICE_SECRET not set; using a random secret nobody knows\n');
   }
+  let authenticator: JupyterHubAuthenticator | undefined;
   if (config.auth.mode === 'jupyterhub') {
-    throw new Error('auth mode "jupyterhub" is not available in this version');
+    const apiToken = process.env.JUPYTERHUB_API_TOKEN;
+    if (!config.auth.hubApiUrl || !apiToken) {
+      throw new Error('auth mode "jupyterhub" needs JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN (JupyterHub sets both for its services)');
+    }
+    authenticator = new JupyterHubAuthenticator({
+      apiUrl: config.auth.hubApiUrl,
+      apiToken,
+      serviceName: config.serviceName,
+      cacheSeconds: config.auth.cacheSeconds,
+      cacheMaxEntries: config.auth.cacheMaxEntries
+    });
   }
-  const { app } = createService(config);
+  const { app } = createService(config, { authenticator });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       app.log.info({ signal }, 'stopping: cancelling running builds');
