@@ -2,7 +2,7 @@
 # README's test command: set up every real part this machine needs (Docker engine with buildx,
 # the Python venv with repo2docker/JupyterLab/JupyterHub, npm packages) and run every tier:
 # type checks, service unit tests, extension unit tests, service integration tests against the
-# real engine, and the browser tests. Ends with one "N passed, N failed" line.
+# real engine, and the browser tests (Debian's Chromium, JupyterLab from the built wheel). Ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -39,6 +39,7 @@ if [ -d src ] && ls src/*.ts >/dev/null 2>&1; then
   tier "extension unit tests" npx jest --ci
 fi
 tier "service integration tests" npm run test:integration --workspace service --silent
+tier "browser tests (JupyterLab from the wheel, Chromium)" bash scripts/test-ui.sh
 
 printf '%s\n' "${results[@]}"
 echo "tiers: $passed passed, $failed failed"

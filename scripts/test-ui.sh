@@ -47,6 +47,13 @@ export REPO2DOCKER_SERVICE_CONFIG="$config"
 mkdir -p "$work/config" "$work/workspaces" "$work/runtime" "$work/root"
 export JUPYTER_CONFIG_DIR="$work/config"
 export JUPYTER_RUNTIME_DIR="$work/runtime"
+# JupyterLab would ask whether to fetch its news from the internet (a toast over the screenshots):
+# answer "never" beforehand, and do not check for updates either. Loopback only.
+settings="$work/config/lab/user-settings"
+mkdir -p "$settings/@jupyterlab/apputils-extension"
+cat >"$settings/@jupyterlab/apputils-extension/notification.jupyterlab-settings" <<'JSON'
+{ "fetchNews": "false", "checkForUpdates": false }
+JSON
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')"
 token="$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
@@ -56,7 +63,8 @@ lab_log="$work/jupyter-lab.log"
 log "starting jupyter lab on 127.0.0.1:$port"
 "$VENV/bin/jupyter" lab --no-browser --ip=127.0.0.1 --port="$port" "${as_root[@]}" \
   --IdentityProvider.token="$token" --ServerApp.root_dir="$work/root" \
-  --LabApp.workspaces_dir="$work/workspaces" >"$lab_log" 2>&1 &
+  --LabApp.workspaces_dir="$work/workspaces" --LabApp.user_settings_dir="$settings" \
+  >"$lab_log" 2>&1 &
 lab_pid=$!
 
 url="http://127.0.0.1:$port"
