@@ -2,12 +2,16 @@
  * Wires the service together: configuration → authenticator, Docker engine, backend, build
  * manager → Fastify routes under the service prefix. `main.ts` only parses argv and listens.
  */
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { missingScope } from './api/errors.js';
 import { serviceVersion } from './assets.js';
 import type { Authenticator } from './auth/identity.js';
 import { scopeNames } from './auth/identity.js';
 import { LocalAuthenticator, SECRET_HEADER } from './auth/local.js';
+import { oauthSettingsFromEnv, type OAuthSettings } from './auth/oauth.js';
 import type { BuildBackend } from './backends/backend.js';
 import { LocalRepo2DockerBackend } from './backends/local-repo2docker.js';
 import { BuildManager } from './builds/manager.js';
@@ -17,7 +21,10 @@ import type { ServiceConfig } from './config.js';
 import { DockerEngine } from './docker/engine.js';
 import type { ServiceContext } from './http/context.js';
 import { installErrorHandlers } from './http/errors.js';
+import { corsOriginCheck } from './http/cors.js';
 import { buildRoutes } from './http/routes/builds.js';
+import { pageRoutes } from './http/routes/page.js';
+import { credentialsOf, sessionSettings } from './http/session.js';
 import { imageRoutes } from './http/routes/images.js';
 import { infoRoutes, systemRoutes } from './http/routes/system.js';
 import { ServiceMetrics } from './metrics.js';
@@ -34,6 +41,8 @@ export interface Service {
 
 export interface ServiceParts {
   authenticator?: Authenticator;
+  /** OAuth client settings for the service page; by default from JupyterHub's environment. */
+  oauth?: OAuthSettings | null;
   backend?: BuildBackend;
   engine?: DockerEngine;
 }
@@ -95,6 +104,17 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   installErrorHandlers(app);
   const accessScope = scopeNames(config.serviceName).access;
   const prefix = config.prefix.replace(/\/$/, '');
+  const session = sessionSettings(config.serviceName, config.prefix, config.auth.cookieSecret ?? randomBytes(32).toString('hex'));
+  const oauth = parts.oauth !== undefined ? parts.oauth : oauthSettingsFromEnv(process.env, config.serviceName, config.prefix);
+  app.register(fastifyCookie, { secret: session.cookieSecret });
+  // Only the listed origins (the hub's user hosts under subdomain_host); no credentials: the
+  // extension sends its token in a header, and cookies stay same-origin.
+  app.register(fastifyCors, {
+    origin: corsOriginCheck(config.corsOrigins),
+    methods: ['GET', 'POST', 'DELETE'],
+    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Last-Event-ID'],
+    maxAge: 600
+  });
   app.register(
     async scoped => {
       scoped.decorateRequest('identity', null as never);
@@ -102,11 +122,12 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
         if ((request.routeOptions.config as { public?: boolean }).public) {
           return;
         }
-        request.identity = await authenticator.authenticate({ headers: request.headers });
+        request.identity = await authenticator.authenticate(credentialsOf(request, session));
         if (!request.identity.permissions.access) {
           throw missingScope(accessScope, `your token lacks the scope ${accessScope}, which every request needs`);
         }
       });
+      pageRoutes(scoped, context, session, oauth);
       systemRoutes(scoped, context);
       infoRoutes(scoped, context);
       buildRoutes(scoped, context);

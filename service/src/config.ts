@@ -27,7 +27,14 @@ export interface ServiceConfig {
     /** JupyterHub mode: how long a token's identity and scopes are trusted before asking again. */
     cacheSeconds: number;
     cacheMaxEntries: number;
+    /** Signs the service page's cookies; env REPO2DOCKER_SERVICE_COOKIE_SECRET; random per start if unset. */
+    cookieSecret: string | null;
   };
+  /**
+   * Origins allowed to call the API from a browser (CORS), for hubs with `subdomain_host` where
+   * the service has a host of its own: e.g. `https://*.hub.example.org` for the user hosts.
+   */
+  corsOrigins: string[];
   repo2docker: {
     /** argv prefix that runs repo2docker, e.g. `["repo2docker"]` or `["/venv/bin/repo2docker"]`. */
     command: string[];
@@ -64,7 +71,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   serviceName: 'repo2docker',
   listen: { host: '127.0.0.1', port: 10101 },
   prefix: '/',
-  auth: { mode: 'local', localUser: 'user', secret: null, hubApiUrl: null, cacheSeconds: 10, cacheMaxEntries: 10000 },
+  auth: { mode: 'local', localUser: 'user', secret: null, hubApiUrl: null, cacheSeconds: 10, cacheMaxEntries: 10000, cookieSecret: null },
+  corsOrigins: [],
   repo2docker: { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan' },
   git: { command: 'git', lsRemoteTimeoutSeconds: 30 },
   images: { template: 'r2d-{owner}/{name}' },
@@ -88,6 +96,8 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   'auth.mode': '"jupyterhub" (default when JUPYTERHUB_API_URL is set) or "local".',
   'auth.hubApiUrl': 'JupyterHub mode: the hub API; env JUPYTERHUB_API_URL (which also selects this mode).',
   'auth.cacheSeconds / cacheMaxEntries': 'JupyterHub mode: token lookups cached this long (default 10 s), at most this many (10000).',
+  'auth.cookieSecret': 'Signs the service page cookies; env REPO2DOCKER_SERVICE_COOKIE_SECRET (random per start if unset).',
+  corsOrigins: 'Browser origins allowed to call the API (CORS), e.g. ["https://*.hub.example.org"] with subdomain_host. Default none.',
   'auth.localUser': 'Local mode: the single user (default $USER).',
   'auth.secret': 'Local mode: shared secret; env REPO2DOCKER_SERVICE_SECRET (random if unset on TCP).',
   'repo2docker.command': 'argv that runs repo2docker; env REPO2DOCKER_COMMAND. Default ["repo2docker"].',
@@ -170,6 +180,9 @@ function fromEnvironment(env: NodeJS.ProcessEnv): DeepPartial<ServiceConfig> {
   }
   if (env.REPO2DOCKER_SERVICE_SECRET) {
     auth.secret = env.REPO2DOCKER_SERVICE_SECRET;
+  }
+  if (env.REPO2DOCKER_SERVICE_COOKIE_SECRET) {
+    auth.cookieSecret = env.REPO2DOCKER_SERVICE_COOKIE_SECRET;
   }
   if (env.USER) {
     auth.localUser = env.USER;

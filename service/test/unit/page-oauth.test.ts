@@ -1,0 +1,175 @@
+/**
+ * The service page's login and its protections, through the real Fastify app (inject): OAuth
+ * redirect with state and PKCE, callback with state check and code exchange (against a loopback
+ * stand-in for the hub's token endpoint), session cookie, XSRF on cookie writes, CORS origins.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import { ApiError } from '../../src/api/errors.js';
+import { createService, type Service } from '../../src/app.js';
+import type { Authenticator, Identity } from '../../src/auth/identity.js';
+import { DEFAULT_CONFIG, checkConfig } from '../../src/config.js';
+import { originAllowed } from '../../src/http/cors.js';
+
+const alice: Identity = {
+  name: 'alice',
+  admin: false,
+  scopes: [],
+  permissions: { access: true, read: true, build: true, admin: false }
+};
+const fakeAuth: Authenticator = {
+  mode: 'jupyterhub',
+  async authenticate(request) {
+    if (request.headers.authorization === 'token tok-alice') return alice;
+    throw new ApiError(401, 'unauthenticated', 'no');
+  }
+};
+
+describe('service page login', () => {
+  let hub: Server;
+  let service: Service;
+  let exchanged: URLSearchParams | null = null;
+
+  before(async () => {
+    hub = createServer((req, res) => {
+      let body = '';
+      req.on('data', chunk => (body += chunk));
+      req.on('end', () => {
+        exchanged = new URLSearchParams(body);
+        const ok = req.url === '/hub/api/oauth2/token' && exchanged.get('code') === 'good-code';
+        res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(ok ? { access_token: 'tok-alice' } : { error: 'invalid_grant' }));
+      });
+    });
+    hub.listen(0, '127.0.0.1');
+    await once(hub, 'listening');
+    const apiUrl = `http://127.0.0.1:${(hub.address() as { port: number }).port}/hub/api`;
+    const config = checkConfig({
+      ...structuredClone(DEFAULT_CONFIG),
+      prefix: '/services/repo2docker/',
+      logLevel: 'silent',
+      corsOrigins: ['https://*.hub.example.org']
+    });
+    service = createService(config, {
+      authenticator: fakeAuth,
+      oauth: {
+        clientId: 'service-repo2docker',
+        clientSecret: 'service-api-token',
+        apiUrl,
+        authorizeUrl: '/hub/api/oauth2/authorize',
+        callbackUrl: '/services/repo2docker/oauth_callback'
+      }
+    });
+    await service.app.ready();
+  });
+  after(async () => {
+    await service.app.close();
+    hub.close();
+  });
+
+  const cookiesOf = (res: { cookies: { name: string; value: string }[] }) =>
+    res.cookies.map(c => `${c.name}=${c.value}`).join('; ');
+
+  it('sends a visitor without a session to the hub with state and a PKCE challenge', async () => {
+    const res = await service.app.inject({ url: '/services/repo2docker/' });
+    assert.equal(res.statusCode, 302);
+    const location = new URL(res.headers.location as string, 'http://hub');
+    assert.equal(location.pathname, '/hub/api/oauth2/authorize');
+    assert.equal(location.searchParams.get('client_id'), 'service-repo2docker');
+    assert.equal(location.searchParams.get('redirect_uri'), '/services/repo2docker/oauth_callback');
+    assert.equal(location.searchParams.get('code_challenge_method'), 'S256');
+    assert.ok(location.searchParams.get('state')!.length >= 16);
+    const state = res.cookies.find(c => c.name === 'repo2docker-oauth-state')!;
+    assert.ok(state, 'state cookie set');
+    assert.equal(state.httpOnly, true);
+    assert.equal(state.path, '/services/repo2docker/');
+  });
+
+  it('logs in through the callback, then serves the page with an XSRF token', async () => {
+    const start = await service.app.inject({ url: '/services/repo2docker/' });
+    const state = new URL(start.headers.location as string, 'http://hub').searchParams.get('state');
+    const callback = await service.app.inject({
+      url: `/services/repo2docker/oauth_callback?code=good-code&state=${state}`,
+      headers: { cookie: cookiesOf(start) }
+    });
+    assert.equal(callback.statusCode, 302, callback.body);
+    assert.equal(exchanged!.get('client_secret'), 'service-api-token');
+    const verifier = exchanged!.get('code_verifier')!;
+    const challenge = new URL(start.headers.location as string, 'http://hub').searchParams.get('code_challenge');
+    assert.equal(createHash('sha256').update(verifier).digest('base64url'), challenge, 'PKCE verifier matches');
+    const session = callback.cookies.find(c => c.name === 'repo2docker-session')!;
+    assert.ok(session && session.httpOnly && session.path === '/services/repo2docker/');
+    assert.match(decodeURIComponent(session.value), /^tok-alice\.[A-Za-z0-9+/_-]{20,}/, 'the token travels signed');
+
+    const page = await service.app.inject({ url: '/services/repo2docker/', headers: { cookie: `repo2docker-session=${session.value}` } });
+    assert.equal(page.statusCode, 200);
+    assert.match(page.headers['content-security-policy'] as string, /script-src 'self'/);
+    const xsrf = /name="xsrf-token" content="([0-9a-f]+)"/.exec(page.body)![1];
+
+    // A cookie-authenticated write without the XSRF token is refused...
+    const forged = await service.app.inject({
+      method: 'POST',
+      url: '/services/repo2docker/api/builds',
+      headers: { cookie: `repo2docker-session=${session.value}`, 'content-type': 'application/json' },
+      payload: { repo: '-bad' }
+    });
+    assert.equal(forged.statusCode, 403);
+    assert.equal(forged.json().error.code, 'xsrf');
+    // ...and with it, the request is authenticated (and then validated: a 400 naming repo).
+    const real = await service.app.inject({
+      method: 'POST',
+      url: '/services/repo2docker/api/builds',
+      headers: { cookie: `repo2docker-session=${session.value}`, 'content-type': 'application/json', 'x-xsrftoken': xsrf },
+      payload: { repo: '-bad' }
+    });
+    assert.equal(real.statusCode, 400);
+    assert.equal(real.json().error.field, 'repo');
+    // Reads need no XSRF token.
+    const read = await service.app.inject({ url: '/services/repo2docker/api/info', headers: { cookie: `repo2docker-session=${session.value}` } });
+    assert.equal(read.statusCode, 200);
+    assert.equal(read.json().user.name, 'alice');
+  });
+
+  it('refuses a callback whose state does not match, and a tampered session cookie', async () => {
+    const start = await service.app.inject({ url: '/services/repo2docker/' });
+    const wrong = await service.app.inject({
+      url: '/services/repo2docker/oauth_callback?code=good-code&state=not-the-state',
+      headers: { cookie: cookiesOf(start) }
+    });
+    assert.equal(wrong.statusCode, 400);
+    assert.equal(wrong.json().error.code, 'oauth_state');
+    const noCookie = await service.app.inject({ url: '/services/repo2docker/oauth_callback?code=good-code&state=x' });
+    assert.equal(noCookie.statusCode, 400);
+    const tampered = await service.app.inject({ url: '/services/repo2docker/api/info', headers: { cookie: 'repo2docker-session=tok-alice' } });
+    assert.equal(tampered.statusCode, 401, 'an unsigned cookie is no session');
+  });
+
+  it('answers CORS only for the configured user hosts', async () => {
+    const preflight = (origin: string) =>
+      service.app.inject({
+        method: 'OPTIONS',
+        url: '/services/repo2docker/api/builds',
+        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
+      });
+    const ok = await preflight('https://alice.hub.example.org');
+    assert.equal(ok.headers['access-control-allow-origin'], 'https://alice.hub.example.org');
+    assert.match(String(ok.headers['access-control-allow-headers']), /Authorization/i);
+    const evil = await preflight('https://evil.example.com');
+    assert.equal(evil.headers['access-control-allow-origin'], undefined);
+  });
+});
+
+describe('originAllowed', () => {
+  it('matches one wildcard label and exact origins only', () => {
+    const allowed = ['https://*.hub.example.org', 'https://hub.example.org'];
+    assert.ok(originAllowed('https://alice.hub.example.org', allowed));
+    assert.ok(originAllowed('https://hub.example.org', allowed));
+    assert.ok(!originAllowed('https://a.b.hub.example.org', allowed));
+    assert.ok(!originAllowed('http://alice.hub.example.org', allowed));
+    assert.ok(!originAllowed('https://alice.hub.example.org.evil.com', allowed));
+    assert.ok(!originAllowed('https://evilhub.example.org', allowed));
+  });
+});
