@@ -196,7 +196,8 @@ export class BuildManager {
     };
     let outcome: 'built' | 'failed' | 'cancelled' = 'failed';
     try {
-      const replaced = await this.engine.imageId(spec.image).catch(() => null);
+      // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
+      const replacedLookup = this.engine.imageId(spec.image).catch(() => null);
       await this.backend.run(
         job,
         {
@@ -213,8 +214,9 @@ export class BuildManager {
         throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
       }
       await this.engine.retag(temporaryTag, spec.image);
-      if (replaced && replaced !== (await this.engine.imageId(spec.image))) {
-        await this.engine.removeIfUntagged(replaced);
+      const replaced = await replacedLookup;
+      if (replaced) {
+        await this.engine.removeIfUntagged(replaced); // only if no tag points at it any more
       }
       outcome = 'built';
       build.finish('built', `Built ${spec.image}`);

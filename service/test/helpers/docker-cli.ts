@@ -39,3 +39,12 @@ export function processesMatching(needle: string): string[] {
     return []; // pgrep exits 1 when nothing matches
   }
 }
+
+/** The engine's id of an image (by reference or id), or null if there is none. */
+export function imageId(reference: string): string | null {
+  try {
+    return docker('image', 'inspect', '--format', '{{.Id}}', reference);
+  } catch {
+    return null;
+  }
+}

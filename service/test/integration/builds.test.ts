@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { containerIds, imageLabels, imagesOfBuild, processesMatching, removeImage } from '../helpers/docker-cli.js';
+import { containerIds, imageId, imageLabels, imagesOfBuild, processesMatching, removeImage } from '../helpers/docker-cli.js';
 import { makeFixtures, requireRealParts, type Fixtures } from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 import { readLog } from '../helpers/sse.js';
@@ -72,12 +72,15 @@ describe('builds on the real engine', () => {
     // Same image, not rebuilt: the build id in its labels is still the first build's.
     assert.equal(imageLabels(image.name)![`${LABEL}build-id`], image.buildId);
     assert.ok(ms < 5000, `answered in ${ms} ms`);
-    // `force` rebuilds.
+    // `force` rebuilds, swaps the tag, and removes the image it replaced.
+    const replaced = imageId(image.name)!;
     const forced = await service.api('POST', '/api/builds', { repo: fixtures.ok, ref: 'main', force: true });
     assert.equal(forced.status, 202);
     const rebuilt = await service.waitForBuild(forced.body.id);
     assert.equal(rebuilt.phase, 'built');
     assert.equal(imageLabels(image.name)![`${LABEL}build-id`], forced.body.id);
+    assert.notEqual(imageId(image.name), replaced);
+    assert.equal(imageId(replaced), null, 'the replaced image is not left dangling');
   });
 
   it('reports a failing build as failed, with the error in the log and no image', async () => {
