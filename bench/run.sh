@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `npm run bench`: every benchmark, each measuring ours against its baseline in the same run, at
+# half, full and double size where the issue asks for the scale of cost. Prints one markdown
+# report; copy it into bench/RESULTS.md with the machine it came from.
+# Needs README's setup (scripts/test-all.sh or scripts/run-lab.sh once).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+bash scripts/start-docker.sh >/dev/null
+apt_install wrk >/dev/null
+run() { node --import tsx "$@"; echo; }
+echo "# Benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, docker $(docker version --format '{{.Server.Version}}')"
+echo
+run bench/service-overhead.mts 7
+for lines in 50000 100000 200000; do run bench/log-relay.mts "$lines" 1 10 100; done
+for images in 1000 2000 4000; do run bench/api-load.mts "$images" 10; done
+if [ -f bench/viewer.sh ]; then bash bench/viewer.sh; fi

@@ -1,0 +1,35 @@
+// Bundles the two bench pages into bench/viewer/dist/ (ours.html, xterm.html).
+import { build } from 'esbuild';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const out = join(here, 'dist');
+mkdirSync(out, { recursive: true });
+
+await build({
+  absWorkingDir: join(here, '..', '..'),
+  entryPoints: { ours: join(here, 'ours.ts'), xterm: join(here, 'xterm.ts') },
+  outdir: out,
+  bundle: true,
+  platform: 'browser',
+  format: 'iife',
+  target: 'chrome120',
+  minify: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  loader: { '.svg': 'text', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty' },
+  define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' }
+});
+
+for (const name of ['ours', 'xterm']) {
+  writeFileSync(
+    join(out, `${name}.html`),
+    `<!doctype html><html><head><meta charset="utf-8"><title>${name}</title>` +
+      `<link rel="stylesheet" href="${name}.css"></head>` +
+      `<body><div id="host"></div><script src="${name}.js"></script></body></html>\n`
+  );
+}
+console.log(`built ${out}`);

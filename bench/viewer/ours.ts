@@ -1,0 +1,212 @@
+/**
+ * Bench page (a): our viewer. A `LogModel` fed through a fake `ILogStreamSource` whose Response
+ * body is a ReadableStream of SSE text made in the page (the real fetch/SSE/JSON parsing path),
+ * shown by a `BuildLogView` attached with Lumino to a 1200×800 host.
+ */
+import '../../style/logs.css';
+import './theme.css';
+import { Widget } from '@lumino/widgets';
+import { BuildLogView, LogModel, type ILogStreamSource } from '../../src/logs/index';
+import {
+  BATCH,
+  gcAndHeap,
+  generateLines,
+  host,
+  idleFrames,
+  lastMarker,
+  LongTasks,
+  nextFrame,
+  nextTask,
+  scrollFrames
+} from './common';
+
+let chunks: Array<Uint8Array | null> = [];
+let total = 0;
+let view: BuildLogView | null = null;
+
+/** Make the SSE text of `n` lines, 1000 events per chunk, as the service writes them. */
+function prepare(n: number): { genMs: number; bytes: number } {
+  const t = performance.now();
+  const encoder = new TextEncoder();
+  const base = Date.parse('2026-01-01T00:00:00Z');
+  let parts: string[] = [];
+  let bytes = 0;
+  chunks = [];
+  total = n;
+  generateLines(n, (line, k) => {
+    const seq = k + 1;
+    const event = {
+      seq,
+      phase: k === n - 1 ? 'built' : 'building',
+      message: line,
+      time: new Date(base + k).toISOString()
+    };
+    parts.push(`event: log\nid: ${seq}\ndata: ${JSON.stringify(event)}\n\n`);
+    if (parts.length === BATCH || k === n - 1) {
+      const chunk = encoder.encode(parts.join(''));
+      bytes += chunk.byteLength;
+      chunks.push(chunk);
+      parts = [];
+    }
+  });
+  return { genMs: performance.now() - t, bytes };
+}
+
+function rowsLayer(): HTMLElement {
+  return host().querySelector('.jp-Repo2DockerLog-rows') as HTMLElement;
+}
+
+function viewportEl(): HTMLElement {
+  return host().querySelector('.jp-Repo2DockerLog-viewport') as HTMLElement;
+}
+
+/** Line markers of the rows shown (display not none), in DOM order. */
+function shownMarkers(): number[] {
+  const out: number[] = [];
+  for (const row of Array.from(rowsLayer()?.children ?? []) as HTMLElement[]) {
+    if (row.style.display === 'none' || row.style.visibility === 'hidden') {
+      continue;
+    }
+    const m = lastMarker(row.textContent ?? '');
+    if (m >= 0) {
+      out.push(m);
+    }
+  }
+  return out;
+}
+
+/** Markers of the rows that intersect the viewport's visible box. */
+function visibleMarkers(): number[] {
+  const vp = viewportEl().getBoundingClientRect();
+  const out: number[] = [];
+  for (const row of Array.from(rowsLayer().children) as HTMLElement[]) {
+    if (row.style.display === 'none') {
+      continue;
+    }
+    const r = row.getBoundingClientRect();
+    if (r.bottom > vp.top + 1 && r.top < vp.bottom - 1) {
+      const m = lastMarker(row.textContent ?? '');
+      if (m >= 0) {
+        out.push(m);
+      }
+    }
+  }
+  return out;
+}
+
+async function run(capMs: number): Promise<Record<string, unknown>> {
+  const longTasks = new LongTasks();
+  longTasks.start();
+  const t0 = performance.now();
+  let next = 0;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (next >= chunks.length) {
+          controller.close();
+          return;
+        }
+        await nextTask(); // one network read per task
+        const chunk = chunks[next] as Uint8Array;
+        chunks[next++] = null;
+        controller.enqueue(chunk);
+      }
+    },
+    { highWaterMark: 0 }
+  );
+  const source: ILogStreamSource = {
+    openLogStream: async () =>
+      new Response(stream, {
+        status: 200,
+        headers: { 'Content-Type': 'text/event-stream; charset=utf-8' }
+      })
+  };
+  const model = new LogModel({ buildId: 'bench', source, streamOptions: { idleTimeout: 0 } });
+  view = new BuildLogView({ buildId: 'bench', label: 'bench', model });
+  Widget.attach(view, host());
+
+  let firstPaint = -1;
+  let frames = 0;
+  for (;;) {
+    await nextFrame();
+    frames++;
+    const now = performance.now();
+    if (firstPaint < 0 && shownMarkers().length > 0) {
+      firstPaint = now - t0;
+    }
+    const status = model.connection.status;
+    if (status === 'error') {
+      throw new Error(`stream error: ${JSON.stringify(model.connection)}`);
+    }
+    if (status === 'ended' && model.lineCount >= total) {
+      const shown = visibleMarkers();
+      if (shown.length && shown[shown.length - 1] === total - 1) {
+        break;
+      }
+    }
+    if (now - t0 > capMs) {
+      return { capped: true, ms: now - t0, lines: model.lineCount };
+    }
+  }
+  await nextFrame(); // the frame with the last line has been painted
+  const ms = performance.now() - t0;
+  const lt = longTasks.stop();
+  const vp = viewportEl();
+  return {
+    capped: false,
+    ms,
+    firstPaintMs: firstPaint,
+    frames,
+    lines: model.lineCount,
+    following: view.following,
+    atBottom: Math.abs(vp.scrollTop - (vp.scrollHeight - vp.clientHeight)) <= 2,
+    spacerHeight: vp.scrollHeight,
+    rowHeight: view.rowHeight,
+    storeBytes: model.lines.byteEstimate,
+    domRows: rowsLayer().children.length,
+    longTasks: lt
+  };
+}
+
+function release(): void {
+  chunks = [];
+}
+
+async function scroll(steps: number): Promise<Record<string, unknown>> {
+  const vp = viewportEl();
+  vp.scrollTop = 0;
+  for (let k = 0; k < 4; k++) {
+    await nextFrame();
+  }
+  const topFirst = visibleMarkers()[0];
+  const max = vp.scrollHeight - vp.clientHeight;
+  const stats = await scrollFrames(steps, f => {
+    vp.scrollTop = f * max;
+  });
+  const bottom = visibleMarkers();
+  // Spot check: half way.
+  vp.scrollTop = max / 2;
+  for (let k = 0; k < 4; k++) {
+    await nextFrame();
+  }
+  const mid = visibleMarkers();
+  const rows = Math.floor(vp.clientHeight / (view?.rowHeight ?? 17));
+  return {
+    ...stats,
+    topFirst,
+    bottomLast: bottom[bottom.length - 1],
+    midFirst: mid[0],
+    midExpected: Math.round(((total - rows) * 0.5)),
+    visibleRows: mid.length
+  };
+}
+
+(window as unknown as { bench: unknown }).bench = {
+  kind: 'ours',
+  prepare,
+  run,
+  release,
+  heap: gcAndHeap,
+  scroll,
+  idleFrames
+};
