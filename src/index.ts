@@ -1,5 +1,9 @@
 /**
  * jupyterlab-repo2docker: the plugins. This file only wires things together.
+ *
+ * The client plugin provides the service client; the log plugin (which needs the client)
+ * provides the log viewers' tracker; the Environments panel uses both, the tracker optionally,
+ * to hear of a build's end from an open log as soon as the log does.
  */
 
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
@@ -15,6 +19,7 @@ import {
   openLogsArgs
 } from './commands';
 import { EnvironmentsSidebar } from './components/EnvironmentsSidebar';
+import { followBuildLogs } from './followLogs';
 import { BuildLogWidget } from './logs';
 import { DEFAULT_REFRESH_INTERVAL, EnvironmentsModel } from './model';
 import { IBuildLogTracker, IRepo2DockerClient } from './tokens';
@@ -22,6 +27,7 @@ import { IBuildLogTracker, IRepo2DockerClient } from './tokens';
 export * from './tokens';
 export { CommandIDs } from './commands';
 
+/** The panel's plugin, whose settings (`schema/plugin.json`) the client reads too. */
 const PLUGIN_ID = 'jupyterlab-repo2docker:plugin';
 
 /** The settings of `schema/plugin.json`. */
@@ -43,63 +49,45 @@ function readSettings(settings: ISettingRegistry.ISettings | null): ISettings {
   };
 }
 
+/** The settings of `PLUGIN_ID`, for the plugin `reader`; `null` without them. */
+async function loadSettings(
+  registry: ISettingRegistry | null,
+  reader: string
+): Promise<ISettingRegistry.ISettings | null> {
+  if (!registry) {
+    return null;
+  }
+  try {
+    return await registry.load(PLUGIN_ID);
+  } catch (reason) {
+    console.warn(`${reader}: could not load the settings; using defaults.`, reason);
+    return null;
+  }
+}
+
 /**
- * The Environments sidebar, its commands and notifications; provides the service client.
+ * The client of the repo2docker service, shared by the panel and the log viewers.
  */
-const plugin: JupyterFrontEndPlugin<IRepo2DockerClient> = {
-  id: PLUGIN_ID,
-  description: 'Build container images from code repositories with repo2docker.',
+const clientPlugin: JupyterFrontEndPlugin<IRepo2DockerClient> = {
+  id: 'jupyterlab-repo2docker:client',
+  description: 'The client of the repo2docker image build service.',
   autoStart: true,
   requires: [ITranslator],
-  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette],
+  optional: [ISettingRegistry],
   provides: IRepo2DockerClient,
   activate: async (
-    app: JupyterFrontEnd,
+    _app: JupyterFrontEnd,
     translator: ITranslator,
-    restorer: ILayoutRestorer | null,
-    settingRegistry: ISettingRegistry | null,
-    palette: ICommandPalette | null
+    settingRegistry: ISettingRegistry | null
   ): Promise<IRepo2DockerClient> => {
-    const trans = translator.load('jupyterlab_repo2docker');
-
-    let settings: ISettingRegistry.ISettings | null = null;
-    if (settingRegistry) {
-      try {
-        settings = await settingRegistry.load(PLUGIN_ID);
-      } catch (reason) {
-        console.warn(`${PLUGIN_ID}: could not load the settings; using defaults.`, reason);
-      }
-    }
-    let current = readSettings(settings);
-
-    const client = new Repo2DockerClient({ serviceUrl: current.serviceUrl, translator });
-    const model = new EnvironmentsModel({
-      client,
-      translator,
-      refreshInterval: current.refreshInterval
+    const settings = await loadSettings(settingRegistry, 'jupyterlab-repo2docker:client');
+    const client = new Repo2DockerClient({
+      serviceUrl: readSettings(settings).serviceUrl,
+      translator
     });
-    const panel = new EnvironmentsSidebar({
-      model,
-      translator,
-      actions: {
-        openLogs: (buildId, label) => {
-          void app.commands.execute(CommandIDs.openLogs, { buildId, label });
-        }
-      }
-    });
-    app.shell.add(panel, 'left', { rank: 850 });
-    restorer?.add(panel, EnvironmentsSidebar.ID);
-
-    addPanelCommands(app, { model, panel, trans, palette });
-    notifyWhenFinished(model, app.commands, trans, () => current.notifyOnFinish);
-
     settings?.changed.connect(() => {
-      current = readSettings(settings);
-      client.serviceUrl = current.serviceUrl;
-      model.refreshInterval = current.refreshInterval;
+      client.serviceUrl = readSettings(settings).serviceUrl;
     });
-
-    void model.start();
     return client;
   }
 };
@@ -136,4 +124,58 @@ const logsPlugin: JupyterFrontEndPlugin<IBuildLogTracker> = {
   }
 };
 
-export default [plugin, logsPlugin];
+/**
+ * The Environments sidebar, its commands and notifications.
+ */
+const panelPlugin: JupyterFrontEndPlugin<void> = {
+  id: PLUGIN_ID,
+  description: 'Build container images from code repositories with repo2docker.',
+  autoStart: true,
+  requires: [IRepo2DockerClient, ITranslator],
+  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, IBuildLogTracker],
+  activate: async (
+    app: JupyterFrontEnd,
+    client: IRepo2DockerClient,
+    translator: ITranslator,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    palette: ICommandPalette | null,
+    logTracker: IBuildLogTracker | null
+  ): Promise<void> => {
+    const trans = translator.load('jupyterlab_repo2docker');
+    const settings = await loadSettings(settingRegistry, PLUGIN_ID);
+    let current = readSettings(settings);
+
+    const model = new EnvironmentsModel({
+      client,
+      translator,
+      refreshInterval: current.refreshInterval
+    });
+    const panel = new EnvironmentsSidebar({
+      model,
+      translator,
+      actions: {
+        openLogs: (buildId, label) => {
+          void app.commands.execute(CommandIDs.openLogs, { buildId, label });
+        }
+      }
+    });
+    app.shell.add(panel, 'left', { rank: 850 });
+    restorer?.add(panel, EnvironmentsSidebar.ID);
+
+    addPanelCommands(app, { model, panel, trans, palette });
+    notifyWhenFinished(model, app.commands, trans, () => current.notifyOnFinish);
+    if (logTracker) {
+      followBuildLogs(logTracker, model);
+    }
+
+    settings?.changed.connect(() => {
+      current = readSettings(settings);
+      model.refreshInterval = current.refreshInterval;
+    });
+
+    void model.start();
+  }
+};
+
+export default [clientPlugin, logsPlugin, panelPlugin];

@@ -13,19 +13,27 @@ import type {
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { isServiceError, ServiceError } from './errors';
+import { FINAL_PHASES, isFinalPhase } from './logs/logStream';
 import type { IRepo2DockerClient } from './tokens';
 
 /** The phases after which a build does not change any more. */
-export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set<BuildPhase>([
-  'built',
-  'failed',
-  'cancelled'
-]);
+export { FINAL_PHASES };
 
 /** Whether a build is over. */
 export function isFinal(phase: BuildPhase): boolean {
-  return FINAL_PHASES.has(phase);
+  return isFinalPhase(phase);
 }
+
+/** How far along a build is in each phase: a build only moves forward. */
+const PHASE_ORDER: Readonly<Record<BuildPhase, number>> = {
+  queued: 0,
+  fetching: 1,
+  building: 2,
+  pushing: 3,
+  built: 4,
+  failed: 4,
+  cancelled: 4
+};
 
 /** Where the model is: before its first answer, with an answer, or with an error. */
 export type ModelStatus = 'loading' | 'ready' | 'error';
@@ -174,24 +182,69 @@ export class EnvironmentsModel {
   }
 
   /**
-   * Fetch the info (when forced, missing or old), the builds and the images. Concurrent calls
-   * share one refresh.
+   * Fetch the info (when forced, missing or old), the builds and the images. A call during a
+   * refresh, which may have read the service before what prompted the call (a build started,
+   * cancelled or ended), runs one more refresh after it; calls meanwhile share that one.
    */
   refresh(options: { force?: boolean } = {}): Promise<void> {
     if (this._isDisposed) {
       return Promise.resolve();
     }
+    if (this._refreshing) {
+      this._forceNext = this._forceNext || options.force === true;
+      if (!this._nextRefresh) {
+        this._nextRefresh = this._refreshing
+          .catch(() => undefined)
+          .then(() => {
+            const force = this._forceNext;
+            this._forceNext = false;
+            this._nextRefresh = null;
+            return this.refresh({ force });
+          });
+      }
+      return this._nextRefresh;
+    }
     if (options.force) {
       this._infoAt = 0;
     }
-    if (!this._refreshing) {
-      this._clearTimer();
-      this._refreshing = this._refresh().finally(() => {
-        this._refreshing = null;
+    this._clearTimer();
+    this._refreshing = this._refresh().finally(() => {
+      this._refreshing = null;
+      if (!this._nextRefresh) {
         this._schedule();
-      });
-    }
+      }
+    });
     return this._refreshing;
+  }
+
+  /**
+   * Take in a phase that a build reached, as seen elsewhere (an open log viewer), so that the
+   * panel does not lag behind it until the next poll. A new running phase is shown at once; a
+   * final one refreshes now, which brings the build's end (error, duration) and its image.
+   * Phases older than the one shown, and builds not listed and already over, are ignored.
+   */
+  observePhase(buildId: string, phase: BuildPhase): void {
+    if (this._isDisposed || this._status !== 'ready') {
+      return;
+    }
+    const build = this._builds.find(b => b.id === buildId);
+    if (!build) {
+      if (!isFinal(phase) && this.canRead) {
+        // A running build that the list does not show yet.
+        void this.refresh();
+      }
+      return;
+    }
+    if (PHASE_ORDER[phase] <= PHASE_ORDER[build.phase]) {
+      return;
+    }
+    if (isFinal(phase)) {
+      void this.refresh();
+      return;
+    }
+    this._phases.set(buildId, phase);
+    this._builds = sortBuilds(this._builds.map(b => (b.id === buildId ? { ...b, phase } : b)));
+    this._stateChanged.emit();
   }
 
   /**
@@ -451,6 +504,10 @@ export class EnvironmentsModel {
   private _watched = new Set<string>();
   private _cancelledHere = new Set<string>();
   private _refreshing: Promise<void> | null = null;
+  /** The refresh that follows the one under way, when asked for during it. */
+  private _nextRefresh: Promise<void> | null = null;
+  /** Whether that next refresh fetches the info again. */
+  private _forceNext = false;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _started = false;
   private _isDisposed = false;

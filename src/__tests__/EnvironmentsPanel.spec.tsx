@@ -3,7 +3,11 @@ import { nullTranslator } from '@jupyterlab/translation';
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import * as React from 'react';
 import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
+import type { BuildLogEvent } from '@jupyterlab-repo2docker/service/contract';
+import { Signal } from '@lumino/signaling';
 import { errorFromNetworkFailure, errorFromStatus } from '../errors';
+import { followBuildLogs, type ILogViewer, type ILogViewers } from '../followLogs';
+import { LogModel } from '../logs/logModel';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage, makeInfo } from './fakes';
 
@@ -55,6 +59,13 @@ describe('EnvironmentsPanel', () => {
     expect(screen.getByText(/No environments yet/)).toBeInTheDocument();
     expect(screen.getByLabelText('Repository URL')).toBeEnabled();
     expect(screen.getByRole('button', { name: 'Build' })).toBeEnabled();
+    // Short placeholders that fit the sidebar; the explanation is the field's description.
+    const ref = screen.getByLabelText('Ref');
+    expect(ref).toHaveAttribute('placeholder', 'default: HEAD');
+    expect(ref).toHaveAccessibleDescription(/branch, tag or commit/);
+    expect(screen.getByLabelText('Repository URL')).toHaveAccessibleDescription(
+      /https:\/\/github\.com\/owner\/repository/
+    );
   });
 
   it('is read-only without the build scope: form disabled, no cancel or delete', async () => {
@@ -163,7 +174,7 @@ describe('EnvironmentsPanel', () => {
     client.listBuilds.mockResolvedValue([makeBuild()]);
     await renderLoaded();
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
-    expect(within(item).getByText('building')).toBeInTheDocument();
+    expect(within(item).getByText('Building')).toBeInTheDocument();
     expect(within(item).getByText('step 2 of 5')).toBeInTheDocument();
     expect(within(item).getByText(/^1 min 0[0-9] s$/)).toBeInTheDocument();
 
@@ -185,7 +196,7 @@ describe('EnvironmentsPanel', () => {
     ]);
     await renderLoaded();
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
-    expect(within(item).getByText('failed')).toBeInTheDocument();
+    expect(within(item).getByText('Failed')).toBeInTheDocument();
     expect(within(item).getByText('Error during build: repository not found')).toBeInTheDocument();
     expect(within(item).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
   });
@@ -195,6 +206,10 @@ describe('EnvironmentsPanel', () => {
     await renderLoaded();
     const item = screen.getByText('My analysis').closest('li')!;
     expect(within(item).getByText('r2d-alice/analysis:0123456789ab')).toBeInTheDocument();
+    expect(item.querySelector('.jp-Repo2Docker-imageLine')).toHaveAttribute(
+      'title',
+      'r2d-alice/analysis:0123456789ab'
+    );
     expect(within(item).getByText('github.com/alice/analysis')).toBeInTheDocument();
     expect(within(item).getByText('01234567')).toBeInTheDocument();
     expect(within(item).getByText('1.23 GB')).toBeInTheDocument();
@@ -223,6 +238,22 @@ describe('EnvironmentsPanel', () => {
     expect(actions.confirm).toHaveBeenCalled();
   });
 
+  it('shows an image on one line: its name and repository with a short tag, whole in the tooltip', async () => {
+    const commit = '6d826202a5013f101ebdef00d06012d2421813c1';
+    const name = `r2d-root/ok:${commit}`;
+    client.listImages.mockResolvedValue([
+      makeImage({ name, repository: 'r2d-root/ok', tag: commit, commit, displayName: '' })
+    ]);
+    await renderLoaded();
+    const item = document.querySelector(`li[data-image-name="${name}"]`) as HTMLElement;
+    const line = item.querySelector('.jp-Repo2Docker-imageLine')!;
+    expect(line).toHaveAttribute('title', name);
+    expect(line).toHaveTextContent(/^ok r2d-root\/ok:6d826202a501$/);
+    expect(within(item).getByText('ok')).toHaveClass('jp-Repo2Docker-itemName');
+    fireEvent.click(within(item).getByRole('button', { name: 'Copy name of r2d-root/ok' }));
+    expect(actions.copy).toHaveBeenCalledWith(name);
+  });
+
   it('does not delete when the confirmation is declined', async () => {
     actions.confirm.mockResolvedValue(false);
     client.listImages.mockResolvedValue([makeImage()]);
@@ -230,6 +261,50 @@ describe('EnvironmentsPanel', () => {
     fireEvent.click(screen.getByRole('button', { name: /^Delete/ }));
     await waitFor(() => expect(actions.confirm).toHaveBeenCalled());
     expect(client.deleteImage).not.toHaveBeenCalled();
+  });
+
+  it("shows a build's end as soon as an open log stream sees it, not at the next poll", async () => {
+    model.dispose();
+    // Polls an hour apart: whatever updates the sidebar below is not the poll.
+    model = new EnvironmentsModel({ client, refreshInterval: 3600 });
+    client.listBuilds.mockResolvedValue([makeBuild({ phase: 'fetching', progress: null })]);
+    render(<EnvironmentsPanel model={model} trans={trans} actions={actions} />);
+    await act(() => model.start());
+    const item = screen.getByRole('listitem', { name: 'Build analysis' });
+    expect(within(item).getByText('Fetching')).toBeInTheDocument();
+    expect(within(item).getByRole('button', { name: 'Cancel build of analysis' })).toBeVisible();
+
+    // The open log viewers, as the log plugin's tracker shows them to the panel.
+    const viewers: ILogViewer[] = [];
+    const widgetAdded = new Signal<unknown, ILogViewer>({});
+    const tracker: ILogViewers = { forEach: fn => viewers.forEach(fn), widgetAdded };
+    followBuildLogs(tracker, model);
+
+    // A viewer opens the build's log through the client; the stream runs to the end.
+    const events: BuildLogEvent[] = [
+      { seq: 1, phase: 'fetching', message: 'Picked Git content provider.', time: '' },
+      { seq: 2, phase: 'building', message: 'Using DockerBuildPack builder', time: '' },
+      { seq: 3, phase: 'built', message: 'Built r2d-alice/analysis:0123456789ab', time: '' }
+    ];
+    const sse = events.map(e => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e)}\n\n`);
+    client.openLogStream.mockResolvedValue(
+      new Response(sse.join(''), { headers: { 'Content-Type': 'text/event-stream' } })
+    );
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ phase: 'built', progress: null, finishedAt: new Date().toISOString() })
+    ]);
+    client.listImages.mockResolvedValue([makeImage({ buildId: 'b1' })]);
+    const log = new LogModel({ buildId: 'b1', source: client });
+    viewers.push({ content: { model: log } });
+    widgetAdded.emit(viewers[0]);
+    await act(() => log.start());
+    expect(log.phase).toBe('built');
+
+    await waitFor(() => expect(within(item).getByText('Built')).toBeInTheDocument());
+    expect(within(item).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
+    expect(screen.getByText('r2d-alice/analysis:0123456789ab')).toBeInTheDocument();
+    expect(client.listBuilds).toHaveBeenCalledTimes(2);
+    log.dispose();
   });
 
   describe('build form', () => {

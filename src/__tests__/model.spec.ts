@@ -6,6 +6,9 @@ import { nullTranslator } from '@jupyterlab/translation';
 
 const trans = nullTranslator.load('jupyterlab_repo2docker');
 
+/** Let pending promises (a refresh against the fake client) settle. */
+const flush = () => new Promise(resolve => setTimeout(resolve, 0));
+
 describe('EnvironmentsModel', () => {
   let client: FakeClient;
   let model: EnvironmentsModel;
@@ -118,6 +121,82 @@ describe('EnvironmentsModel', () => {
       model.dispose();
       jest.useRealTimers();
     }
+  });
+
+  describe('phases seen in an open log', () => {
+    it('shows a new running phase at once, without asking the service', async () => {
+      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'fetching' })]);
+      await model.refresh();
+      const calls = client.listBuilds.mock.calls.length;
+      let changes = 0;
+      model.stateChanged.connect(() => changes++);
+      model.observePhase('b1', 'building');
+      expect(model.builds[0].phase).toBe('building');
+      expect(changes).toBe(1);
+      // Older phases (a log replaying its start) do not move the build back.
+      model.observePhase('b1', 'fetching');
+      model.observePhase('b1', 'building');
+      expect(model.builds[0].phase).toBe('building');
+      expect(changes).toBe(1);
+      expect(client.listBuilds.mock.calls.length).toBe(calls);
+    });
+
+    it('refreshes at once on a final phase, and notifies a watched build once', async () => {
+      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'fetching' })]);
+      await model.refresh();
+      client.logStreamOpened.emit('b1');
+      client.listBuilds.mockResolvedValue([
+        makeBuild({ id: 'b1', phase: 'built', finishedAt: new Date().toISOString() })
+      ]);
+      client.listImages.mockResolvedValue([makeImage({ buildId: 'b1' })]);
+      const calls = client.listBuilds.mock.calls.length;
+      model.observePhase('b1', 'built');
+      expect(client.listBuilds.mock.calls.length).toBe(calls + 1);
+      await flush();
+      expect(model.builds[0].phase).toBe('built');
+      expect(model.canCancel(model.builds[0])).toBe(false);
+      expect(model.images.map(i => i.buildId)).toEqual(['b1']);
+      expect(finished.map(b => b.id)).toEqual(['b1']);
+      model.observePhase('b1', 'built');
+      await flush();
+      expect(client.listBuilds.mock.calls.length).toBe(calls + 1);
+      expect(finished).toHaveLength(1);
+    });
+
+    it('ignores phases before the first answer and of unlisted builds that are over', async () => {
+      model.observePhase('b1', 'built');
+      expect(client.listBuilds).not.toHaveBeenCalled();
+      await model.refresh();
+      const calls = client.listBuilds.mock.calls.length;
+      model.observePhase('gone', 'failed');
+      expect(client.listBuilds.mock.calls.length).toBe(calls);
+      // A running build that the list does not show yet: fetch the list.
+      client.listBuilds.mockResolvedValue([makeBuild({ id: 'new', phase: 'building' })]);
+      model.observePhase('new', 'building');
+      await flush();
+      expect(model.builds.map(b => b.id)).toEqual(['new']);
+    });
+  });
+
+  it('runs one more refresh when asked during a refresh (a cancel during a poll)', async () => {
+    client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'fetching' })]);
+    await model.refresh();
+    const before = client.listBuilds.mock.calls.length;
+    let release!: () => void;
+    client.listBuilds.mockImplementationOnce(async () => {
+      // A poll that read the service before the cancel.
+      await new Promise<void>(resolve => (release = resolve));
+      return [makeBuild({ id: 'b1', phase: 'fetching' })];
+    });
+    const poll = model.refresh();
+    client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'cancelled' })]);
+    await model.cancelBuild('b1');
+    expect(model.builds[0].phase).toBe('cancelled');
+    const again = model.refresh(); // shares the refresh that the cancel asked for
+    release();
+    await Promise.all([poll, again]);
+    expect(model.builds[0].phase).toBe('cancelled');
+    expect(client.listBuilds.mock.calls.length).toBe(before + 2);
   });
 
   it('builds the rebuild request of an image', async () => {

@@ -148,6 +148,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
     value: string,
     setValue: (value: string) => void,
     placeholder: string,
+    hint: string,
     extra: { required?: boolean; inputRef?: React.Ref<HTMLInputElement> } = {}
   ) => (
     <div className="jp-Repo2Docker-field">
@@ -160,6 +161,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
         type="text"
         value={value}
         placeholder={placeholder}
+        title={hint}
         required={extra.required}
         spellCheck={false}
         autoComplete="off"
@@ -212,11 +214,26 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           trans.__('Repository URL'),
           repo,
           setRepo,
-          'https://github.com/owner/repository',
+          'https://github.com/…',
+          trans.__('The URL of a Git repository, e.g. https://github.com/owner/repository'),
           { required: true, inputRef: repoInput }
         )}
-        {textField('ref', trans.__('Ref'), ref, setRef, trans.__('branch, tag or commit (HEAD)'))}
-        {textField('name', trans.__('Image name'), name, setName, trans.__('optional'))}
+        {textField(
+          'ref',
+          trans.__('Ref'),
+          ref,
+          setRef,
+          trans.__('default: HEAD'),
+          trans.__('A branch, tag or commit; empty builds HEAD, the default branch')
+        )}
+        {textField(
+          'name',
+          trans.__('Image name'),
+          name,
+          setName,
+          trans.__('optional'),
+          trans.__('The name of the image; empty takes it from the repository')
+        )}
         <details
           className="jp-Repo2Docker-advanced"
           open={advanced}
@@ -228,7 +245,8 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
             trans.__('Subdirectory'),
             subdir,
             setSubdir,
-            trans.__('build from this directory of the repository')
+            trans.__('optional'),
+            trans.__('Build from this directory of the repository instead of its root')
           )}
           {registry &&
             checkbox(

@@ -2,8 +2,10 @@ import type { Build } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { listIcon, stopIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
+import { formatDuration, phaseLabel } from '../logs/phase';
 import { isFinal } from '../model';
-import { formatDuration, phaseLabel, secondsBetween, shortCommit, shortRepo } from './format';
+import { ActionButton } from './ActionButton';
+import { msBetween, shortCommit, shortRepo } from './format';
 
 export interface IBuildItemProps {
   build: Build;
@@ -32,7 +34,7 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
   const active = !isFinal(build.phase);
   const now = useNow(active);
   const label = build.displayName || build.name;
-  const elapsed = secondsBetween(build.startedAt ?? build.createdAt, build.finishedAt, now);
+  const elapsed = msBetween(build.startedAt ?? build.createdAt, build.finishedAt, now);
   const progress = build.progress;
 
   return (
@@ -46,7 +48,7 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
           {label}
         </span>
         <span className={`jp-Repo2Docker-phase jp-Repo2Docker-phase-${build.phase}`}>
-          {phaseLabel(build.phase, trans)}
+          {phaseLabel(trans, build.phase)}
         </span>
       </div>
       <div className="jp-Repo2Docker-itemDetails">
@@ -83,27 +85,21 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
         <div className="jp-Repo2Docker-buildError">{build.error}</div>
       )}
       <div className="jp-Repo2Docker-itemActions">
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+        <ActionButton
+          icon={listIcon}
+          text={trans.__('Logs')}
           title={trans.__('Open the log of this build')}
-          aria-label={trans.__('Open logs of %1', label)}
+          label={trans.__('Open logs of %1', label)}
           onClick={() => props.onOpenLogs(build)}
-        >
-          <listIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-          <span>{trans.__('Logs')}</span>
-        </button>
+        />
         {props.canCancel && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+          <ActionButton
+            icon={stopIcon}
+            text={trans.__('Cancel')}
             title={trans.__('Cancel this build')}
-            aria-label={trans.__('Cancel build of %1', label)}
+            label={trans.__('Cancel build of %1', label)}
             onClick={() => props.onCancel(build)}
-          >
-            <stopIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-            <span>{trans.__('Cancel')}</span>
-          </button>
+          />
         )}
       </div>
     </li>

@@ -5,6 +5,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { isServiceError } from '../errors';
 import type { EnvironmentsModel } from '../model';
+import { ActionButton } from './ActionButton';
 import { BuildForm } from './BuildForm';
 import { BuildList } from './BuildList';
 import { ImageList } from './ImageList';
@@ -119,15 +120,12 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
     <div className="jp-Repo2Docker-panel" aria-busy={loading}>
       <header className="jp-Repo2Docker-header">
         <h2 className="jp-Repo2Docker-title">{trans.__('Environments')}</h2>
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+        <ActionButton
+          icon={refreshIcon}
           title={trans.__('Refresh')}
-          aria-label={trans.__('Refresh')}
+          label={trans.__('Refresh')}
           onClick={() => void model.refresh({ force: true })}
-        >
-          <refreshIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-        </button>
+        />
       </header>
       {loading && (
         <p className="jp-Repo2Docker-loading" role="status">

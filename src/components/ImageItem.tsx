@@ -2,7 +2,8 @@ import type { Image } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { copyIcon, deleteIcon, listIcon, refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
-import { formatBytes, formatDate, shortCommit, shortRepo } from './format';
+import { ActionButton } from './ActionButton';
+import { formatBytes, formatDate, shortCommit, shortRepo, shortTag } from './format';
 
 export interface IImageItemProps {
   image: Image;
@@ -19,6 +20,9 @@ export interface IImageItemProps {
 export function ImageItem(props: IImageItemProps): JSX.Element {
   const { image, trans } = props;
   const label = image.displayName || image.repository;
+  // One line: the display name (else the last part of the repository) in bold, then the
+  // repository and a short tag; the whole name is in the tooltip and is what "copy" copies.
+  const title = image.displayName || image.repository.split('/').pop() || image.repository;
   const where = [
     image.location.engine ? trans.__('engine') : null,
     image.location.registry ? trans.__('registry') : null
@@ -29,12 +33,15 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
   return (
     <li className="jp-Repo2Docker-image" data-image-name={image.name}>
       <div className="jp-Repo2Docker-itemHeader">
-        <span className="jp-Repo2Docker-itemName">{label}</span>
+        <span className="jp-Repo2Docker-imageLine" title={image.name}>
+          <span className="jp-Repo2Docker-itemName">{title}</span>{' '}
+          <code className="jp-Repo2Docker-imageName">
+            {image.repository}
+            {image.tag ? `:${shortTag(image.tag)}` : ''}
+          </code>
+        </span>
         {image.shared && <span className="jp-Repo2Docker-badge">{trans.__('shared')}</span>}
       </div>
-      <code className="jp-Repo2Docker-imageName" title={image.name}>
-        {image.name}
-      </code>
       <div className="jp-Repo2Docker-itemDetails">
         <span title={image.repo}>
           {shortRepo(image.repo)}
@@ -54,47 +61,35 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
         </span>
       </div>
       <div className="jp-Repo2Docker-itemActions">
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+        <ActionButton
+          icon={copyIcon}
           title={trans.__('Copy the image name')}
-          aria-label={trans.__('Copy name of %1', label)}
+          label={trans.__('Copy name of %1', label)}
           onClick={() => props.onCopy(image)}
-        >
-          <copyIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-        </button>
+        />
         {props.canRebuild && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+          <ActionButton
+            icon={refreshIcon}
             title={trans.__('Rebuild this image from its repository')}
-            aria-label={trans.__('Rebuild %1', label)}
+            label={trans.__('Rebuild %1', label)}
             onClick={() => props.onRebuild(image)}
-          >
-            <refreshIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-          </button>
+          />
         )}
         {image.buildId && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+          <ActionButton
+            icon={listIcon}
             title={trans.__('Show the log of the build that made this image')}
-            aria-label={trans.__('Show last log of %1', label)}
+            label={trans.__('Show last log of %1', label)}
             onClick={() => props.onOpenLogs(image)}
-          >
-            <listIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-          </button>
+          />
         )}
         {props.canDelete && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-Repo2Docker-action"
+          <ActionButton
+            icon={deleteIcon}
             title={trans.__('Delete this image')}
-            aria-label={trans.__('Delete %1', label)}
+            label={trans.__('Delete %1', label)}
             onClick={() => props.onDelete(image)}
-          >
-            <deleteIcon.react tag="span" className="jp-Repo2Docker-actionIcon" />
-          </button>
+          />
         )}
       </div>
     </li>

@@ -1,8 +1,8 @@
 /**
- * Formatting helpers shared by the panel's components.
+ * Formatting helpers of the panel's components. Phases and durations read the same in the panel
+ * and the log viewer: see `../logs/phase.ts`.
  */
 
-import type { BuildPhase } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /** A size in bytes, in decimal units as Docker shows them (`1.2 GB`). */
@@ -21,28 +21,14 @@ export function formatBytes(bytes: number | null, trans: TranslationBundle): str
   return `${value.toFixed(digits)} ${units[unit]}`;
 }
 
-/** A duration in seconds, short (`45 s`, `3 min 05 s`, `1 h 02 min`). */
-export function formatDuration(totalSeconds: number, trans: TranslationBundle): string {
-  const seconds = Math.max(0, Math.floor(totalSeconds));
-  if (seconds < 60) {
-    return trans.__('%1 s', seconds);
-  }
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) {
-    return trans.__('%1 min %2 s', minutes, String(seconds % 60).padStart(2, '0'));
-  }
-  const hours = Math.floor(minutes / 60);
-  return trans.__('%1 h %2 min', hours, String(minutes % 60).padStart(2, '0'));
-}
-
-/** Seconds between two ISO dates (`end` defaults to `now`). */
-export function secondsBetween(start: string | null, end: string | null, now: number): number {
+/** Milliseconds between two ISO dates (`end` defaults to `now`, epoch ms). */
+export function msBetween(start: string | null, end: string | null, now: number): number {
   const from = Date.parse(start ?? '');
   if (Number.isNaN(from)) {
     return 0;
   }
   const to = end ? Date.parse(end) : now;
-  return Number.isNaN(to) ? 0 : Math.max(0, (to - from) / 1000);
+  return Number.isNaN(to) ? 0 : Math.max(0, to - from);
 }
 
 /** A date as a short local date and time. */
@@ -54,31 +40,17 @@ export function formatDate(iso: string | null): string {
   return Number.isNaN(date.getTime()) ? iso : date.toLocaleString();
 }
 
-/** A build phase in words. */
-export function phaseLabel(phase: BuildPhase, trans: TranslationBundle): string {
-  switch (phase) {
-    case 'queued':
-      return trans.__('queued');
-    case 'fetching':
-      return trans.__('fetching');
-    case 'building':
-      return trans.__('building');
-    case 'pushing':
-      return trans.__('pushing');
-    case 'built':
-      return trans.__('built');
-    case 'failed':
-      return trans.__('failed');
-    case 'cancelled':
-      return trans.__('cancelled');
-    default:
-      return String(phase);
-  }
-}
-
 /** The first characters of a commit. */
 export function shortCommit(commit: string): string {
   return commit.slice(0, 8);
+}
+
+/** How many characters of a commit-like image tag are shown. */
+const SHORT_TAG_LENGTH = 12;
+
+/** An image tag for display: the first 12 characters when it is a commit hash, else whole. */
+export function shortTag(tag: string): string {
+  return /^[0-9a-f]{13,}$/i.test(tag) ? tag.slice(0, SHORT_TAG_LENGTH) : tag;
 }
 
 /** A repository URL without its scheme, for display. */

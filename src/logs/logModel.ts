@@ -123,6 +123,14 @@ export class LogModel {
     return this._linesAdded;
   }
 
+  /**
+   * The build's phase changed (once per batch of events, with the phase after it). Others (the
+   * Environments panel) learn from it when a build ends without waiting for their own poll.
+   */
+  get phaseChanged(): ISignal<this, BuildPhase> {
+    return this._phaseChanged;
+  }
+
   /** Phase, progress, times or connection changed. */
   get stateChanged(): ISignal<this, void> {
     return this._stateChanged;
@@ -168,6 +176,7 @@ export class LogModel {
       return;
     }
     const from = this.lines.length;
+    const phaseBefore = this._phase;
     const now = Date.now();
     for (const event of events) {
       this._eventCount++;
@@ -206,6 +215,9 @@ export class LogModel {
       this._linesAdded.emit({ from, to });
     }
     this._stateChanged.emit();
+    if (this._phase !== null && this._phase !== phaseBefore) {
+      this._phaseChanged.emit(this._phase);
+    }
   }
 
   private _appendLine(line: string): void {
@@ -396,6 +408,7 @@ export class LogModel {
   private _disposed = false;
   private _linesAdded = new Signal<this, LogModel.ILinesAdded>(this);
   private _stateChanged = new Signal<this, void>(this);
+  private _phaseChanged = new Signal<this, BuildPhase>(this);
   private _searchChanged = new Signal<this, void>(this);
 }
 

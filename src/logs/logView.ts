@@ -60,6 +60,8 @@ export namespace LogViewClasses {
   export const currentLine = 'jp-Repo2DockerLog-line-current';
   export const empty = 'jp-Repo2DockerLog-empty';
   export const jump = 'jp-Repo2DockerLog-jump';
+  /** On the viewport while it holds focus it was given by code (tab click, button): no ring. */
+  export const quietFocus = 'jp-mod-quietFocus';
 }
 
 /** Options of a `BuildLogView`: those of the widget, or an existing model. */
@@ -122,6 +124,14 @@ export class BuildLogView extends Widget {
 
   /** Show (`true`), hide (`false`) or toggle the search bar; showing focuses its input. */
   toggleSearch(show: boolean = !this.searchVisible): void {
+    this._setSearchVisible(show, true);
+  }
+
+  /**
+   * Show or hide the search bar. Hiding it gives the focus back to the log: quietly (no focus
+   * ring) after a click, visibly after the Escape key.
+   */
+  private _setSearchVisible(show: boolean, quiet: boolean): void {
     if (show === this.searchVisible) {
       if (show) {
         this._searchInput.focus();
@@ -139,7 +149,7 @@ export class BuildLogView extends Widget {
     } else {
       clearTimeout(this._searchTimer);
       this.model.setQuery('');
-      this._viewport.focus();
+      this._focusViewport(quiet);
     }
     this._searchVisibilityChanged.emit(show);
     this.update();
@@ -246,6 +256,7 @@ export class BuildLogView extends Widget {
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     this._viewport.addEventListener('scroll', this, { passive: true });
+    this._viewport.addEventListener('blur', this);
     this.node.addEventListener('keydown', this);
     this._measure();
     void this.model.start();
@@ -255,6 +266,7 @@ export class BuildLogView extends Widget {
 
   protected onBeforeDetach(msg: Message): void {
     this._viewport.removeEventListener('scroll', this);
+    this._viewport.removeEventListener('blur', this);
     this.node.removeEventListener('keydown', this);
     this._stopTicker();
     super.onBeforeDetach(msg);
@@ -282,7 +294,9 @@ export class BuildLogView extends Widget {
     if (this.searchVisible && this._searchBar.contains(document.activeElement)) {
       return;
     }
-    this._viewport.focus();
+    // Activation comes from a click on the tab or from code: keep the keyboard focus on the log
+    // without drawing a ring around it.
+    this._focusViewport(true);
   }
 
   handleEvent(event: Event): void {
@@ -293,7 +307,23 @@ export class BuildLogView extends Widget {
       case 'keydown':
         this._onKeydown(event as KeyboardEvent);
         break;
+      case 'blur':
+        // Focus that comes back later (Tab from the search bar) is the keyboard's: show it.
+        this._viewport.classList.remove(LogViewClasses.quietFocus);
+        break;
     }
+  }
+
+  /**
+   * Focus the log. `quiet`: for focus given by code after a mouse action, which draws no focus
+   * ring (the ring comes back once the user types in the log or tabs to it).
+   */
+  private _focusViewport(quiet: boolean): void {
+    const viewport = this._viewport;
+    viewport.classList.toggle(LogViewClasses.quietFocus, quiet);
+    // `focusVisible` (where the browser knows it) says the same to the browser itself.
+    const options = quiet ? { preventScroll: true, focusVisible: false } : { preventScroll: true };
+    viewport.focus(options as FocusOptions);
   }
 
   // ---- DOM ---------------------------------------------------------------------------------
@@ -370,7 +400,7 @@ export class BuildLogView extends Widget {
     this._jump.hidden = true;
     this._jump.addEventListener('click', () => {
       this.jumpToLatest();
-      this._viewport.focus();
+      this._focusViewport(true);
     });
     this._renderHeader();
   }
@@ -541,7 +571,7 @@ export class BuildLogView extends Widget {
       progress && !model.isFinal ? trans.__('Step %1/%2', progress.current, progress.total) : ''
     );
     const elapsed = model.elapsed();
-    this._setText(this._elapsedNode, elapsed === null ? '' : formatDuration(elapsed));
+    this._setText(this._elapsedNode, elapsed === null ? '' : formatDuration(elapsed, trans));
     this._setText(
       this._lineCountNode,
       trans._n('%2 line', '%2 lines', model.lineCount, model.lineCount.toLocaleString())
@@ -614,6 +644,10 @@ export class BuildLogView extends Widget {
   }
 
   private _onKeydown(event: KeyboardEvent): void {
+    if (event.target === this._viewport) {
+      // The user works the log with the keyboard now: show where the focus is.
+      this._viewport.classList.remove(LogViewClasses.quietFocus);
+    }
     const accel = event.ctrlKey || event.metaKey;
     if (accel && !event.altKey && (event.key === 'f' || event.key === 'F')) {
       event.preventDefault();
@@ -646,7 +680,7 @@ export class BuildLogView extends Widget {
     } else if (event.key === 'Escape') {
       event.preventDefault();
       event.stopPropagation();
-      this.toggleSearch(false);
+      this._setSearchVisible(false, false);
     }
   }
 

@@ -1,5 +1,6 @@
 /**
- * How a build phase and a connection state read and look: one place for the words and icons.
+ * How a build phase, a duration and a connection state read and look: one place for the words
+ * and icons, shared by the log viewer and the Environments panel.
  */
 
 import type { BuildPhase } from '@jupyterlab-repo2docker/service/contract';
@@ -75,12 +76,16 @@ export function connectionLabel(
   }
 }
 
-/** `m:ss` or `h:mm:ss`. */
-export function formatDuration(ms: number): string {
-  const total = Math.max(0, Math.floor(ms / 1000));
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  const s = total % 60;
-  const ss = String(s).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+/** A duration in ms, short and in words (`45 s`, `3 min 05 s`, `1 h 02 min`). */
+export function formatDuration(ms: number, trans: TranslationBundle): string {
+  const seconds = Number.isFinite(ms) ? Math.max(0, Math.floor(ms / 1000)) : 0;
+  if (seconds < 60) {
+    return trans.__('%1 s', seconds);
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return trans.__('%1 min %2 s', minutes, String(seconds % 60).padStart(2, '0'));
+  }
+  const hours = Math.floor(minutes / 60);
+  return trans.__('%1 h %2 min', hours, String(minutes % 60).padStart(2, '0'));
 }

@@ -303,8 +303,13 @@ test("build an environment from the Environments sidebar", async ({ page }) => {
       `li.jp-Repo2Docker-image[data-image-name="${build.image}"]`,
     );
     await expect(image).toBeVisible({ timeout: 60_000 });
-    await expect(image.locator("code.jp-Repo2Docker-imageName")).toHaveText(
+    // One line: repository and a short tag; the full name is the tooltip (and what "copy" copies).
+    await expect(image.locator(".jp-Repo2Docker-imageLine")).toHaveAttribute(
+      "title",
       build.image,
+    );
+    await expect(image.locator("code.jp-Repo2Docker-imageName")).toHaveText(
+      `${build.image.slice(0, build.image.lastIndexOf(":"))}:${build.commit.slice(0, 12)}`,
     );
     await expect(
       panel.locator('li.jp-Repo2Docker-image[data-image-name*="/ok:"]').first(),

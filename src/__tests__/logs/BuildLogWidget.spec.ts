@@ -306,6 +306,32 @@ describe('BuildLogWidget', () => {
     expect(button.pressed).toBe(false);
   });
 
+  it('takes the focus on activation without a focus ring, and shows it for the keyboard', () => {
+    Widget.attach(widget, document.body);
+    const view = widget.content;
+    const viewport = view.node.querySelector(`.${LogViewClasses.viewport}`) as HTMLElement;
+    MessageLoop.sendMessage(view, Widget.Msg.ActivateRequest);
+    expect(document.activeElement).toBe(viewport);
+    expect(viewport).toHaveProperty('tabIndex', 0);
+    expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(true);
+
+    // Keys pressed in the log: the user is on the keyboard, the ring may show.
+    viewport.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(false);
+
+    // Closing the search by a click gives the focus back quietly; by Escape, visibly.
+    view.toggleSearch(true);
+    view.toggleSearch(false);
+    expect(document.activeElement).toBe(viewport);
+    expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(true);
+    view.toggleSearch(true);
+    const input = view.node.querySelector(`.${LogViewClasses.searchInput}`) as HTMLElement;
+    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    expect(view.searchVisible).toBe(false);
+    expect(document.activeElement).toBe(viewport);
+    expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(false);
+  });
+
   it('tells the user to reload JupyterLab after a 401', async () => {
     source.status = 401;
     Widget.attach(widget, document.body);

@@ -31,6 +31,16 @@ describe('LogModel lines', () => {
     expect(model.plainText()).toBe('one\ntwo\nthree\n\nfour\nfive 100%');
   });
 
+  it('signals a new phase once per batch, with the phase after it', () => {
+    const model = new LogModel({ buildId: 'b' });
+    const phases: BuildPhase[] = [];
+    model.phaseChanged.connect((_, phase) => phases.push(phase));
+    model.appendEvents([ev('a', 'fetching'), ev('b', 'building')]);
+    model.appendEvents([ev('c', 'building')]);
+    model.appendEvents([ev('d', 'pushing'), ev('e', 'built')]);
+    expect(phases).toEqual(['building', 'built']);
+  });
+
   it('builds a Blob of the plain text', async () => {
     const model = modelWith(['a', '\x1b[1mb\x1b[0m']);
     const blob = model.toBlob();

@@ -46,10 +46,12 @@ describe('phase and connection wording', () => {
     );
   });
 
-  it('formats durations', () => {
-    expect(formatDuration(0)).toBe('0:00');
-    expect(formatDuration(65_432)).toBe('1:05');
-    expect(formatDuration(3_723_000)).toBe('1:02:03');
-    expect(formatDuration(-5)).toBe('0:00');
+  it('formats durations in ms, short and in words', () => {
+    expect(formatDuration(0, trans)).toBe('0 s');
+    expect(formatDuration(45_999, trans)).toBe('45 s');
+    expect(formatDuration(65_432, trans)).toBe('1 min 05 s');
+    expect(formatDuration(3_723_000, trans)).toBe('1 h 02 min');
+    expect(formatDuration(-5, trans)).toBe('0 s');
+    expect(formatDuration(NaN, trans)).toBe('0 s');
   });
 });
