@@ -36,9 +36,10 @@ DOCKERFILE
 
 make_repo ok 'echo hello from the ok fixture; /bin/busybox mkdir -p /srv && echo built > /srv/marker'
 make_repo fail 'echo about to fail; exit 3'
-# BuildKit on engine 20.10 loses its status stream when one step floods it; bursts of 1,000
+# BuildKit on engine 20.10 loses its status stream when one step floods it (more so on a busy
+# machine); bursts of 500
 # lines with a 20 ms pause relay every line (see shared/NOTES.md).
-lines_per_burst=1000
+lines_per_burst=500
 bursts=$(( (CHATTY_LINES + lines_per_burst - 1) / lines_per_burst ))
 make_repo chatty "i=0; while [ \$i -lt $bursts ]; do /bin/busybox seq 1 $lines_per_burst | /bin/busybox sed s/^/line-\$i-/; /bin/busybox usleep 20000; i=\$((i+1)); done"
 # A repository whose build sleeps, so that tests can cancel it mid-build.

@@ -17,7 +17,7 @@ import { LocalRepo2DockerBackend } from './backends/local-repo2docker.js';
 import { BuildManager } from './builds/manager.js';
 import { checkTemplate } from './builds/naming.js';
 import { GitRefResolver } from './builds/ref-resolver.js';
-import type { ServiceConfig } from './config.js';
+import { registryHost, type ServiceConfig } from './config.js';
 import { DockerEngine } from './docker/engine.js';
 import type { ServiceContext } from './http/context.js';
 import { installErrorHandlers } from './http/errors.js';
@@ -28,9 +28,20 @@ import { credentialsOf, sessionSettings } from './http/session.js';
 import { imageRoutes } from './http/routes/images.js';
 import { infoRoutes, systemRoutes } from './http/routes/system.js';
 import { ServiceMetrics } from './metrics.js';
+import { loadRegistryCredentials, REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, type RegistryCredentials } from './registry/credentials.js';
+import { MergedImageStore } from './registry/merged-store.js';
+import { RegistryPusher } from './registry/push.js';
+import { RegistryStore } from './registry/registry.js';
 
 /** Environment variables holding secrets; kept from every child process. */
-export const SECRET_ENV = ['REPO2DOCKER_SERVICE_SECRET', 'JUPYTERHUB_API_TOKEN', 'JPY_API_TOKEN'];
+export const SECRET_ENV = [
+  'REPO2DOCKER_SERVICE_SECRET',
+  'REPO2DOCKER_SERVICE_COOKIE_SECRET',
+  'JUPYTERHUB_API_TOKEN',
+  'JPY_API_TOKEN',
+  REGISTRY_USERNAME_ENV,
+  REGISTRY_PASSWORD_ENV
+];
 
 export const VERSION: string = serviceVersion();
 
@@ -45,10 +56,16 @@ export interface ServiceParts {
   oauth?: OAuthSettings | null;
   backend?: BuildBackend;
   engine?: DockerEngine;
+  /** Registry credentials; by default from the environment or `registry.credentialsFile`. */
+  registryCredentials?: RegistryCredentials | null;
+  /** The registry client's fetch (tests). */
+  registryFetch?: typeof fetch;
 }
 
 export function createService(config: ServiceConfig, parts: ServiceParts = {}): Service {
-  checkTemplate(config.images.template);
+  const host = config.registry.url ? registryHost(config.registry.url) : null;
+  const repositoryPrefix = host ? `${host}/${config.registry.prefix}` : '';
+  checkTemplate(repositoryPrefix + config.images.template);
   const app = Fastify({
     bodyLimit: 64 * 1024,
     routerOptions: { ignoreTrailingSlash: true },
@@ -59,6 +76,25 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     }
   });
   const engine = parts.engine ?? new DockerEngine();
+  // Read once, here; kept out of the config object, the logs, the API and child processes.
+  let registry: RegistryStore | null = null;
+  let pusher: RegistryPusher | null = null;
+  if (config.registry.url && host) {
+    const credentials =
+      parts.registryCredentials !== undefined
+        ? parts.registryCredentials
+        : loadRegistryCredentials(host, config.registry.credentialsFile, process.env);
+    const store = new RegistryStore({
+      url: config.registry.url,
+      prefix: config.registry.prefix,
+      template: config.images.template,
+      credentials,
+      fetch: parts.registryFetch
+    });
+    registry = store;
+    pusher = new RegistryPusher(engine, config.registry.url, host, config.registry.pushByDefault, credentials, () => store.probe());
+  }
+  const images = new MergedImageStore(engine, registry, app.log);
   const backend =
     parts.backend ??
     new LocalRepo2DockerBackend({
@@ -77,6 +113,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   manager = new BuildManager(
     {
       imageTemplate: config.images.template,
+      repositoryPrefix,
       maxConcurrent: config.builds.maxConcurrent,
       maxConcurrentPerUser: config.builds.maxConcurrentPerUser,
       maxQueuedPerUser: config.builds.maxQueuedPerUser,
@@ -87,7 +124,8 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     engine,
     new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds),
     metrics,
-    app.log
+    app.log,
+    { images, pusher }
   );
   const authenticator =
     parts.authenticator ?? new LocalAuthenticator(config.auth.localUser, config.auth.secret, config.serviceName);
@@ -97,6 +135,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     authenticator,
     manager,
     engine,
+    images,
     metrics,
     backendKind: backend.kind
   };

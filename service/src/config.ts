@@ -48,6 +48,23 @@ export interface ServiceConfig {
     /** Image repository template; `{owner}` and `{name}` are required. The tag is the commit. */
     template: string;
   };
+  /**
+   * The OCI registry images are pushed to and listed from; `url: null` for none. Credentials are
+   * never part of the configuration itself: they come from the environment
+   * (`REPO2DOCKER_REGISTRY_USERNAME` / `REPO2DOCKER_REGISTRY_PASSWORD`) or from `credentialsFile`.
+   */
+  registry: {
+    /** `https://registry.example.org` (`http://` only on loopback, or with `insecure`). */
+    url: string | null;
+    /** Put before every image repository after the registry host, e.g. `jupyter/`. */
+    prefix: string;
+    /** Builds push unless they ask `push: false`. */
+    pushByDefault: boolean;
+    /** JSON file `{"username", "password"}` or a Docker `config.json` with `auths`. */
+    credentialsFile: string | null;
+    /** Allow plain `http://` to a registry that is not on loopback. */
+    insecure: boolean;
+  };
   builds: {
     maxConcurrent: number;
     maxConcurrentPerUser: number;
@@ -76,6 +93,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   repo2docker: { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan' },
   git: { command: 'git', lsRemoteTimeoutSeconds: 30 },
   images: { template: 'r2d-{owner}/{name}' },
+  registry: { url: null, prefix: '', pushByDefault: false, credentialsFile: null, insecure: false },
   builds: {
     maxConcurrent: 2,
     maxConcurrentPerUser: 1,
@@ -106,6 +124,11 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   'git.command': 'git executable used to resolve refs (git ls-remote). Default "git".',
   'git.lsRemoteTimeoutSeconds': 'How long resolving a ref may take. Default 30.',
   'images.template': 'Image repository template with {owner} and {name}. Default "r2d-{owner}/{name}".',
+  'registry.url': 'OCI registry to push to and list from, e.g. "https://registry.example.org"; http:// only on loopback or with registry.insecure. Image names then begin with its host[:port]. Default none.',
+  'registry.prefix': 'Path put before every image repository in the registry, e.g. "jupyter/". Default "".',
+  'registry.pushByDefault': 'Builds push unless the request says "push": false. Default false.',
+  'registry.credentialsFile': 'JSON file with {"username","password"} (or a Docker config.json with "auths") for the registry; env REPO2DOCKER_REGISTRY_USERNAME and REPO2DOCKER_REGISTRY_PASSWORD win over it. Never logged nor returned.',
+  'registry.insecure': 'Allow plain http:// to a registry that is not on loopback (the Docker engine must list it in insecure-registries too). Default false.',
   'builds.maxConcurrent': 'Builds running at once over all users. Default 2.',
   'builds.maxConcurrentPerUser': 'Builds running at once per user. Default 1.',
   'builds.maxQueuedPerUser': 'Builds a user may have waiting or running; more gives 429. Default 10.',
@@ -269,5 +292,54 @@ export function checkConfig(config: ServiceConfig): ServiceConfig {
   if (!Array.isArray(config.repo2docker.command) || config.repo2docker.command.length === 0) {
     throw new Error('repo2docker.command must be a non-empty list (argv)');
   }
-  return { ...config, prefix };
+  return { ...config, prefix, registry: checkRegistry(config.registry) };
+}
+
+const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/;
+// One path component of an image reference (distribution/reference).
+const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+
+/** Normalise the registry section: a URL of scheme and host only, a prefix ending in `/`. */
+function checkRegistry(registry: ServiceConfig['registry']): ServiceConfig['registry'] {
+  if (registry.url === null || registry.url === '') {
+    return { ...registry, url: null };
+  }
+  if (typeof registry.url !== 'string') {
+    throw new Error('registry.url must be a URL');
+  }
+  const given = registry.url.includes('://') ? registry.url : `${registry.insecure ? 'http' : 'https'}://${registry.url}`;
+  let url: URL;
+  try {
+    url = new URL(given);
+  } catch {
+    throw new Error(`registry.url "${registry.url}" is not a URL`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    throw new Error('registry.url must be an https:// (or http://) URL');
+  }
+  if (url.username || url.password) {
+    throw new Error('registry.url must not hold credentials; use REPO2DOCKER_REGISTRY_USERNAME/PASSWORD or registry.credentialsFile');
+  }
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
+    throw new Error('registry.url is the registry host only (put paths in registry.prefix)');
+  }
+  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !registry.insecure) {
+    throw new Error('registry.url is plain http:// on a host that is not loopback; use https:// or set registry.insecure');
+  }
+  let prefix = registry.prefix ?? '';
+  if (prefix !== '') {
+    prefix = prefix.replace(/^\/+/, '');
+    if (!prefix.endsWith('/')) {
+      prefix += '/';
+    }
+    if (!prefix.slice(0, -1).split('/').every(part => PATH_COMPONENT.test(part))) {
+      throw new Error(`registry.prefix "${registry.prefix}" must be lowercase path components like "jupyter/"`);
+    }
+  }
+  return { ...registry, url: `${url.protocol}//${url.host}`, prefix };
+}
+
+/** `host[:port]` of the registry as image names begin with it. */
+export function registryHost(url: string): string {
+  return new URL(url).host;
 }

@@ -29,7 +29,10 @@ export interface BuildRequest {
   name?: string;
   /** Free text shown in the UI instead of the name. */
   displayName?: string;
-  /** Push to the configured registry after building. */
+  /**
+   * Push to the configured registry after building (default: the registry's `pushByDefault`).
+   * An image that exists already but is not in the registry is pushed without a rebuild.
+   */
   push?: boolean;
   /** Build from this directory of the repository. */
   subdir?: string;
@@ -65,6 +68,7 @@ export interface Build {
   displayName: string;
   /** Full image reference `name:tag` that the build produces. */
   image: string;
+  /** Whether the build pushes (or pushed) the image to the registry. */
   push: boolean;
   phase: BuildPhase;
   /** Last progress seen, if the tool reports any. */
@@ -106,11 +110,14 @@ export interface BuildLogEvent {
  */
 export type BuildLogEventName = 'log';
 
-/** Where an image lives. */
+/**
+ * Where an image lives. An image built here whose push failed (or was not asked for) has
+ * `engine: true, registry: false`: it is not pushed.
+ */
 export interface ImageLocation {
   /** In the Docker engine the service builds with. */
   engine: boolean;
-  /** In the configured registry. */
+  /** In the configured registry (the same build as in the engine, when both). */
   registry: boolean;
 }
 
@@ -135,6 +142,20 @@ export interface Image {
 
 export interface ImageList {
   images: Image[];
+  /** What could not be read, in plain words (e.g. the registry does not answer); absent when all went well. */
+  warnings?: string[];
+}
+
+/**
+ * `DELETE /api/images/{name}` answers `204` when every copy is gone; `200` with this body when
+ * the registry does not allow deletes and only the engine's copy could be removed.
+ */
+export interface ImageDeletion {
+  name: string;
+  /** Where the image was removed from. */
+  removed: ImageLocation;
+  /** What was done and what is still there, for the user. */
+  message: string;
 }
 
 /** What the caller may do, from the scopes of their token. */
@@ -151,7 +172,10 @@ export interface Info {
   version: string;
   /** Which build backend runs builds. */
   backend: 'local' | 'binderhub';
-  /** The registry images are pushed to, if any (never its credentials). */
+  /**
+   * The registry images are pushed to and listed from, if any (its URL only, never its
+   * credentials); with one, image names begin with its `host[:port]`.
+   */
   registry: { url: string; pushByDefault: boolean } | null;
   limits: {
     maxConcurrentBuilds: number;

@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, invalidField } from '../api/errors.js';
 import { BuildFailure, type BuildBackend, type BuildJob } from '../backends/backend.js';
-import type { DockerEngine } from '../docker/engine.js';
+import type { DockerEngine, ImageStore } from '../docker/engine.js';
 import { toLabels } from '../docker/labels.js';
 import type { ServiceMetrics } from '../metrics.js';
+import type { PushTarget } from '../registry/push.js';
 import { BuildRecord } from './build-record.js';
 import { BuildRegistry } from './build-registry.js';
 import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from './naming.js';
@@ -18,6 +19,8 @@ import type { ValidBuildRequest } from './validate.js';
 
 export interface ManagerOptions {
   imageTemplate: string;
+  /** Put before every repository: `host[:port]/prefix` of the registry, or `""`. */
+  repositoryPrefix?: string;
   maxConcurrent: number;
   maxConcurrentPerUser: number;
   maxQueuedPerUser: number;
@@ -35,6 +38,13 @@ export interface Logger {
 class CancelRequest extends Error {}
 class BuildTimeout extends Error {}
 
+export interface ManagerParts {
+  /** Where "already built?" looks: the engine and the registry (default: the engine alone). */
+  images?: ImageStore;
+  /** Pushes built images to the registry; `null` when none is configured. */
+  pusher?: PushTarget | null;
+}
+
 export interface SubmitResult {
   build: BuildRecord;
   /** `new`: queued now; `joined`: the same build was already under way; `existing`: already built. */
@@ -45,6 +55,10 @@ export class BuildManager {
   readonly registry: BuildRegistry;
   private readonly queue: BuildQueue<BuildRecord>;
   private readonly running = new Set<Promise<void>>();
+  /** Builds that only push an image the engine has already (it was built without a push). */
+  private readonly pushOnly = new WeakSet<BuildRecord>();
+  private readonly images: ImageStore;
+  private readonly pusher: PushTarget | null;
 
   constructor(
     private readonly options: ManagerOptions,
@@ -52,8 +66,11 @@ export class BuildManager {
     private readonly engine: DockerEngine,
     private readonly resolver: RefResolver,
     private readonly metrics: ServiceMetrics,
-    private readonly log: Logger
+    private readonly log: Logger,
+    parts: ManagerParts = {}
   ) {
+    this.images = parts.images ?? engine;
+    this.pusher = parts.pusher ?? null;
     this.registry = new BuildRegistry(options.logs);
     this.queue = new BuildQueue(
       { global: options.maxConcurrent, perUser: options.maxConcurrentPerUser },
@@ -79,19 +96,31 @@ export class BuildManager {
   async submit(owner: string, request: ValidBuildRequest): Promise<SubmitResult> {
     const commit = await this.resolver.resolve(request.repo, request.ref);
     const name = request.name ?? nameFromRepo(request.repo);
-    const repository = renderRepository(this.options.imageTemplate, namespaceFor(owner, request.shared), name);
+    const repository = renderRepository(
+      this.options.imageTemplate,
+      namespaceFor(owner, request.shared),
+      name,
+      this.options.repositoryPrefix ?? ''
+    );
     if (!isValidRepository(repository)) {
       throw invalidField('name', `the image name "${repository}" would be too long or invalid; choose a shorter name`);
     }
     const image = `${repository}:${commit}`;
-    if (request.push) {
+    if (request.push && !this.pusher) {
       throw invalidField('push', 'no registry is configured on this service, so images cannot be pushed');
     }
+    const push = request.push ?? this.pusher?.pushByDefault ?? false;
 
     const sameTarget = (build: BuildRecord): boolean =>
       build.spec.image === image && build.spec.repo === request.repo && build.spec.subdir === request.subdir;
     const underWay = this.registry.active().find(sameTarget);
     if (underWay) {
+      if (push && !underWay.spec.push) {
+        // Joining asks for a push the build did not plan: it pushes once built (the push step
+        // reads this after the image is made).
+        underWay.spec.push = true;
+        underWay.append(underWay.phase, `Another request joined this build and asked for a push: ${image} will be pushed`);
+      }
       return { build: underWay, outcome: 'joined' };
     }
 
@@ -106,20 +135,32 @@ export class BuildManager {
       name,
       displayName: request.displayName ?? name,
       image,
-      push: false
+      push
     };
 
+    let pushOnly = false;
     if (!request.force) {
-      const existing = await this.engine.find(image);
+      // The engine and the registry are both asked: an image that lives only in the registry
+      // counts as built (as in BinderHub).
+      const existing = await this.images.find(image);
       if (existing && existing.repo === request.repo && existing.commit === commit && existing.subdir === request.subdir) {
-        const build = new BuildRecord({ ...spec, displayName: existing.displayName || spec.displayName });
-        build.alreadyBuilt = true;
-        build.startedAt = build.createdAt;
-        this.registry.add(build);
-        build.finish('built', `${image} already exists (built ${existing.builtAt}); nothing to build`);
-        this.registry.markFinished(build);
-        this.metrics.buildsTotal.inc({ outcome: 'already_built' });
-        return { build, outcome: 'existing' };
+        if (push && existing.location.engine && !existing.location.registry) {
+          pushOnly = true; // built here, never pushed (or the push failed): push it now
+        } else {
+          const build = new BuildRecord({ ...spec, displayName: existing.displayName || spec.displayName });
+          build.alreadyBuilt = true;
+          build.startedAt = build.createdAt;
+          this.registry.add(build);
+          const where = existing.location.engine
+            ? existing.location.registry
+              ? 'in the Docker engine and the registry'
+              : 'in the Docker engine'
+            : 'in the registry';
+          build.finish('built', `${image} already exists ${where} (built ${existing.builtAt}); nothing to build`);
+          this.registry.markFinished(build);
+          this.metrics.buildsTotal.inc({ outcome: 'already_built' });
+          return { build, outcome: 'existing' };
+        }
       }
     }
 
@@ -134,7 +175,12 @@ export class BuildManager {
 
     const build = new BuildRecord(spec);
     this.registry.add(build);
-    build.append('queued', `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`);
+    if (pushOnly) {
+      this.pushOnly.add(build);
+      build.append('queued', `Queued a push of ${image}: it is built already but not in the registry`);
+    } else {
+      build.append('queued', `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`);
+    }
     this.queue.enqueue(build);
     return { build, outcome: 'new' };
   }
@@ -164,62 +210,39 @@ export class BuildManager {
 
   private async execute(build: BuildRecord): Promise<void> {
     const { spec } = build;
+    const pushOnly = this.pushOnly.has(build);
     build.startedAt = new Date();
-    build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
     const timer = setTimeout(
       () => build.abort.abort(new BuildTimeout(`the build took longer than ${this.options.timeoutSeconds} s`)),
       this.options.timeoutSeconds * 1000
     );
-    const temporaryTag = `${spec.image.slice(0, spec.image.lastIndexOf(':'))}:build-${spec.id}`;
-    const job: BuildJob = {
-      buildId: spec.id,
-      repo: spec.repo,
-      commit: spec.commit,
-      subdir: spec.subdir,
-      // repo2docker builds under a tag of this build's own; the image takes its real name only
-      // once complete, so a failed or cancelled build never touches it, and a forced rebuild
-      // replaces it in one step (repo2docker itself would reuse an existing tag).
-      image: temporaryTag,
-      push: spec.push,
-      labels: toLabels({
-        owner: spec.owner,
-        shared: spec.shared,
-        repo: spec.repo,
-        ref: spec.ref,
-        commit: spec.commit,
-        subdir: spec.subdir,
-        name: spec.name,
-        displayName: spec.displayName,
-        buildId: spec.id,
-        builtAt: build.startedAt.toISOString()
-      })
-    };
     let outcome: 'built' | 'failed' | 'cancelled' = 'failed';
+    // Once the image has its real name in the engine, a failure (of the push) keeps it.
+    let imageComplete = pushOnly;
     try {
-      // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
-      const replacedLookup = this.engine.imageId(spec.image).catch(() => null);
-      await this.backend.run(
-        job,
-        {
-          line: (phase, message, progress) => {
-            if (!build.isFinal) {
-              build.append(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
-            }
-          }
-        },
-        build.abort.signal
-      );
-      const made = await this.engine.find(temporaryTag);
-      if (!made || made.buildId !== spec.id) {
-        throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
+      if (!pushOnly) {
+        build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
+        await this.buildImage(build);
+        imageComplete = true;
       }
-      await this.engine.retag(temporaryTag, spec.image);
-      const replaced = await replacedLookup;
-      if (replaced) {
-        await this.engine.removeIfUntagged(replaced); // only if no tag points at it any more
+      let digest: string | null = null;
+      if (spec.push && this.pusher) {
+        build.append('pushing', `Pushing ${spec.image} to ${this.pusher.url}`);
+        ({ digest } = await this.pusher.push(
+          spec.image,
+          line => {
+            if (!build.isFinal) {
+              build.append('pushing', line.message, line.progress);
+            }
+          },
+          build.abort.signal
+        ));
       }
       outcome = 'built';
-      build.finish('built', `Built ${spec.image}`);
+      build.finish(
+        'built',
+        spec.push ? `${pushOnly ? 'Pushed' : 'Built and pushed'} ${spec.image}${digest ? ` (${digest})` : ''}` : `Built ${spec.image}`
+      );
     } catch (error) {
       const reason = build.abort.signal.aborted ? build.abort.signal.reason : error;
       outcome = reason instanceof CancelRequest ? 'cancelled' : 'failed';
@@ -230,14 +253,25 @@ export class BuildManager {
       if (!(reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure)) {
         this.log.error({ buildId: spec.id, err: error }, 'build crashed');
       }
-      const removed = await this.engine.removeBuildArtifacts(spec.id).catch(cleanupError => {
-        this.log.error({ buildId: spec.id, err: cleanupError }, 'cleanup after build failed');
-        return null;
-      });
-      if (removed && removed.images + removed.containers > 0) {
-        this.log.info({ buildId: spec.id, ...removed }, 'removed what the build left');
+      if (imageComplete) {
+        // The image is built and named: keep it. It is not in the registry (the image list
+        // says so: location.registry false), and a later request with push pushes it.
+        const kept = `${spec.image} is kept in the Docker engine, not pushed`;
+        build.finish(
+          outcome,
+          outcome === 'cancelled' ? `Push cancelled: ${message}; ${kept}` : `Push failed: ${message}; ${kept}`,
+          outcome === 'cancelled' ? message : `push failed: ${message}`
+        );
+      } else {
+        const removed = await this.engine.removeBuildArtifacts(spec.id).catch(cleanupError => {
+          this.log.error({ buildId: spec.id, err: cleanupError }, 'cleanup after build failed');
+          return null;
+        });
+        if (removed && removed.images + removed.containers > 0) {
+          this.log.info({ buildId: spec.id, ...removed }, 'removed what the build left');
+        }
+        build.finish(outcome, outcome === 'cancelled' ? `Build cancelled: ${message}` : `Build failed: ${message}`, message);
       }
-      build.finish(outcome, outcome === 'cancelled' ? `Build cancelled: ${message}` : `Build failed: ${message}`, message);
     } finally {
       clearTimeout(timer);
       this.queue.finished(build);
@@ -245,7 +279,49 @@ export class BuildManager {
       this.metrics.buildsTotal.inc({ outcome });
       const seconds = (build.finishedAt!.getTime() - build.startedAt.getTime()) / 1000;
       this.metrics.buildDuration.observe({ outcome }, seconds);
-      this.log.info({ buildId: spec.id, owner: spec.owner, image: spec.image, outcome, seconds }, 'build ended');
+      this.log.info({ buildId: spec.id, owner: spec.owner, image: spec.image, push: spec.push, outcome, seconds }, 'build ended');
+    }
+  }
+
+  /** Run the backend into this build's own tag, then give the image its real name. */
+  private async buildImage(build: BuildRecord): Promise<void> {
+    const { spec } = build;
+    const temporaryTag = `${spec.image.slice(0, spec.image.lastIndexOf(':'))}:build-${spec.id}`;
+    const job: BuildJob = {
+      buildId: spec.id,
+      repo: spec.repo,
+      commit: spec.commit,
+      subdir: spec.subdir,
+      // repo2docker builds under a tag of this build's own; the image takes its real name only
+      // once complete, so a failed or cancelled build never touches it, and a forced rebuild
+      // replaces it in one step (repo2docker itself would reuse an existing tag).
+      image: temporaryTag,
+      // The manager pushes after the retag, itself: repo2docker would push the temporary tag.
+      push: false,
+      // The spec already holds every label's value under the same name, but for these two.
+      labels: toLabels({ ...spec, buildId: spec.id, builtAt: build.startedAt!.toISOString() })
+    };
+    // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
+    const replacedLookup = this.engine.imageId(spec.image).catch(() => null);
+    await this.backend.run(
+      job,
+      {
+        line: (phase, message, progress) => {
+          if (!build.isFinal) {
+            build.append(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
+          }
+        }
+      },
+      build.abort.signal
+    );
+    const made = await this.engine.find(temporaryTag);
+    if (!made || made.buildId !== spec.id) {
+      throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
+    }
+    await this.engine.retag(temporaryTag, spec.image);
+    const replaced = await replacedLookup;
+    if (replaced) {
+      await this.engine.removeIfUntagged(replaced); // only if no tag points at it any more
     }
   }
 }

@@ -6,6 +6,7 @@
 import Docker from 'dockerode';
 import type { Image } from '../api/contract.js';
 import { ApiError, dockerUnreachable } from '../api/errors.js';
+import { LineSplitter } from '../backends/repo2docker-log.js';
 import { fromLabels, LABEL, toImage } from './labels.js';
 
 /** What the build manager and the routes need from an image store (engine or registry). */
@@ -16,6 +17,24 @@ export interface ImageStore {
   find(reference: string): Promise<Image | null>;
   /** Remove a tag; `false` when there was none. */
   remove(reference: string): Promise<boolean>;
+}
+
+/** One line of the engine's push progress stream. */
+export interface PushEvent {
+  status?: string;
+  id?: string;
+  progress?: string;
+  progressDetail?: { current?: number; total?: number };
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { Tag?: string; Digest?: string; Size?: number };
+}
+
+/** What the engine forwards to the registry in `X-Registry-Auth`. */
+export interface PushAuth {
+  username?: string;
+  password?: string;
+  serveraddress: string;
 }
 
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
@@ -121,6 +140,54 @@ export class DockerEngine implements ImageStore {
       await this.docker.getImage(source).remove({ noprune: true });
     } catch (error) {
       rethrow(error);
+    }
+  }
+
+  /**
+   * Push `repository:tag` to the registry its name begins with, yielding the engine's progress
+   * events as they come. Aborting `signal` ends the request (the engine then stops the push).
+   */
+  async *push(reference: string, auth: PushAuth, signal: AbortSignal): AsyncGenerator<PushEvent> {
+    const colon = reference.lastIndexOf(':');
+    const hasTag = colon > reference.lastIndexOf('/');
+    const repository = hasTag ? reference.slice(0, colon) : reference;
+    const tag = hasTag ? reference.slice(colon + 1) : 'latest';
+    let stream: NodeJS.ReadableStream & { destroy?: () => void };
+    try {
+      stream = (await this.docker.getImage(repository).push({ tag, authconfig: auth, abortSignal: signal })) as typeof stream;
+    } catch (error) {
+      rethrow(error);
+    }
+    const splitter = new LineSplitter();
+    const decoder = new TextDecoder();
+    const parse = (line: string): PushEvent | null => {
+      if (line.trim() === '') {
+        return null;
+      }
+      try {
+        return JSON.parse(line) as PushEvent;
+      } catch {
+        return { status: line.trim() };
+      }
+    };
+    try {
+      for await (const chunk of stream) {
+        const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+        for (const line of splitter.push(text)) {
+          const event = parse(line);
+          if (event) {
+            yield event;
+          }
+        }
+      }
+      for (const line of splitter.flush()) {
+        const event = parse(line);
+        if (event) {
+          yield event;
+        }
+      }
+    } finally {
+      stream.destroy?.();
     }
   }
 

@@ -4,6 +4,7 @@ import type { BuildManager } from '../builds/manager.js';
 import type { ServiceConfig } from '../config.js';
 import type { DockerEngine } from '../docker/engine.js';
 import type { ServiceMetrics } from '../metrics.js';
+import type { MergedImageStore } from '../registry/merged-store.js';
 
 export interface ServiceContext {
   config: ServiceConfig;
@@ -11,6 +12,8 @@ export interface ServiceContext {
   authenticator: Authenticator;
   manager: BuildManager;
   engine: DockerEngine;
+  /** The images in the engine and the registry (if any), merged by name. */
+  images: MergedImageStore;
   metrics: ServiceMetrics;
   backendKind: 'local' | 'binderhub';
 }

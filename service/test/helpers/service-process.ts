@@ -6,9 +6,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, jsonCall, type ApiResponse } from './net.js';
 import { OFFLINE_CONFIG, REPO2DOCKER, SERVICE_DIR } from './paths.js';
 
 export interface StartOptions {
@@ -18,20 +18,7 @@ export interface StartOptions {
   env?: Record<string, string>;
 }
 
-export interface ApiResponse<T = any> {
-  status: number;
-  body: T;
-  headers: Headers;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
+export type { ApiResponse } from './net.js';
 
 export class ServiceProcess {
   readonly secret = randomBytes(16).toString('hex');
@@ -94,21 +81,8 @@ export class ServiceProcess {
     return { authorization: `token ${this.secret}`, ...extra };
   }
 
-  async api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>> {
-    const init: RequestInit = { method, headers: headers ?? this.headers() };
-    if (body !== undefined) {
-      init.body = typeof body === 'string' ? body : JSON.stringify(body);
-      (init.headers as Record<string, string>)['content-type'] = 'application/json';
-    }
-    const response = await fetch(this.url + path, init);
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? null : JSON.parse(text);
-    } catch {
-      // not JSON (metrics, yaml)
-    }
-    return { status: response.status, body: parsed as T, headers: response.headers };
+  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>> {
+    return jsonCall<T>(this.url + path, method, headers ?? this.headers(), body);
   }
 
   /** Poll a build until its phase is final, or fail after `seconds`. */

@@ -25,11 +25,15 @@ function showError(target, error) { target.textContent = error.message; target.h
 
 async function refresh() {
   try {
-    const [{ builds }, { images }] = await Promise.all([api('GET', 'api/builds'), api('GET', 'api/images')]);
+    const [{ builds }, data] = await Promise.all([api('GET', 'api/builds'), api('GET', 'api/images')]);
+    const images = data.images;
     const buildList = $('builds'); buildList.replaceChildren();
     for (const b of builds) {
       const row = el('li', undefined, 'phase-' + b.phase);
-      row.append(el('strong', b.displayName), ' ', el('span', b.phase, 'phase'), ' ', el('code', b.repo + '@' + b.commit.slice(0, 8)), ' ');
+      const phase = b.phase + (b.phase === 'pushing' && b.progress ? ' ' + b.progress.current + '/' + b.progress.total + ' layers' : '');
+      row.append(el('strong', b.displayName), ' ', el('span', phase, 'phase'), ' ', el('code', b.repo + '@' + b.commit.slice(0, 8)), ' ');
+      if (b.push) row.append(el('span', b.phase === 'built' ? 'pushed' : 'push', 'location'), ' ');
+      if (b.error) row.append(el('span', b.error, 'error'), ' ');
       const logs = el('button', 'Logs'); logs.onclick = () => follow(b.id, b.displayName); row.append(logs);
       if (!['built', 'failed', 'cancelled'].includes(b.phase) && canBuild) {
         const cancel = el('button', 'Cancel'); cancel.onclick = () => api('DELETE', 'api/builds/' + b.id).then(refresh, e => showError($('error'), e)); row.append(' ', cancel);
@@ -40,15 +44,23 @@ async function refresh() {
     const imageList = $('images'); imageList.replaceChildren();
     for (const i of images) {
       const row = el('li');
-      row.append(el('strong', i.displayName), ' ', el('code', i.name), ' ', el('span', i.owner + (i.shared ? ' (shared)' : ''), 'owner'), ' ');
+      row.append(el('strong', i.displayName), ' ', el('code', i.name), ' ', el('span', i.owner + (i.shared ? ' (shared)' : ''), 'owner'), ' ', el('span', where(i.location), 'location'), ' ');
       if (canBuild && (isAdmin || (!i.shared && i.owner === userName))) {
-        const del = el('button', 'Delete'); del.onclick = () => { if (confirm('Delete ' + i.name + '?')) api('DELETE', 'api/images/' + encodeURIComponent(i.name)).then(refresh, e => showError($('error'), e)); }; row.append(del);
+        const del = el('button', 'Delete'); del.onclick = () => { if (confirm('Delete ' + i.name + '?')) api('DELETE', 'api/images/' + encodeURIComponent(i.name)).then(r => { if (r && r.message) alert(r.message); refresh(); }, e => showError($('error'), e)); }; row.append(del);
       }
       imageList.append(row);
     }
     $('no-images').hidden = images.length > 0;
+    $('image-warnings').textContent = (data.warnings || []).join(' '); $('image-warnings').hidden = !data.warnings;
     $('error').hidden = true;
   } catch (e) { showError($('error'), e); }
+}
+
+function where(location) {
+  if (!location) return '';
+  if (location.engine && location.registry) return 'engine + registry';
+  if (location.registry) return 'registry only';
+  return hasRegistry ? 'engine only (not pushed)' : 'engine';
 }
 
 function follow(id, label) {
@@ -57,24 +69,28 @@ function follow(id, label) {
   stream = new EventSource('api/builds/' + encodeURIComponent(id) + '/logs');
   stream.addEventListener('log', (message) => {
     const event = JSON.parse(message.data);
-    log.append(el('div', event.message));
+    log.append(el('div', event.message, event.phase === 'pushing' ? 'pushing' : undefined));
     if (['built', 'failed', 'cancelled'].includes(event.phase)) { stream.close(); stream = null; refresh(); }
     log.scrollTop = log.scrollHeight;
   });
 }
 
-let canBuild = false, isAdmin = false, userName = '';
+let canBuild = false, isAdmin = false, userName = '', hasRegistry = false;
 async function start() {
   try {
     const info = await api('GET', 'api/info');
     userName = info.user.name; canBuild = info.user.permissions.build; isAdmin = info.user.permissions.admin;
     $('user').textContent = info.user.name + (canBuild ? '' : ' (read only)');
     $('build-form').hidden = !canBuild;
+    hasRegistry = info.registry !== null;
+    if (hasRegistry) { $('registry').textContent = 'Registry: ' + info.registry.url + (info.registry.pushByDefault ? ' (builds push by default)' : ''); $('registry').hidden = false; }
+    $('push-field').hidden = !hasRegistry; $('push').checked = hasRegistry && info.registry.pushByDefault;
   } catch (e) { showError($('error'), e); return; }
   $('build-form').onsubmit = async (submit) => {
     submit.preventDefault();
     const form = new FormData(submit.target); const body = { repo: form.get('repo') };
     for (const key of ['ref', 'name']) if (form.get(key)) body[key] = form.get(key);
+    if (hasRegistry) body.push = $('push').checked;
     $('form-error').hidden = true;
     try { const b = await api('POST', 'api/builds', body); follow(b.id, b.displayName); refresh(); }
     catch (e) { showError($('form-error'), e); }

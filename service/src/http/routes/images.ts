@@ -1,7 +1,7 @@
 /** Image routes: list (with "is this already built?" filters) and delete. */
 import type { FastifyInstance } from 'fastify';
-import type { Image } from '../../api/contract.js';
-import { invalidField, notFound } from '../../api/errors.js';
+import type { Image, ImageDeletion, ImageList } from '../../api/contract.js';
+import { ApiError, invalidField, notFound } from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
 import { canModify, canSee, requireModify, requirePermission } from '../../auth/policy.js';
 import type { ServiceContext } from '../context.js';
@@ -37,17 +37,21 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       }
       query[key as keyof ImageQuery] = value;
     }
-    const images = (await ctx.engine.list())
+    const listing = await ctx.images.listWithWarnings();
+    const images = listing.images
       .filter(image => canSee(request.identity, image) && matches(image, query))
       .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
-    return { images };
+    const body: ImageList = listing.warnings.length > 0 ? { images, warnings: listing.warnings } : { images };
+    return body;
   });
 
   // The name holds "/" and ":"; clients send it percent-encoded, and a wildcard takes it whole.
   app.delete<{ Params: { '*': string } }>('/api/images/*', async (request, reply) => {
     requirePermission(request.identity, 'build', scopes.build);
     const name = decodeURIComponent(request.params['*']);
-    const image = await ctx.engine.find(name);
+    // Both places are asked; a registry that cannot be asked is an error here (502), so that
+    // a delete never silently misses the registry's copy.
+    const image = await ctx.images.find(name, { strict: true });
     // Another user's image is "not found", not "forbidden": its existence is theirs to know.
     if (!image || !canSee(request.identity, image)) {
       throw notFound(`image ${name}`);
@@ -55,7 +59,16 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     if (!canModify(request.identity, image)) {
       requireModify(request.identity, image, 'image');
     }
-    if (!(await ctx.engine.remove(name))) {
+    const { removed, refused } = await ctx.images.removeEverywhere(name);
+    if (refused) {
+      if (!removed.engine) {
+        throw new ApiError(409, 'registry_delete_unsupported', refused);
+      }
+      // Partly done: say what was removed and what is still there.
+      const body: ImageDeletion = { name, removed, message: `Removed ${name} from the Docker engine, but ${refused}` };
+      return reply.status(200).send(body);
+    }
+    if (!removed.engine && !removed.registry) {
       throw notFound(`image ${name}`);
     }
     return reply.status(204).send();

@@ -35,7 +35,7 @@ export function infoRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       service: ctx.config.serviceName,
       version: ctx.version,
       backend: ctx.backendKind,
-      registry: null,
+      registry: ctx.config.registry.url ? { url: ctx.config.registry.url, pushByDefault: ctx.config.registry.pushByDefault } : null,
       limits: {
         maxConcurrentBuilds: ctx.config.builds.maxConcurrent,
         maxConcurrentBuildsPerUser: ctx.config.builds.maxConcurrentPerUser,
