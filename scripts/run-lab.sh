@@ -11,9 +11,7 @@ PORT=8888
 
 bash scripts/start-docker.sh
 bash scripts/setup-venv.sh
-wheel="$(bash scripts/build-package.sh | tail -1)"
-"$VENV/bin/pip" install -q --force-reinstall --no-deps "$wheel" >&2
-"$VENV/bin/pip" install -q "$wheel" >&2   # its dependencies, if any are missing
+bash scripts/install-package.sh >/dev/null
 
 fixtures="$(bash scripts/make-fixtures.sh "$STATE_DIR/fixtures")"
 config="$STATE_DIR/lab-service.json"

@@ -11,9 +11,7 @@ cd "$ROOT"
 [ -x /usr/bin/chromium ] || apt_install chromium
 docker info >/dev/null 2>&1 || bash scripts/start-docker.sh
 
-wheel="$(bash scripts/build-package.sh | tail -1)"
-"$VENV/bin/pip" install -q --force-reinstall --no-deps "$wheel" >&2
-"$VENV/bin/pip" install -q "$wheel" >&2   # its dependencies, if any are missing
+bash scripts/install-package.sh >/dev/null
 
 work="$(mktemp -d -t r2d-ui-XXXXXX)"
 lab_pid=""

@@ -140,6 +140,12 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   logLevel: 'Service log level; flag --log-level. Default "info".'
 };
 
+/** The reference as a markdown table: `--help-config` prints it, README.md carries it (a test compares). */
+export function renderConfigReference(): string {
+  const rows = Object.entries(CONFIG_REFERENCE).map(([key, text]) => `| \`${key}\` | ${text} |`);
+  return ['| key | meaning |', '| --- | --- |', ...rows].join('\n') + '\n';
+}
+
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {

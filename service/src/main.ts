@@ -7,14 +7,12 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createService } from './app.js';
 import { JupyterHubAuthenticator } from './auth/jupyterhub.js';
-import { CONFIG_REFERENCE, loadConfig } from './config.js';
+import { loadConfig, renderConfigReference } from './config.js';
 
 async function main(): Promise<void> {
   const { config, helpConfig } = loadConfig(process.argv.slice(2), process.env);
   if (helpConfig) {
-    for (const [key, text] of Object.entries(CONFIG_REFERENCE)) {
-      process.stdout.write(`| \`${key}\` | ${text} |\n`);
-    }
+    process.stdout.write(renderConfigReference());
     return;
   }
   const onSocket = 'socket' in config.listen;
