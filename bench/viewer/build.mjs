@@ -16,7 +16,7 @@ await build({
   platform: 'browser',
   format: 'iife',
   target: 'chrome120',
-  minify: true,
+  minify: process.env.BENCH_MINIFY !== '0',
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',

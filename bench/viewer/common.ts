@@ -107,8 +107,8 @@ export interface IFrameStats {
   steps: number;
   /** rAF timestamp deltas (ms), one per step. */
   deltas: number[];
-  /** Main-thread time per frame (ms): from the rAF callback to a task posted from it, i.e.
-   * rAF callbacks + style + layout + paint of that frame. */
+  /** Main-thread time per frame (ms): from the frame's start (rAF timestamp) to a task posted
+   * from its rAF callback, i.e. scroll events + rAF callbacks + style + layout + paint. */
   work: number[];
 }
 
@@ -127,11 +127,11 @@ export async function scrollFrames(
   for (let k = 1; k <= steps; k++) {
     const ts = await new Promise<number>(resolve =>
       requestAnimationFrame(t => {
-        const start = performance.now();
         apply(k / steps);
-        // A message posted here runs after this frame's rendering (same update-the-rendering).
+        // A message posted here runs after this frame's rendering. Measured from the frame's
+        // start (the rAF timestamp), so it includes the scroll events dispatched before rAF.
         const mc = new MessageChannel();
-        mc.port1.onmessage = () => work.push(performance.now() - start);
+        mc.port1.onmessage = () => work.push(performance.now() - t);
         mc.port2.postMessage(0);
         resolve(t);
       })

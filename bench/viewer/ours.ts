@@ -6,6 +6,7 @@
 import '../../style/logs.css';
 import './theme.css';
 import { Widget } from '@lumino/widgets';
+import type { BuildLogEvent } from '@jupyterlab-repo2docker/service/contract';
 import { BuildLogView, LogModel, type ILogStreamSource } from '../../src/logs/index';
 import {
   BATCH,
@@ -20,33 +21,68 @@ import {
   scrollFrames
 } from './common';
 
+/**
+ * `sse`: through a fake ILogStreamSource (fetch Response → LogStream's SSE and JSON parsing).
+ * `direct`: `model.appendEvents(batch)` with events already parsed (what LogStream emits), to
+ * split parsing from storing and rendering.
+ */
+type Mode = 'sse' | 'direct' | 'sse-multi';
+
+/** Lines per SSE event in the `sse-multi` what-if (the contract allows several lines per event). */
+const LINES_PER_EVENT = 100;
+
+let mode: Mode = 'sse';
 let chunks: Array<Uint8Array | null> = [];
+let eventBatches: Array<BuildLogEvent[] | null> = [];
 let total = 0;
 let view: BuildLogView | null = null;
 
-/** Make the SSE text of `n` lines, 1000 events per chunk, as the service writes them. */
-function prepare(n: number): { genMs: number; bytes: number } {
+/** Make `n` lines as SSE text, 1000 events per chunk as the service writes them (or as events). */
+function prepare(n: number, how: Mode = 'sse'): { genMs: number; bytes: number } {
   const t = performance.now();
   const encoder = new TextEncoder();
   const base = Date.parse('2026-01-01T00:00:00Z');
   let parts: string[] = [];
+  let events: BuildLogEvent[] = [];
+  let group: string[] = [];
   let bytes = 0;
+  mode = how;
   chunks = [];
+  eventBatches = [];
   total = n;
   generateLines(n, (line, k) => {
     const seq = k + 1;
-    const event = {
+    const event: BuildLogEvent = {
       seq,
       phase: k === n - 1 ? 'built' : 'building',
       message: line,
       time: new Date(base + k).toISOString()
     };
-    parts.push(`event: log\nid: ${seq}\ndata: ${JSON.stringify(event)}\n\n`);
-    if (parts.length === BATCH || k === n - 1) {
-      const chunk = encoder.encode(parts.join(''));
-      bytes += chunk.byteLength;
-      chunks.push(chunk);
-      parts = [];
+    if (how === 'direct') {
+      events.push(event);
+      bytes += line.length;
+    } else if (how === 'sse-multi') {
+      group.push(line);
+      if (group.length === LINES_PER_EVENT || k === n - 1) {
+        const multi = { ...event, message: group.join('\n') };
+        parts.push(`event: log\nid: ${seq}\ndata: ${JSON.stringify(multi)}\n\n`);
+        group = [];
+      }
+    } else {
+      parts.push(`event: log\nid: ${seq}\ndata: ${JSON.stringify(event)}\n\n`);
+    }
+    const full =
+      how === 'sse-multi' ? (k + 1) % BATCH === 0 : parts.length === BATCH || events.length === BATCH;
+    if (full || k === n - 1) {
+      if (how === 'direct') {
+        eventBatches.push(events);
+        events = [];
+      } else {
+        const chunk = encoder.encode(parts.join(''));
+        bytes += chunk.byteLength;
+        chunks.push(chunk);
+        parts = [];
+      }
     }
   });
   return { genMs: performance.now() - t, bytes };
@@ -94,7 +130,15 @@ function visibleMarkers(): number[] {
   return out;
 }
 
-async function run(capMs: number): Promise<Record<string, unknown>> {
+/** Diagnostic what-ifs (diagnose.mjs only; the benchmark runs without them). */
+interface IWhatIf {
+  /** No view: only the model ingests (the floor of the load time). */
+  noView?: boolean;
+  /** Coalesce the view's update requests to one per animation frame. */
+  coalesce?: boolean;
+}
+
+async function run(capMs: number, whatIf: IWhatIf = {}): Promise<Record<string, unknown>> {
   const longTasks = new LongTasks();
   longTasks.start();
   const t0 = performance.now();
@@ -121,9 +165,42 @@ async function run(capMs: number): Promise<Record<string, unknown>> {
         headers: { 'Content-Type': 'text/event-stream; charset=utf-8' }
       })
   };
-  const model = new LogModel({ buildId: 'bench', source, streamOptions: { idleTimeout: 0 } });
-  view = new BuildLogView({ buildId: 'bench', label: 'bench', model });
-  Widget.attach(view, host());
+  const model = new LogModel({
+    buildId: 'bench',
+    source: mode === 'direct' ? undefined : source,
+    streamOptions: { idleTimeout: 0 }
+  });
+  if (whatIf.noView) {
+    if (mode !== 'direct') {
+      void model.start();
+    }
+  } else {
+    view = new BuildLogView({ buildId: 'bench', label: 'bench', model });
+    if (whatIf.coalesce) {
+      let pending = false;
+      const v = view;
+      v.update = () => {
+        if (!pending) {
+          pending = true;
+          requestAnimationFrame(() => {
+            pending = false;
+            v.renderNow();
+          });
+        }
+      };
+    }
+    Widget.attach(view, host());
+  }
+  if (mode === 'direct') {
+    void (async () => {
+      for (let i = 0; i < eventBatches.length; i++) {
+        await nextTask(); // one LogStream emission per task
+        const batch = eventBatches[i] as BuildLogEvent[];
+        eventBatches[i] = null;
+        model.appendEvents(batch);
+      }
+    })();
+  }
 
   let firstPaint = -1;
   let frames = 0;
@@ -131,14 +208,17 @@ async function run(capMs: number): Promise<Record<string, unknown>> {
     await nextFrame();
     frames++;
     const now = performance.now();
-    if (firstPaint < 0 && shownMarkers().length > 0) {
+    if (firstPaint < 0 && view && shownMarkers().length > 0) {
       firstPaint = now - t0;
     }
     const status = model.connection.status;
     if (status === 'error') {
       throw new Error(`stream error: ${JSON.stringify(model.connection)}`);
     }
-    if (status === 'ended' && model.lineCount >= total) {
+    if ((status === 'ended' || (mode === 'direct' && model.isFinal)) && model.lineCount >= total) {
+      if (whatIf.noView) {
+        return { capped: false, ms: performance.now() - t0, lines: model.lineCount, frames };
+      }
       const shown = visibleMarkers();
       if (shown.length && shown[shown.length - 1] === total - 1) {
         break;
@@ -158,10 +238,10 @@ async function run(capMs: number): Promise<Record<string, unknown>> {
     firstPaintMs: firstPaint,
     frames,
     lines: model.lineCount,
-    following: view.following,
+    following: view?.following,
     atBottom: Math.abs(vp.scrollTop - (vp.scrollHeight - vp.clientHeight)) <= 2,
     spacerHeight: vp.scrollHeight,
-    rowHeight: view.rowHeight,
+    rowHeight: view?.rowHeight,
     storeBytes: model.lines.byteEstimate,
     domRows: rowsLayer().children.length,
     longTasks: lt
@@ -170,6 +250,7 @@ async function run(capMs: number): Promise<Record<string, unknown>> {
 
 function release(): void {
   chunks = [];
+  eventBatches = [];
 }
 
 async function scroll(steps: number): Promise<Record<string, unknown>> {
@@ -208,5 +289,7 @@ async function scroll(steps: number): Promise<Record<string, unknown>> {
   release,
   heap: gcAndHeap,
   scroll,
-  idleFrames
+  idleFrames,
+  /** For diagnostics (profile.mjs): the view and model of the last run. */
+  view: () => view
 };

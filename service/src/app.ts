@@ -30,6 +30,8 @@ import { infoRoutes, systemRoutes } from './http/routes/system.js';
 import { ServiceMetrics } from './metrics.js';
 import { loadRegistryCredentials, REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, type RegistryCredentials } from './registry/credentials.js';
 import { MergedImageStore } from './registry/merged-store.js';
+import { watchImageEvents } from './docker/events.js';
+import { ImageCatalog } from './images/catalog.js';
 import { RegistryPusher } from './registry/push.js';
 import { RegistryStore } from './registry/registry.js';
 
@@ -95,6 +97,13 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     pusher = new RegistryPusher(engine, config.registry.url, host, config.registry.pushByDefault, credentials, () => store.probe());
   }
   const images = new MergedImageStore(engine, registry, app.log);
+  // The engine's image events keep the cached image list honest (see images/catalog.ts).
+  const events = parts.engine ? null : watchImageEvents(engine.docker, () => catalog.invalidate(), app.log);
+  const catalog = new ImageCatalog(
+    images,
+    { trustedMs: registry ? 15_000 : 60_000, untrustedMs: 2_000, maxRendered: 1000 },
+    () => events?.connected ?? false
+  );
   const backend =
     parts.backend ??
     new LocalRepo2DockerBackend({
@@ -125,7 +134,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds),
     metrics,
     app.log,
-    { images, pusher }
+    { images, pusher, onImagesChanged: () => catalog.invalidate() }
   );
   const authenticator =
     parts.authenticator ?? new LocalAuthenticator(config.auth.localUser, config.auth.secret, config.serviceName);
@@ -136,6 +145,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     manager,
     engine,
     images,
+    catalog,
     metrics,
     backendKind: backend.kind
   };
@@ -175,6 +185,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     { prefix }
   );
   app.addHook('onClose', async () => {
+    events?.stop();
     await manager.shutdown();
   });
   return { app, context };

@@ -41,6 +41,14 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
           </code>
         </span>
         {image.shared && <span className="jp-Repo2Docker-badge">{trans.__('shared')}</span>}
+        {image.location.registry && (
+          <span
+            className="jp-Repo2Docker-badge jp-Repo2Docker-badge-registry"
+            title={trans.__('In the %1', where)}
+          >
+            {image.location.engine ? trans.__('pushed') : trans.__('registry only')}
+          </span>
+        )}
       </div>
       <div className="jp-Repo2Docker-itemDetails">
         <span title={image.repo}>

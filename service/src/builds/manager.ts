@@ -43,6 +43,8 @@ export interface ManagerParts {
   images?: ImageStore;
   /** Pushes built images to the registry; `null` when none is configured. */
   pusher?: PushTarget | null;
+  /** Told when a build ended, since it may have added, replaced or pushed an image. */
+  onImagesChanged?: () => void;
 }
 
 export interface SubmitResult {
@@ -59,6 +61,7 @@ export class BuildManager {
   private readonly pushOnly = new WeakSet<BuildRecord>();
   private readonly images: ImageStore;
   private readonly pusher: PushTarget | null;
+  private readonly onImagesChanged: () => void;
 
   constructor(
     private readonly options: ManagerOptions,
@@ -71,6 +74,7 @@ export class BuildManager {
   ) {
     this.images = parts.images ?? engine;
     this.pusher = parts.pusher ?? null;
+    this.onImagesChanged = parts.onImagesChanged ?? (() => undefined);
     this.registry = new BuildRegistry(options.logs);
     this.queue = new BuildQueue(
       { global: options.maxConcurrent, perUser: options.maxConcurrentPerUser },
@@ -274,6 +278,7 @@ export class BuildManager {
       }
     } finally {
       clearTimeout(timer);
+      this.onImagesChanged();
       this.queue.finished(build);
       this.registry.markFinished(build);
       this.metrics.buildsTotal.inc({ outcome });

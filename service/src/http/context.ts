@@ -3,6 +3,7 @@ import type { Authenticator, Identity } from '../auth/identity.js';
 import type { BuildManager } from '../builds/manager.js';
 import type { ServiceConfig } from '../config.js';
 import type { DockerEngine } from '../docker/engine.js';
+import type { ImageCatalog } from '../images/catalog.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { MergedImageStore } from '../registry/merged-store.js';
 
@@ -14,6 +15,8 @@ export interface ServiceContext {
   engine: DockerEngine;
   /** The images in the engine and the registry (if any), merged by name. */
   images: MergedImageStore;
+  /** The image list, cached and kept fresh; `GET /api/images` answers from it. */
+  catalog: ImageCatalog;
   metrics: ServiceMetrics;
   backendKind: 'local' | 'binderhub';
 }

@@ -25,7 +25,7 @@ function matches(image: Image, query: ImageQuery): boolean {
 export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const scopes = scopeNames(ctx.config.serviceName);
 
-  app.get<{ Querystring: Record<string, unknown> }>('/api/images', async request => {
+  app.get<{ Querystring: Record<string, unknown> }>('/api/images', async (request, reply) => {
     requirePermission(request.identity, 'read', scopes.read);
     const query: ImageQuery = {};
     for (const [key, value] of Object.entries(request.query)) {
@@ -37,12 +37,21 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       }
       query[key as keyof ImageQuery] = value;
     }
-    const listing = await ctx.images.listWithWarnings();
-    const images = listing.images
-      .filter(image => canSee(request.identity, image) && matches(image, query))
-      .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
-    const body: ImageList = listing.warnings.length > 0 ? { images, warnings: listing.warnings } : { images };
-    return body;
+    // Everyone with admin sees the same; anyone else sees their own and the shared images.
+    const { identity } = request;
+    const visibility = identity.permissions.admin ? 'admin' : `user:${identity.name}`;
+    const answer = await ctx.catalog.answer(`${visibility}\n${JSON.stringify(query)}`, listing => {
+      const images = listing.images
+        .filter(image => canSee(identity, image) && matches(image, query))
+        .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
+      const body: ImageList = listing.warnings.length > 0 ? { images, warnings: listing.warnings } : { images };
+      return body;
+    });
+    reply.header('ETag', answer.etag).header('Cache-Control', 'private, no-cache');
+    if (request.headers['if-none-match'] === answer.etag) {
+      return reply.status(304).send();
+    }
+    return reply.type('application/json; charset=utf-8').send(answer.body);
   });
 
   // The name holds "/" and ":"; clients send it percent-encoded, and a wildcard takes it whole.
@@ -59,7 +68,7 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     if (!canModify(request.identity, image)) {
       requireModify(request.identity, image, 'image');
     }
-    const { removed, refused } = await ctx.images.removeEverywhere(name);
+    const { removed, refused } = await ctx.images.removeEverywhere(name).finally(() => ctx.catalog.invalidate());
     if (refused) {
       if (!removed.engine) {
         throw new ApiError(409, 'registry_delete_unsupported', refused);
