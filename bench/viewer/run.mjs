@@ -29,7 +29,9 @@ const OUT = opt('out', join(repo, 'bench', 'results'));
 const BUDGET = Number(opt('budget', String(7 * 60_000))); // skip repeats of slow configs past this
 // Viewers: ours (SSE path), xterm; ours-direct (appendEvents, no SSE/JSON parsing) on request.
 const KINDS = saved ? [...new Set(saved.all.map(r => r.kind))] : opt('kinds', 'ours,xterm').split(',');
-const PAGE = { ours: ['ours', 'sse'], 'ours-direct': ['ours', 'direct'], xterm: ['xterm', 'sse'] };
+// `ours` is fed as the service sends: several lines per SSE event (those that reach it within
+// 5 ms, about 200 for a chatty build); `ours-line` one line per event, as before batching.
+const PAGE = { ours: ['ours', 'sse-multi'], 'ours-line': ['ours', 'sse'], 'ours-direct': ['ours', 'direct'], xterm: ['xterm', 'sse'] };
 
 const ARGS = [
   '--headless',

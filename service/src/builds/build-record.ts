@@ -67,7 +67,7 @@ export class BuildRecord {
   }
 
   /** Append a log event; a phase change and progress are recorded on the build too. */
-  append(phase: BuildPhase, message: string, progress: BuildProgress | null = null): BuildLogEvent {
+  append(phase: BuildPhase, message: string, progress: BuildProgress | null = null, receivedAt = new Date()): BuildLogEvent {
     if (this.isFinal) {
       throw new Error(`build ${this.id} is already ${this.phase}`);
     }
@@ -79,7 +79,7 @@ export class BuildRecord {
       seq: this.events.length + 1,
       phase,
       message,
-      time: new Date().toISOString(),
+      time: receivedAt.toISOString(),
       ...(progress ? { progress } : {})
     };
     this.events.push(event);

@@ -11,6 +11,7 @@ import { toLabels } from '../docker/labels.js';
 import type { ServiceMetrics } from '../metrics.js';
 import type { PushTarget } from '../registry/push.js';
 import { BuildRecord } from './build-record.js';
+import { LineBatcher } from './line-batcher.js';
 import { BuildRegistry } from './build-registry.js';
 import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from './naming.js';
 import { BuildQueue } from './queue.js';
@@ -308,17 +309,20 @@ export class BuildManager {
     };
     // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
     const replacedLookup = this.engine.imageId(spec.image).catch(() => null);
-    await this.backend.run(
-      job,
-      {
-        line: (phase, message, progress) => {
-          if (!build.isFinal) {
-            build.append(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
-          }
-        }
-      },
-      build.abort.signal
-    );
+    const batcher = new LineBatcher((phase, message, progress, receivedAt) => {
+      if (!build.isFinal) {
+        build.append(phase, message, progress, receivedAt);
+      }
+    });
+    try {
+      await this.backend.run(
+        job,
+        { line: (phase, message, progress) => batcher.line(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress) },
+        build.abort.signal
+      );
+    } finally {
+      batcher.flush(); // every line is in the log before the build's final event
+    }
     const made = await this.engine.find(temporaryTag);
     if (!made || made.buildId !== spec.id) {
       throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);

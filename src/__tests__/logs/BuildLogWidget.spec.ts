@@ -375,19 +375,29 @@ describe('BuildLogWidget', () => {
     expect(blobs[0].size).toBe('first\nsecond\n'.length);
   });
 
-  it('batches DOM updates: many appends in one frame render once', async () => {
+  it('batches DOM updates: many reads before a frame render once, in that frame', async () => {
     const model = new LogModel({ buildId: 'batch' });
     const view = new BuildLogView({ buildId: 'batch', model });
     Widget.attach(view, document.body);
     sizeViewport(view, 170);
     MessageLoop.flush();
     const render = jest.spyOn(view as any, '_render');
-    for (let i = 0; i < 200; i++) {
-      model.appendEvents([ev(`line ${i}`)]);
+    // Drive animation frames by hand: each network read appends, and only the frame renders.
+    const frames: FrameRequestCallback[] = [];
+    const original = window.requestAnimationFrame;
+    window.requestAnimationFrame = (callback: FrameRequestCallback) => frames.push(callback);
+    try {
+      for (let i = 0; i < 200; i++) {
+        model.appendEvents([ev(`line ${i}`)]);
+        MessageLoop.flush(); // what runs between reads: no render there
+      }
+      expect(render).not.toHaveBeenCalled();
+      expect(frames).toHaveLength(1);
+      frames.splice(0).forEach(callback => callback(performance.now()));
+      expect(render).toHaveBeenCalledTimes(1);
+    } finally {
+      window.requestAnimationFrame = original;
     }
-    expect(render).not.toHaveBeenCalled();
-    MessageLoop.flush();
-    expect(render).toHaveBeenCalledTimes(1);
     const rows = renderedRows(view);
     expect(rows[rows.length - 1]).toEqual(['200', 'line 199']);
     render.mockRestore();
