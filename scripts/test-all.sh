@@ -40,6 +40,7 @@ if [ -d src ] && ls src/*.ts >/dev/null 2>&1; then
 fi
 tier "service integration tests" npm run test:integration --workspace service --silent
 tier "browser tests (JupyterLab from the wheel, Chromium)" bash scripts/test-ui.sh
+tier "browser tests under JupyterHub (alice, bob, carol, admin)" bash scripts/test-ui-hub.sh
 
 printf '%s\n' "${results[@]}"
 echo "tiers: $passed passed, $failed failed"

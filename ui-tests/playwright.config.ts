@@ -7,6 +7,8 @@ import { defineConfig } from "@playwright/test";
 
 export default defineConfig({
   testDir: "./tests",
+  // The hub suite has its own config (playwright.hub.config.ts) and runner (scripts/test-ui-hub.sh).
+  testIgnore: "hub.spec.ts",
   outputDir: "test-results",
   workers: 1,
   fullyParallel: false,

@@ -12,7 +12,7 @@ import {
   fileUploadIcon,
   historyIcon,
   LabIcon,
-  stopIcon,
+  clearIcon,
   closeIcon
 } from '@jupyterlab/ui-components';
 import type { ConnectionState } from './tokens';
@@ -25,7 +25,8 @@ export const PHASE_ICONS: Readonly<Record<BuildPhase, LabIcon>> = {
   pushing: fileUploadIcon,
   built: checkIcon,
   failed: closeIcon,
-  cancelled: stopIcon
+  // 16 px like the others (stopIcon is drawn at 24 px and would misalign the tab title).
+  cancelled: clearIcon
 };
 
 /** The phase in words; `null` (no event yet) reads "Waiting". */

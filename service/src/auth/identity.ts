@@ -37,8 +37,8 @@ export const scopeNames = (serviceName: string) =>
 export function missingScopes(identity: Identity, serviceName: string): MissingScope[] {
   const names = scopeNames(serviceName);
   const hint = (scope: string): string =>
-    `add "${scope}" to the scopes of a role of this user in c.JupyterHub.load_roles, ` +
-    `and to c.Spawner.oauth_client_allowed_scopes; then log in again`;
+    `An administrator grants it by adding "${scope}" to the scopes of a role of this user in ` +
+    `c.JupyterHub.load_roles and to c.Spawner.oauth_client_allowed_scopes; then log in again.`;
   const missing: MissingScope[] = [];
   for (const grants of ['access', 'read', 'build'] as const) {
     if (!identity.permissions[grants]) {
