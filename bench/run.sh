@@ -14,4 +14,5 @@ echo
 run bench/service-overhead.mts 7
 for lines in 50000 100000 200000; do run bench/log-relay.mts "$lines" 1 10 100; done
 for images in 1000 2000 4000; do run bench/api-load.mts "$images" 10; done
+run bench/hub-api-load.mts 2000 10
 if [ -f bench/viewer.sh ]; then bash bench/viewer.sh; fi

@@ -115,9 +115,12 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
       onTraceback: (buildId, traceback) => app.log.warn({ buildId, traceback }, 'repo2docker traceback')
     });
   let manager: BuildManager | null = null;
+  const authenticator: Authenticator =
+    parts.authenticator ?? new LocalAuthenticator(config.auth.localUser, config.auth.secret, config.serviceName);
   const metrics = new ServiceMetrics(
     () => manager?.queueLength ?? 0,
-    () => manager?.runningCount ?? 0
+    () => manager?.runningCount ?? 0,
+    () => authenticator.cacheStats?.() ?? null
   );
   manager = new BuildManager(
     {
@@ -136,8 +139,6 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     app.log,
     { images, pusher, onImagesChanged: () => catalog.invalidate() }
   );
-  const authenticator =
-    parts.authenticator ?? new LocalAuthenticator(config.auth.localUser, config.auth.secret, config.serviceName);
   const context: ServiceContext = {
     config,
     version: VERSION,

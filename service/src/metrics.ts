@@ -10,7 +10,11 @@ export class ServiceMetrics {
   readonly buildDuration: Histogram<'outcome'>;
   readonly activeStreams: Gauge;
 
-  constructor(queueLength: () => number, runningBuilds: () => number) {
+  constructor(
+    queueLength: () => number,
+    runningBuilds: () => number,
+    tokenCache: () => { hits: number; misses: number } | null = () => null
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'repo2docker_service_' });
     this.buildsTotal = new Counter({
       name: 'repo2docker_builds_total',
@@ -39,6 +43,19 @@ export class ServiceMetrics {
       registers: [this.registry],
       collect() {
         this.set(runningBuilds());
+      }
+    });
+    new Gauge({
+      name: 'repo2docker_token_lookups',
+      help: 'Token checks since start, answered from the cache (hit) or by the hub (miss)',
+      labelNames: ['result'],
+      registers: [this.registry],
+      collect() {
+        const stats = tokenCache();
+        if (stats) {
+          this.set({ result: 'hit' }, stats.hits);
+          this.set({ result: 'miss' }, stats.misses);
+        }
       }
     });
     this.activeStreams = new Gauge({

@@ -23,6 +23,8 @@ export interface Authenticator {
   readonly mode: 'local' | 'jupyterhub';
   /** Resolve the caller; throws ApiError 401 (no/bad token) or 503 (identity provider down). */
   authenticate(request: RequestCredentials): Promise<Identity>;
+  /** Lookups answered from a cache and not, for authenticators that cache (metrics). */
+  cacheStats?(): { hits: number; misses: number };
 }
 
 export const scopeNames = (serviceName: string) =>

@@ -59,6 +59,10 @@ export class JupyterHubAuthenticator implements Authenticator {
 
   constructor(private readonly options: JupyterHubAuthOptions) {}
 
+  cacheStats(): { hits: number; misses: number } {
+    return { hits: this.hits, misses: this.misses };
+  }
+
   async authenticate(request: RequestCredentials): Promise<Identity> {
     const token = bearerToken(request);
     if (token === undefined) {
