@@ -28,7 +28,9 @@ end`);
 }
 
 async function tokenLookups(hub: HubProcess): Promise<{ hit: number; miss: number }> {
-  const text = await (await fetch(`${hub.serviceUrl}/metrics`)).text();
+  // The proxy may close an idle keep-alive connection just as it is reused: ask once more.
+  const read = async () => (await fetch(`${hub.serviceUrl}/metrics`)).text();
+  const text = await read().catch(read);
   const value = (result: string): number => Number(new RegExp(`repo2docker_token_lookups\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
   return { hit: value('hit'), miss: value('miss') };
 }
