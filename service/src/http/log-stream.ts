@@ -9,7 +9,10 @@ import type { ServerResponse } from 'node:http';
 import { EventBuffer } from 'better-sse';
 import type { BuildRecord } from '../builds/build-record.js';
 
+/** Events per write at most, and bytes of log text per write at most (events carry up to a
+ * thousand lines each, so the count alone would let one write hold megabytes per client). */
 const BATCH = 1000;
+const MAX_WRITE_TEXT = 256 * 1024;
 
 export interface LogStreamOptions {
   heartbeatMs: number;
@@ -76,10 +79,15 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
           break;
         }
         const buffer = new EventBuffer();
+        let text = 0;
         for (const event of batch) {
           buffer.push(event, 'log', String(event.seq));
+          cursor = event.seq;
+          text += event.message.length;
+          if (text >= MAX_WRITE_TEXT) {
+            break; // the rest goes in the next write, after the socket has taken this one
+          }
         }
-        cursor = batch[batch.length - 1].seq;
         if (!res.write(buffer.read())) {
           await waitForDrainOrClose(res);
         }
