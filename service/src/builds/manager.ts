@@ -13,7 +13,7 @@ import type { PushTarget } from '../registry/push.js';
 import { BuildRecord } from './build-record.js';
 import { LineBatcher } from './line-batcher.js';
 import { BuildRegistry } from './build-registry.js';
-import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from './naming.js';
+import { isValidRepository, nameFromRepo, namespaceFor, renderRepository, splitImageReference } from './naming.js';
 import { BuildQueue } from './queue.js';
 import type { RefResolver } from './ref-resolver.js';
 import type { ValidBuildRequest } from './validate.js';
@@ -292,7 +292,7 @@ export class BuildManager {
   /** Run the backend into this build's own tag, then give the image its real name. */
   private async buildImage(build: BuildRecord): Promise<void> {
     const { spec } = build;
-    const temporaryTag = `${spec.image.slice(0, spec.image.lastIndexOf(':'))}:build-${spec.id}`;
+    const temporaryTag = `${splitImageReference(spec.image).repository}:build-${spec.id}`;
     const job: BuildJob = {
       buildId: spec.id,
       repo: spec.repo,

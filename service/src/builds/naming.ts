@@ -87,6 +87,17 @@ export function isValidTag(tag: string): boolean {
   return TAG.test(tag);
 }
 
+/**
+ * Split `repository[:tag]` at the tag's colon, which comes after the last `/` (a colon before it
+ * is a registry's port); no tag means `latest`, as Docker reads it.
+ */
+export function splitImageReference(reference: string): { repository: string; tag: string } {
+  const colon = reference.lastIndexOf(':');
+  return colon > reference.lastIndexOf('/')
+    ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) }
+    : { repository: reference, tag: 'latest' };
+}
+
 /** Is `name` a valid single path component (the user-chosen part of an image name)? */
 export function isValidNameComponent(name: string): boolean {
   return COMPONENT.test(name);

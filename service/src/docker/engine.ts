@@ -7,6 +7,7 @@ import Docker from 'dockerode';
 import type { Image } from '../api/contract.js';
 import { ApiError, dockerUnreachable } from '../api/errors.js';
 import { LineSplitter } from '../backends/repo2docker-log.js';
+import { splitImageReference } from '../builds/naming.js';
 import { fromLabels, LABEL, toImage } from './labels.js';
 
 /** What the build manager and the routes need from an image store (engine or registry). */
@@ -134,9 +135,9 @@ export class DockerEngine implements ImageStore {
 
   /** Point `target` (`repository:tag`) at the image `source` names, then drop the `source` tag. */
   async retag(source: string, target: string): Promise<void> {
-    const colon = target.lastIndexOf(':');
+    const { repository, tag } = splitImageReference(target);
     try {
-      await this.docker.getImage(source).tag({ repo: target.slice(0, colon), tag: target.slice(colon + 1) });
+      await this.docker.getImage(source).tag({ repo: repository, tag });
       await this.docker.getImage(source).remove({ noprune: true });
     } catch (error) {
       rethrow(error);
@@ -148,10 +149,7 @@ export class DockerEngine implements ImageStore {
    * events as they come. Aborting `signal` ends the request (the engine then stops the push).
    */
   async *push(reference: string, auth: PushAuth, signal: AbortSignal): AsyncGenerator<PushEvent> {
-    const colon = reference.lastIndexOf(':');
-    const hasTag = colon > reference.lastIndexOf('/');
-    const repository = hasTag ? reference.slice(0, colon) : reference;
-    const tag = hasTag ? reference.slice(colon + 1) : 'latest';
+    const { repository, tag } = splitImageReference(reference);
     let stream: NodeJS.ReadableStream & { destroy?: () => void };
     try {
       stream = (await this.docker.getImage(repository).push({ tag, authconfig: auth, abortSignal: signal })) as typeof stream;

@@ -3,6 +3,7 @@
  * a new process lists images by these labels and knows owner, source and build again.
  */
 import type { Image, ImageLocation } from '../api/contract.js';
+import { splitImageReference } from '../builds/naming.js';
 
 const PREFIX = 'org.jupyter.repo2docker-service.';
 
@@ -72,13 +73,9 @@ export function toImage(
   size: number | null,
   location: ImageLocation
 ): Image {
-  const colon = reference.lastIndexOf(':');
-  const slash = reference.lastIndexOf('/');
-  const hasTag = colon > slash;
   return {
     name: reference,
-    repository: hasTag ? reference.slice(0, colon) : reference,
-    tag: hasTag ? reference.slice(colon + 1) : 'latest',
+    ...splitImageReference(reference),
     owner: labels.owner,
     shared: labels.shared,
     repo: labels.repo,

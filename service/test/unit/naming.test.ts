@@ -11,6 +11,7 @@ import {
   namespaceFor,
   renderRepository,
   SHARED_NAMESPACE,
+  splitImageReference,
   unescapeOwner
 } from '../../src/builds/naming.js';
 
@@ -384,5 +385,14 @@ describe('nameFromRepo', () => {
       assert.ok(isValidNameComponent(name), name);
     }
     assert.equal(nameFromRepo(`https://github.com/org/${'a'.repeat(62)}-b`), 'a'.repeat(62));
+  });
+});
+
+describe('splitImageReference', () => {
+  it('splits at the tag, never at a registry port, and reads no tag as latest', () => {
+    assert.deepEqual(splitImageReference('r2d-alice/ok:abc'), { repository: 'r2d-alice/ok', tag: 'abc' });
+    assert.deepEqual(splitImageReference('127.0.0.1:5000/r2d-alice/ok:build-1'), { repository: '127.0.0.1:5000/r2d-alice/ok', tag: 'build-1' });
+    assert.deepEqual(splitImageReference('127.0.0.1:5000/r2d-alice/ok'), { repository: '127.0.0.1:5000/r2d-alice/ok', tag: 'latest' });
+    assert.deepEqual(splitImageReference('busybox'), { repository: 'busybox', tag: 'latest' });
   });
 });
