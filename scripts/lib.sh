@@ -34,3 +34,14 @@ wait_for() {
   done
   return 1
 }
+
+# The JSON value for the service's `repo2docker.configFile`: an engine without a bridge network
+# (like the one scripts/start-docker.sh starts) cannot give build steps a network, so repo2docker
+# gets the offline config there; a normal Docker keeps its default (null).
+repo2docker_config_json() {
+  if docker network inspect bridge >/dev/null 2>&1; then
+    echo null
+  else
+    echo "\"$ROOT/service/config/repo2docker_offline.py\""
+  fi
+}

@@ -15,12 +15,7 @@ bash scripts/install-package.sh >/dev/null
 
 fixtures="$(bash scripts/make-fixtures.sh "$STATE_DIR/fixtures")"
 config="$STATE_DIR/lab-service.json"
-r2d_config=null
-# An engine without a bridge network (like the one scripts/start-docker.sh starts) cannot give
-# build steps a network: tell repo2docker so. A normal Docker keeps the default.
-if ! docker network inspect bridge >/dev/null 2>&1; then
-  r2d_config="\"$ROOT/service/config/repo2docker_offline.py\""
-fi
+r2d_config="$(repo2docker_config_json)"
 cat >"$config" <<JSON
 { "builds": { "allowLocalRepos": true }, "repo2docker": { "configFile": $r2d_config } }
 JSON

@@ -98,10 +98,7 @@ export R2D_SERVICE_COMMAND R2D_SERVICE_CWD
 # venv's repo2docker; on an engine without a bridge network, repo2docker's offline config.
 if [ -z "${R2D_SERVICE_CONFIG:-}" ]; then
   R2D_SERVICE_CONFIG="$R2D_HUB_DIR/service-config.json"
-  r2d_config=null
-  if ! docker network inspect bridge >/dev/null 2>&1; then
-    r2d_config="\"$ROOT/service/config/repo2docker_offline.py\""
-  fi
+  r2d_config="$(repo2docker_config_json)"
   cat >"$R2D_SERVICE_CONFIG" <<JSON
 {
   "builds": { "allowLocalRepos": true },

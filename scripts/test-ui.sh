@@ -29,12 +29,7 @@ trap cleanup EXIT
 # Fresh fixtures (fresh nonces: a real build, not an "already built" answer).
 fixtures="$(bash scripts/make-fixtures.sh "$work/fixtures")"
 
-r2d_config=null
-# An engine without a bridge network (scripts/start-docker.sh's) cannot give build steps a
-# network: tell repo2docker so. A normal Docker keeps the default.
-if ! docker network inspect bridge >/dev/null 2>&1; then
-  r2d_config="\"$ROOT/service/config/repo2docker_offline.py\""
-fi
+r2d_config="$(repo2docker_config_json)"
 config="$work/service.json"
 cat >"$config" <<JSON
 { "builds": { "allowLocalRepos": true }, "repo2docker": { "configFile": $r2d_config } }
