@@ -21,6 +21,7 @@ import { registryHost, type ServiceConfig } from './config.js';
 import { DockerEngine } from './docker/engine.js';
 import type { ServiceContext } from './http/context.js';
 import { installErrorHandlers } from './http/errors.js';
+import { acceptEmptyJsonBodies } from './http/json-body.js';
 import { corsOriginCheck } from './http/cors.js';
 import { buildRoutes } from './http/routes/builds.js';
 import { pageRoutes } from './http/routes/page.js';
@@ -152,6 +153,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   };
 
   installErrorHandlers(app);
+  acceptEmptyJsonBodies(app);
   const accessScope = scopeNames(config.serviceName).access;
   const prefix = config.prefix.replace(/\/$/, '');
   const session = sessionSettings(config.serviceName, config.prefix, config.auth.cookieSecret ?? randomBytes(32).toString('hex'));
