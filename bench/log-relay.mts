@@ -76,7 +76,7 @@ const rows: string[] = [];
   execFileSync('docker', ['rmi', '-f', 'bench-relay:bare'], { stdio: 'ignore' });
 }
 
-const service = await new ServiceProcess({ user: 'relay', config: { builds: { allowLocalRepos: true }, logLevel: 'warn' } }).start();
+const service = await new ServiceProcess({ user: 'relay', config: { builds: { allowLocalRepos: true }, logs: { maxStreamsPerUser: 1000 }, logLevel: 'warn' } }).start();
 try {
   for (const n of clientCounts) {
     const fixtures = makeFixtures(lines);

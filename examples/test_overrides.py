@@ -17,8 +17,14 @@
 #   R2D_CHP                configurable-http-proxy executable
 #   R2D_VENV               the venv with jupyterhub-singleuser and JupyterLab
 #   R2D_HUB_PASSWORD       optional: the one password every test user logs in with
+#   R2D_HUB_SPAWNER        optional: "docker" starts user servers as containers with the example's
+#                          DockerSpawner setup (on this machine's engine without a bridge network)
 import json
 import os
+import sys
+
+# The example imports jupyterlab_repo2docker.spawner: from this source tree when not installed.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 load_subconfig(os.path.join(os.path.dirname(os.path.abspath(__file__)), "jupyterhub_config.py"))  # noqa: F821
 
@@ -58,6 +64,31 @@ c.Spawner.cmd = [singleuser if os.path.exists(singleuser) else "jupyterhub-singl
 c.Spawner.default_url = "/lab"
 if os.geteuid() == 0:
     c.Spawner.args = ["--allow-root"]
+
+if env.get("R2D_HUB_SPAWNER") == "docker":
+    # The example's DockerSpawner (its helper hooks included), adapted to an engine without a
+    # bridge network only: containers share the host's network, so each server listens on
+    # 127.0.0.1 and a port of its own (stock DockerSpawner fixes 8888 and wants port bindings).
+    from dockerspawner import DockerSpawner
+    from jupyterhub.utils import random_port
+
+    class LoopbackDockerSpawner(DockerSpawner):
+        async def start(self):
+            self.port = random_port()
+            return await super().start()
+
+        async def get_ip_and_port(self):
+            return "127.0.0.1", self.port
+
+    c.JupyterHub.spawner_class = LoopbackDockerSpawner
+    c.DockerSpawner.network_name = "host"
+    c.DockerSpawner.use_internal_ip = True
+    c.DockerSpawner.ip = "127.0.0.1"
+    c.DockerSpawner.pull_policy = "never"  # nothing can be pulled here; images are built locally
+    c.DockerSpawner.remove = True
+    c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # the image's, not the venv's path above
+    c.DockerSpawner.args = []
+    c.DockerSpawner.name_template = "r2d-test-{prefix}-{username}--{servername}"
 
 # The service: run from this source tree, on a free port, with the test configuration.
 service = next(s for s in c.JupyterHub.services if s["name"] == "repo2docker")  # noqa: F821

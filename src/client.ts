@@ -96,6 +96,28 @@ export function resolveServiceLocation(
   return { baseUrl: URLExt.join(serverBase, PROXY_PATH), transport: 'server' };
 }
 
+/**
+ * Server settings whose `fetch` drops the `Content-Type` header that `ServerConnection` adds to
+ * every request, for requests that carry no body.
+ */
+export function withoutBodyContentType(
+  settings: ServerConnection.ISettings
+): ServerConnection.ISettings {
+  const inner = settings.fetch;
+  const fetchWithout = (input: RequestInfo, init?: RequestInit): Promise<Response> => {
+    if (typeof Request !== 'undefined' && input instanceof Request) {
+      input.headers.delete('Content-Type');
+    }
+    if (init?.headers) {
+      const headers = new Headers(init.headers);
+      headers.delete('Content-Type');
+      init = { ...init, headers };
+    }
+    return inner.call(null, input, init);
+  };
+  return { ...settings, fetch: fetchWithout as typeof fetch };
+}
+
 /** The client of the repo2docker service. */
 export class Repo2DockerClient implements IRepo2DockerClient {
   constructor(options: Repo2DockerClient.IOptions = {}) {
@@ -227,7 +249,12 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     const url = baseUrl + path;
     switch (transport) {
       case 'server': {
-        const settings = this._serverSettings ?? ServerConnection.makeSettings();
+        const base = this._serverSettings ?? ServerConnection.makeSettings();
+        // The server connection gives every request without a content type a JSON one, body or
+        // not; a DELETE with a JSON content type and no body is malformed to the service (and
+        // to Fastify in general). A request without a body goes out without a content type.
+        const settings =
+          init.body === undefined || init.body === null ? withoutBodyContentType(base) : base;
         // `no-cache` instead of the default `no-store`, which would append a cache-busting
         // query parameter that the service does not expect.
         return ServerConnection.makeRequest(url, { cache: 'no-cache', ...init }, settings);

@@ -8,7 +8,10 @@ import { ICommandPalette, InputDialog, Notification, WidgetTracker } from '@jupy
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
+import { buildLabel } from './components/format';
 import { isServiceError } from './errors';
+import { phaseLabel } from './logs/phase';
+import { errorSummary } from './words';
 import { environmentsIcon } from './icons';
 import { BuildLogWidget } from './logs';
 import type { EnvironmentsModel } from './model';
@@ -39,7 +42,8 @@ export function notifyError(error: unknown, prefix?: string): void {
   const message = error instanceof Error ? error.message : String(error);
   const diagnosis = isServiceError(error) ? error.diagnosis : null;
   const text = [prefix, message, diagnosis].filter(Boolean).join(' ');
-  Notification.error(text, { autoClose: 10000 });
+  // An error stays until the user closed it; what is not an error closes by itself.
+  Notification.error(text, { autoClose: false });
 }
 
 /**
@@ -82,7 +86,7 @@ export function addPanelCommands(
         } else {
           await commands.execute(CommandIDs.openLogs, {
             buildId: build.id,
-            label: build.displayName || build.name
+            label: buildLabel(build, trans)
           });
         }
         return build.id;
@@ -140,24 +144,21 @@ export function addLogCommands(
     caption: trans.__('Show the log of a repo2docker build'),
     execute: async args => {
       let buildId = stringArg(args, 'buildId');
+      let picked: string | undefined;
       if (!buildId) {
-        const result = await InputDialog.getText({
-          title: trans.__('Open Build Log'),
-          label: trans.__('Build id'),
-          placeholder: trans.__('the id of a build'),
-          okLabel: trans.__('Open')
-        });
-        buildId = result.button.accept ? result.value?.trim() || undefined : undefined;
-        if (!buildId) {
+        const choice = await pickBuild(client, trans);
+        if (!choice) {
           return;
         }
+        buildId = choice.id;
+        picked = choice.label;
       }
       const existing = tracker.find(widget => widget.buildId === buildId);
       if (existing) {
         shell.activateById(existing.id);
         return existing;
       }
-      const label = stringArg(args, 'label') ?? buildId;
+      const label = stringArg(args, 'label') ?? picked ?? buildId;
       const widget = new BuildLogWidget({ buildId, label, source: client, translator });
       if (!widget.id) {
         widget.id = `jp-repo2docker-log-${buildId}`;
@@ -186,6 +187,48 @@ export function addLogCommands(
   }
 }
 
+/**
+ * Ask the user which build's log to open, from the builds the service lists (with a log): by
+ * name, start time and phase, newest first. Resolves with `null` when cancelled or when there
+ * is none (then it says so).
+ */
+async function pickBuild(
+  client: IRepo2DockerClient,
+  trans: TranslationBundle
+): Promise<{ id: string; label: string } | null> {
+  let builds: Build[];
+  try {
+    builds = await client.listBuilds();
+  } catch (reason) {
+    notifyError(reason, trans.__('Could not list the builds:'));
+    return null;
+  }
+  const withLog = builds
+    .filter(build => build.logAvailable !== false)
+    .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
+  if (withLog.length === 0) {
+    Notification.info(trans.__('No build has a log to show yet: start one in the Environments panel.'), {
+      autoClose: 5000
+    });
+    return null;
+  }
+  const items = withLog.map(
+    build => `${buildLabel(build, trans)} · ${phaseLabel(trans, build.phase)}`
+  );
+  const result = await InputDialog.getItem({
+    title: trans.__('Open Build Log'),
+    label: trans.__('Build'),
+    items,
+    okLabel: trans.__('Open')
+  });
+  if (!result.button.accept || result.value === null) {
+    return null;
+  }
+  const index = items.indexOf(result.value);
+  const build = withLog[index];
+  return build ? { id: build.id, label: buildLabel(build, trans) } : null;
+}
+
 /** The arguments that reopen a log viewer (for the layout restorer). */
 export function openLogsArgs(widget: BuildLogWidget): ReadonlyPartialJSONObject {
   return {
@@ -209,33 +252,34 @@ export function notifyWhenFinished(
       return;
     }
     const label = build.displayName || build.name;
+    const tabLabel = buildLabel(build, trans);
     const actions: Notification.IAction[] = [
       {
         label: trans.__('Open log'),
         caption: trans.__('Show the log of this build'),
         callback: () => {
-          void commands.execute(CommandIDs.openLogs, { buildId: build.id, label });
+          void commands.execute(CommandIDs.openLogs, { buildId: build.id, label: tabLabel });
         }
       }
     ];
     switch (build.phase) {
       case 'built':
         Notification.success(trans.__('Environment %1 is built: %2', label, build.image), {
-          autoClose: 10000,
+          autoClose: 5000,
           actions
         });
         break;
       case 'failed':
         Notification.error(
           build.error
-            ? trans.__('The build of %1 failed: %2', label, build.error)
+            ? trans.__('The build of %1 failed: %2', label, errorSummary(build.error, trans))
             : trans.__('The build of %1 failed.', label),
           { autoClose: false, actions }
         );
         break;
       case 'cancelled':
         Notification.warning(trans.__('The build of %1 was cancelled.', label), {
-          autoClose: 10000,
+          autoClose: 5000,
           actions
         });
         break;

@@ -127,6 +127,13 @@ export function scopeConfigHint(scope: string, trans: TranslationBundle): string
   );
 }
 
+/** What to do about a failure nobody can fix from the browser. */
+function tryAgainDiagnosis(trans: TranslationBundle): string {
+  return trans.__(
+    'Try again; if it keeps failing, an administrator finds the cause in the service’s log.'
+  );
+}
+
 /** The message of an unreachable service. */
 export function unreachableMessage(serviceUrl: string, trans: TranslationBundle): string {
   return trans.__('The repo2docker service cannot be reached at %1.', serviceUrl);
@@ -256,7 +263,8 @@ export function errorFromStatus(
       message: trans.__(
         'The repo2docker service answered with an unexpected error (HTTP %1).',
         status
-      )
+      ),
+      diagnosis: tryAgainDiagnosis(trans)
     });
   }
 
@@ -265,7 +273,8 @@ export function errorFromStatus(
       return new ServiceError({
         ...base,
         kind: 'invalid',
-        message: said || trans.__('The request was refused as invalid.')
+        message: said || trans.__('The request was refused as invalid.'),
+        diagnosis: body.field ? null : trans.__('Correct what you entered and try again.')
       });
     case 403:
       if (body.code === 'missing_scope') {
@@ -291,19 +300,40 @@ export function errorFromStatus(
       return new ServiceError({
         ...base,
         kind: 'not_found',
-        message: said || trans.__('Not found: it may have been deleted.')
+        message: said || trans.__('Not found: it may have been deleted.'),
+        diagnosis: trans.__(
+          'Refresh the Environments panel: it may have been deleted, or the service restarted and no longer knows it.'
+        )
+      });
+    case 410:
+      return new ServiceError({
+        ...base,
+        kind: 'not_found',
+        message: said || trans.__('This is no longer kept by the service.'),
+        diagnosis: trans.__(
+          'The service keeps only the most recent build logs: rebuild the image to get a new one.'
+        )
       });
     case 409:
       return new ServiceError({
         ...base,
         kind: 'conflict',
-        message: said || trans.__('This conflicts with the current state; refresh and retry.')
+        message: said || trans.__('This conflicts with the current state; refresh and retry.'),
+        diagnosis:
+          body.code === 'image_in_use'
+            ? trans.__('Stop the servers or containers that use this image, then delete it again.')
+            : body.code === 'registry_delete_unsupported'
+              ? trans.__(
+                  'The registry does not allow deleting images: an administrator removes it there.'
+                )
+              : trans.__('Refresh the Environments panel, then try again.')
       });
     case 413:
       return new ServiceError({
         ...base,
         kind: 'too_large',
-        message: said || trans.__('The request is too large.')
+        message: said || trans.__('The request is too large.'),
+        diagnosis: trans.__('Shorten what you entered and try again.')
       });
     case 429:
       return new ServiceError({
@@ -313,6 +343,14 @@ export function errorFromStatus(
         diagnosis: trans.__('Wait for one of your builds to finish, or cancel one, then retry.')
       });
     case 503:
+      if (body.code === 'service_stopping') {
+        return new ServiceError({
+          ...base,
+          kind: 'server',
+          message: trans.__('The repo2docker service is stopping or restarting.'),
+          diagnosis: trans.__('Try again in a minute, once it is back.')
+        });
+      }
       return new ServiceError({
         ...base,
         kind: 'engine_unavailable',
@@ -328,7 +366,8 @@ export function errorFromStatus(
         ...base,
         kind: status >= 500 ? 'server' : 'unexpected',
         message:
-          said || trans.__('The repo2docker service answered with an error (HTTP %1).', status)
+          said || trans.__('The repo2docker service answered with an error (HTTP %1).', status),
+        diagnosis: tryAgainDiagnosis(trans)
       });
   }
 }

@@ -9,6 +9,8 @@
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { IStateDB } from '@jupyterlab/statedb';
+import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
 import { ITranslator } from '@jupyterlab/translation';
 import { Repo2DockerClient } from './client';
 import {
@@ -21,7 +23,7 @@ import {
 import { EnvironmentsSidebar } from './components/EnvironmentsSidebar';
 import { followBuildLogs } from './followLogs';
 import { BuildLogWidget } from './logs';
-import { DEFAULT_REFRESH_INTERVAL, EnvironmentsModel } from './model';
+import { DEFAULT_REFRESH_INTERVAL, EnvironmentsModel, type IViewState } from './model';
 import { IBuildLogTracker, IRepo2DockerClient } from './tokens';
 
 export * from './tokens';
@@ -29,6 +31,9 @@ export { CommandIDs } from './commands';
 
 /** The panel's plugin, whose settings (`schema/plugin.json`) the client reads too. */
 const PLUGIN_ID = 'jupyterlab-repo2docker:plugin';
+
+/** Where the panel's view choices (folded sections, mine only, cleared builds) are kept. */
+const VIEW_STATE_KEY = `${PLUGIN_ID}:view`;
 
 /** The settings of `schema/plugin.json`. */
 interface ISettings {
@@ -132,7 +137,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
   description: 'Build container images from code repositories with repo2docker.',
   autoStart: true,
   requires: [IRepo2DockerClient, ITranslator],
-  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, IBuildLogTracker],
+  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, IBuildLogTracker, IStateDB],
   activate: async (
     app: JupyterFrontEnd,
     client: IRepo2DockerClient,
@@ -140,7 +145,8 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
-    logTracker: IBuildLogTracker | null
+    logTracker: IBuildLogTracker | null,
+    state: IStateDB | null
   ): Promise<void> => {
     const trans = translator.load('jupyterlab_repo2docker');
     const settings = await loadSettings(settingRegistry, PLUGIN_ID);
@@ -173,6 +179,18 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       current = readSettings(settings);
       model.refreshInterval = current.refreshInterval;
     });
+
+    if (state) {
+      try {
+        const saved = await state.fetch(VIEW_STATE_KEY);
+        model.restoreViewState(saved as Partial<IViewState> | undefined);
+      } catch (reason) {
+        console.warn(`${PLUGIN_ID}: could not read the panel's view state.`, reason);
+      }
+      model.viewStateChanged.connect((_, view) => {
+        void state.save(VIEW_STATE_KEY, view as unknown as ReadonlyPartialJSONValue);
+      });
+    }
 
     void model.start();
   }

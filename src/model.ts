@@ -44,6 +44,27 @@ export interface IFormRequest {
   ref?: string;
 }
 
+/** Which list sections are folded away. */
+export interface ICollapsedSections {
+  builds: boolean;
+  images: boolean;
+}
+
+/**
+ * What the user chose about how the panel shows things (remembered across reloads by the
+ * plugin, through the state database): folded sections, "mine only", and the finished builds
+ * they cleared from the list (the service has no route to forget a build).
+ */
+export interface IViewState {
+  collapsed: ICollapsedSections;
+  mineOnly: boolean;
+  /** Ids of finished builds the user cleared from the list. */
+  hiddenBuilds: string[];
+}
+
+/** How many cleared build ids are remembered at most (the service keeps 200 by default). */
+const MAX_HIDDEN = 1000;
+
 /** Default seconds between refreshes while builds are active. */
 export const DEFAULT_REFRESH_INTERVAL = 3;
 
@@ -53,6 +74,15 @@ const MIN_IDLE_INTERVAL = 30;
 
 /** How old (ms) the service info may get before a refresh fetches it again. */
 const INFO_MAX_AGE = 60_000;
+
+/** First retry (s) after a failed refresh; doubles up to the idle interval. */
+const FIRST_RETRY = 2;
+
+/**
+ * How long (ms) the service may stay unreachable before the panel stops retrying by itself and
+ * says so (a Retry button and the log viewers' own retries remain).
+ */
+export const OUTAGE_LIMIT = 5 * 60_000;
 
 /** The Environments panel's state. */
 export class EnvironmentsModel {
@@ -105,6 +135,190 @@ export class EnvironmentsModel {
   /** Images, newest first. */
   get images(): readonly Image[] {
     return this._images;
+  }
+
+  /**
+   * The builds the panel lists: not cleared by the user, of the user when "mine only", and
+   * matching the filter.
+   */
+  get visibleBuilds(): readonly Build[] {
+    const user = this._info?.user.name;
+    return this._builds.filter(
+      build =>
+        !this._hidden.has(build.id) &&
+        (!this._mineOnly || build.owner === user) &&
+        matchesFilter(this._filter, [
+          build.displayName,
+          build.name,
+          build.repo,
+          build.ref,
+          build.image,
+          build.owner
+        ])
+    );
+  }
+
+  /** The images the panel lists: of the user when "mine only", and matching the filter. */
+  get visibleImages(): readonly Image[] {
+    const user = this._info?.user.name;
+    return this._images.filter(
+      image =>
+        (!this._mineOnly || image.owner === user) &&
+        matchesFilter(this._filter, [
+          image.displayName,
+          image.name,
+          image.repo,
+          image.ref,
+          image.owner
+        ])
+    );
+  }
+
+  /** Builds cleared from the list that are still known. */
+  get hiddenBuildCount(): number {
+    return this._builds.filter(build => this._hidden.has(build.id)).length;
+  }
+
+  /** Finished (or gone) builds that "clear finished" would hide. */
+  get finishedBuildCount(): number {
+    return this._builds.filter(build => isFinal(build.phase) && !this._hidden.has(build.id))
+      .length;
+  }
+
+  /** Whether any build or image belongs to someone else (an admin sees everyone's). */
+  get hasOthers(): boolean {
+    const user = this._info?.user.name;
+    return (
+      user !== undefined &&
+      (this._images.some(image => image.owner !== user) ||
+        this._builds.some(build => build.owner !== user))
+    );
+  }
+
+  /** The text the lists are filtered by. */
+  get filter(): string {
+    return this._filter;
+  }
+  set filter(value: string) {
+    if (value !== this._filter) {
+      this._filter = value;
+      this._stateChanged.emit();
+    }
+  }
+
+  /** Whether only the user's own builds and images are listed. */
+  get mineOnly(): boolean {
+    return this._mineOnly;
+  }
+  set mineOnly(value: boolean) {
+    if (value !== this._mineOnly) {
+      this._mineOnly = value;
+      this._viewChanged();
+    }
+  }
+
+  /** Which sections are folded. */
+  get collapsed(): Readonly<ICollapsedSections> {
+    return this._collapsed;
+  }
+
+  /** Fold or unfold a section. */
+  setCollapsed(section: keyof ICollapsedSections, collapsed: boolean): void {
+    if (this._collapsed[section] !== collapsed) {
+      this._collapsed = { ...this._collapsed, [section]: collapsed };
+      this._viewChanged();
+    }
+  }
+
+  /** Hide every finished build from the list (they stay at the service, and come back with `showHidden`). */
+  clearFinished(): void {
+    let changed = false;
+    for (const build of this._builds) {
+      if (isFinal(build.phase) && !this._hidden.has(build.id)) {
+        this._hidden.add(build.id);
+        changed = true;
+      }
+    }
+    if (this._gone.size > 0) {
+      // The service forgot these already: nothing would bring them back.
+      this._builds = this._builds.filter(build => !this._gone.has(build.id));
+      this._gone.clear();
+      changed = true;
+    }
+    if (changed) {
+      this._viewChanged();
+    }
+  }
+
+  /** List the cleared builds again. */
+  showHidden(): void {
+    if (this._hidden.size > 0) {
+      this._hidden.clear();
+      this._viewChanged();
+    }
+  }
+
+  /** The view choices, to remember them. */
+  get viewState(): IViewState {
+    return {
+      collapsed: { ...this._collapsed },
+      mineOnly: this._mineOnly,
+      hiddenBuilds: [...this._hidden].slice(-MAX_HIDDEN)
+    };
+  }
+
+  /** Restore remembered view choices (unknown or malformed parts are ignored). */
+  restoreViewState(state: Partial<IViewState> | null | undefined): void {
+    if (!state || typeof state !== 'object') {
+      return;
+    }
+    if (state.collapsed && typeof state.collapsed === 'object') {
+      this._collapsed = {
+        builds: state.collapsed.builds === true,
+        images: state.collapsed.images === true
+      };
+    }
+    if (typeof state.mineOnly === 'boolean') {
+      this._mineOnly = state.mineOnly;
+    }
+    if (Array.isArray(state.hiddenBuilds)) {
+      this._hidden = new Set(
+        state.hiddenBuilds.filter((id): id is string => typeof id === 'string')
+      );
+    }
+    this._stateChanged.emit();
+  }
+
+  /** Emitted when a view choice changes (to remember it). */
+  get viewStateChanged(): ISignal<this, IViewState> {
+    return this._viewStateChanged;
+  }
+
+  /**
+   * Whether the service lost this build: it was running, and the service no longer knows it
+   * (it restarted). Its log is gone.
+   */
+  isGone(buildId: string): boolean {
+    return this._isGoneId(buildId);
+  }
+
+  /** Whether the service keeps a log of this build (an image's build, or a listed one). */
+  hasLog(buildId: string): boolean {
+    if (this._isGoneId(buildId)) {
+      return false;
+    }
+    const build = this._builds.find(b => b.id === buildId);
+    return build !== undefined && build.logAvailable !== false;
+  }
+
+  /** Since when (epoch ms) refreshes fail because the service is away; `null` when it answers. */
+  get outageSince(): number | null {
+    return this._outageSince;
+  }
+
+  /** Whether the panel stopped retrying by itself after a long outage. */
+  get gaveUp(): boolean {
+    return this._gaveUp;
   }
 
   get activeBuilds(): readonly Build[] {
@@ -189,6 +403,10 @@ export class EnvironmentsModel {
   refresh(options: { force?: boolean } = {}): Promise<void> {
     if (this._isDisposed) {
       return Promise.resolve();
+    }
+    if (options.force) {
+      // Asked for by the user: retry even after giving up.
+      this._gaveUp = false;
     }
     if (this._refreshing) {
       this._forceNext = this._forceNext || options.force === true;
@@ -342,7 +560,16 @@ export class EnvironmentsModel {
 
   /** Ask the views to show and focus the build form. */
   requestForm(request: IFormRequest = {}): void {
+    // Kept until a form takes it: the form is not there before the service info is loaded.
+    this._pendingForm = request;
     this._formRequested.emit(request);
+  }
+
+  /** The form request not yet taken by a form, taken now (`null` when none). */
+  takeFormRequest(): IFormRequest | null {
+    const request = this._pendingForm;
+    this._pendingForm = null;
+    return request;
   }
 
   dispose(): void {
@@ -366,14 +593,20 @@ export class EnvironmentsModel {
           this._client.listBuilds(),
           this._client.listImages()
         ]);
-        const missing = await this._fetchMissingWatched(builds);
+        const missing = await this._fetchMissing(builds);
         if (this._isDisposed) {
           return;
         }
         this._images = [...images].sort((a, b) => compareDates(b.builtAt, a.builtAt));
         this._error = null;
         this._status = 'ready';
-        this._updateBuilds([...builds, ...missing], true);
+        this._outageSince = null;
+        this._failures = 0;
+        const listed = [...builds, ...missing];
+        const ids = new Set(listed.map(b => b.id));
+        const gone = [...this._gone.values()].filter(b => !ids.has(b.id));
+        this._updateBuilds([...listed, ...gone], true);
+        this._pruneHidden(ids);
       } else {
         this._builds = [];
         this._images = [];
@@ -393,22 +626,80 @@ export class EnvironmentsModel {
             cause: reason
           });
       this._status = 'error';
+      this._failures++;
+      if (this._error.kind === 'unreachable' || this._error.kind === 'server') {
+        this._outageSince = this._outageSince ?? Date.now();
+        if (Date.now() - this._outageSince >= OUTAGE_LIMIT) {
+          this._gaveUp = true;
+        }
+      }
     }
     if (!this._isDisposed) {
       this._stateChanged.emit();
     }
   }
 
+  /** Forget cleared ids of builds the service no longer lists (once it answered). */
+  private _pruneHidden(listed: ReadonlySet<string>): void {
+    let changed = false;
+    for (const id of [...this._hidden]) {
+      if (!listed.has(id)) {
+        this._hidden.delete(id);
+        changed = true;
+      }
+    }
+    if (changed) {
+      this._viewStateChanged.emit(this.viewState);
+    }
+  }
+
+  private _isGoneId(buildId: string): boolean {
+    return this._gone.has(buildId);
+  }
+
+  private _viewChanged(): void {
+    this._stateChanged.emit();
+    this._viewStateChanged.emit(this.viewState);
+  }
+
   /**
-   * Watched builds that were active and are no longer listed (the service may list only recent
-   * builds): fetch them one by one so that their end is not missed.
+   * Builds that were active and are no longer listed: fetch them one by one so that the end of
+   * a watched one is not missed (the service may list only recent builds). One the service
+   * answers 404 for was lost in a restart: it becomes "gone" (shown as such, its log too).
    */
-  private async _fetchMissingWatched(listed: Build[]): Promise<Build[]> {
+  private async _fetchMissing(listed: Build[]): Promise<Build[]> {
     const ids = new Set(listed.map(b => b.id));
-    const lost = [...this._watched].filter(
-      id => !ids.has(id) && this._phases.has(id) && !isFinal(this._phases.get(id)!)
+    const lost = this._builds.filter(
+      b => !ids.has(b.id) && !isFinal(b.phase) && !this._gone.has(b.id)
     );
-    const found = await Promise.all(lost.map(id => this._client.getBuild(id).catch(() => null)));
+    for (const id of this._watched) {
+      const phase = this._phases.get(id);
+      if (!ids.has(id) && phase !== undefined && !isFinal(phase) && !lost.some(b => b.id === id)) {
+        const known = this._builds.find(b => b.id === id);
+        if (known) {
+          lost.push(known);
+        }
+      }
+    }
+    const found = await Promise.all(
+      lost.map(build =>
+        this._client.getBuild(build.id).catch(reason => {
+          if (isServiceError(reason) && reason.status === 404) {
+            // Shown as over (nothing runs it any more), without a log and without a cancel.
+            this._gone.set(build.id, {
+              ...build,
+              phase: 'cancelled',
+              progress: null,
+              queuePosition: null,
+              logAvailable: false,
+              error: this._trans.__("This build's log is gone: the service restarted.")
+            });
+            this._watched.delete(build.id);
+          }
+          return null;
+        })
+      )
+    );
     return found.filter((b): b is Build => b !== null);
   }
 
@@ -454,6 +745,7 @@ export class EnvironmentsModel {
   }
 
   private _onLocationChanged(): void {
+    this._gone.clear();
     this._info = null;
     this._builds = [];
     this._images = [];
@@ -469,13 +761,19 @@ export class EnvironmentsModel {
     if (!this._started || this._isDisposed) {
       return;
     }
-    if (this._error?.kind === 'unauthorized') {
-      // The token will not come back to life: wait for a reload or a manual refresh.
+    if (this._error?.kind === 'unauthorized' || this._gaveUp) {
+      // The token will not come back to life, or the service stayed away too long: wait for a
+      // reload or a manual refresh.
       return;
     }
     const hidden = typeof document !== 'undefined' && document.hidden;
     const active = this.activeBuilds.length > 0 && this._error === null && !hidden;
-    const seconds = active ? this._refreshInterval : this.idleRefreshInterval;
+    let seconds = active ? this._refreshInterval : this.idleRefreshInterval;
+    if (this._error !== null && this._failures > 0) {
+      // The service is away (restarting, most likely): look again soon, then less and less
+      // often, so that the lists re-sync as soon as it is back.
+      seconds = Math.min(this.idleRefreshInterval, FIRST_RETRY * 2 ** (this._failures - 1));
+    }
     this._timer = setTimeout(() => {
       this._timer = null;
       void this.refresh();
@@ -514,6 +812,17 @@ export class EnvironmentsModel {
   private _stateChanged = new Signal<this, void>(this);
   private _buildFinished = new Signal<this, Build>(this);
   private _formRequested = new Signal<this, IFormRequest>(this);
+  private _viewStateChanged = new Signal<this, IViewState>(this);
+  private _pendingForm: IFormRequest | null = null;
+  private _filter = '';
+  private _mineOnly = false;
+  private _collapsed: ICollapsedSections = { builds: false, images: false };
+  private _hidden = new Set<string>();
+  /** Builds the service lost (it restarted while they ran), as last seen. */
+  private _gone = new Map<string, Build>();
+  private _outageSince: number | null = null;
+  private _failures = 0;
+  private _gaveUp = false;
 }
 
 export namespace EnvironmentsModel {
@@ -545,6 +854,16 @@ function sortBuilds(builds: Build[]): Build[] {
     }
     return aFinal ? compareDates(b.createdAt, a.createdAt) : compareDates(a.createdAt, b.createdAt);
   });
+}
+
+/** Whether every word of `filter` occurs (case-insensitively) in one of `fields`. */
+export function matchesFilter(filter: string, fields: readonly (string | null)[]): boolean {
+  const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
+  if (words.length === 0) {
+    return true;
+  }
+  const text = fields.filter(Boolean).join('\n').toLowerCase();
+  return words.every(word => text.includes(word));
 }
 
 function escapeRegExp(text: string): string {

@@ -7,5 +7,6 @@ from repo2docker import contentproviders
 c.DockerEngine.extra_buildx_build_args = ["--network=none"]
 
 # Provider detection otherwise downloads the list of Dataverse installations for every
-# URL; git is the only provider the service offers, so ask only git.
-c.Repo2Docker.content_providers = [contentproviders.Git]
+# URL. The service fetches repositories itself and hands repo2docker a local checkout, so the
+# local-directory provider is the one it needs; git stays for running repo2docker by hand.
+c.Repo2Docker.content_providers = [contentproviders.Local, contentproviders.Git]

@@ -17,6 +17,7 @@ import { LocalRepo2DockerBackend } from './backends/local-repo2docker.js';
 import { BuildManager } from './builds/manager.js';
 import { checkTemplate } from './builds/naming.js';
 import { GitRefResolver } from './builds/ref-resolver.js';
+import { hostPolicyFromConfig } from './builds/host-policy.js';
 import { registryHost, type ServiceConfig } from './config.js';
 import { DockerEngine } from './docker/engine.js';
 import type { ServiceContext } from './http/context.js';
@@ -32,6 +33,7 @@ import { ServiceMetrics } from './metrics.js';
 import { loadRegistryCredentials, REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, type RegistryCredentials } from './registry/credentials.js';
 import { MergedImageStore } from './registry/merged-store.js';
 import { watchImageEvents } from './docker/events.js';
+import { reapOrphans } from './docker/reaper.js';
 import { ImageCatalog } from './images/catalog.js';
 import { RegistryPusher } from './registry/push.js';
 import { RegistryStore } from './registry/registry.js';
@@ -78,7 +80,8 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
       redact: ['req.headers.authorization', `req.headers["${SECRET_HEADER}"]`, 'req.headers.cookie']
     }
   });
-  const engine = parts.engine ?? new DockerEngine();
+  const engine = parts.engine ?? new DockerEngine(undefined, { template: config.images.template, repositoryPrefix });
+  const hostPolicy = hostPolicyFromConfig(config.builds, config.auth.mode);
   // Read once, here; kept out of the config object, the logs, the API and child processes.
   let registry: RegistryStore | null = null;
   let pusher: RegistryPusher | null = null;
@@ -99,7 +102,11 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   }
   const images = new MergedImageStore(engine, registry, app.log);
   // The engine's image events keep the cached image list honest (see images/catalog.ts).
-  const events = parts.engine ? null : watchImageEvents(engine.docker, () => catalog.invalidate(), app.log);
+  // Each time it (re)connects the engine is up: reap what dead service processes left there.
+  const reap = (): void => {
+    reapOrphans(engine.docker, app.log).catch(error => app.log.warn({ err: (error as Error).message }, 'could not reap orphaned build artifacts'));
+  };
+  const events = parts.engine ? null : watchImageEvents(engine.docker, () => catalog.invalidate(), app.log, 2000, reap);
   const catalog = new ImageCatalog(
     images,
     { trustedMs: registry ? 15_000 : 60_000, untrustedMs: 2_000, maxRendered: 1000 },
@@ -113,6 +120,11 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
       userId: config.repo2docker.userId,
       userName: config.repo2docker.userName,
       secretEnv: SECRET_ENV,
+      git: config.git.command,
+      allowLocalRepos: config.builds.allowLocalRepos,
+      followRedirects: !hostPolicy.refusesPrivateAddresses,
+      checkHost: repo => hostPolicy.check(repo),
+      verifyLabels: (image, labels) => engine.verifyLabels(image, labels),
       onTraceback: (buildId, traceback) => app.log.warn({ buildId, traceback }, 'repo2docker traceback')
     });
   let manager: BuildManager | null = null;
@@ -135,7 +147,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     },
     backend,
     engine,
-    new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds),
+    new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds, { hostPolicy, allowLocalRepos: config.builds.allowLocalRepos }),
     metrics,
     app.log,
     { images, pusher, onImagesChanged: () => catalog.invalidate() }
@@ -153,10 +165,25 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   };
 
   installErrorHandlers(app);
+  // Every 429 says when to come back: the limiters' own estimate (auth/failure-limiter.ts,
+  // http/stream-limits.ts), else 10 s (a user's build queue is full). onError runs before the
+  // error handler, and headers set here are kept in its answer.
+  app.addHook('onError', async (_request, reply, error) => {
+    const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    const status = (error as { status?: unknown }).status;
+    if (!reply.sent && (typeof seconds === 'number' || status === 429)) {
+      reply.header('Retry-After', String(typeof seconds === 'number' ? seconds : 10));
+    }
+  });
   acceptEmptyJsonBodies(app);
   const accessScope = scopeNames(config.serviceName).access;
   const prefix = config.prefix.replace(/\/$/, '');
-  const session = sessionSettings(config.serviceName, config.prefix, config.auth.cookieSecret ?? randomBytes(32).toString('hex'));
+  const session = sessionSettings(
+    config.serviceName,
+    config.prefix,
+    config.auth.cookieSecret ?? randomBytes(32).toString('hex'),
+    config.auth.trustedProxies
+  );
   const oauth = parts.oauth !== undefined ? parts.oauth : oauthSettingsFromEnv(process.env, config.serviceName, config.prefix);
   app.register(fastifyCookie, { secret: session.cookieSecret });
   // Only the listed origins (the hub's user hosts under subdomain_host); no credentials: the

@@ -29,6 +29,10 @@ export interface ServiceConfig {
     cacheMaxEntries: number;
     /** Signs the service page's cookies; env REPO2DOCKER_SERVICE_COOKIE_SECRET; random per start if unset. */
     cookieSecret: string | null;
+    /** Failed authentications allowed per client address in a window; past it, 429 without asking the hub. */
+    failureLimit: { maxFailures: number; windowSeconds: number };
+    /** Peers whose `X-Forwarded-For` (its last entry) names the client: the hub's proxy. */
+    trustedProxies: string[];
   };
   /**
    * Origins allowed to call the API from a browser (CORS), for hubs with `subdomain_host` where
@@ -72,12 +76,24 @@ export interface ServiceConfig {
     timeoutSeconds: number;
     /** Accept local paths and file:// URLs as repositories (tests, single-user laptops). */
     allowLocalRepos: boolean;
+    /**
+     * Refuse repositories whose host resolves to a loopback, link-local, private or unique-local
+     * address (builds/host-policy.ts); `null`: on under JupyterHub, off in local mode.
+     */
+    refusePrivateAddresses: boolean | null;
+    /** Host patterns exempt from `refusePrivateAddresses`: `gitlab.internal`, `*.corp.example`. */
+    allowedHosts: string[];
   };
   logs: {
     /** Finished builds whose logs stay in memory; the oldest go first. */
     maxBuilds: number;
     /** Bytes of log text kept over all finished builds; the oldest go first. */
     maxBytes: number;
+    /** Bytes of log one build may write; past it the build is stopped and fails. */
+    maxBuildBytes: number;
+    /** Log streams open at once per user, and over all users; more gives 429. */
+    maxStreamsPerUser: number;
+    maxStreams: number;
   };
   /** SSE comment heartbeat interval, keeping quiet streams alive through proxies. */
   heartbeatSeconds: number;
@@ -88,7 +104,17 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   serviceName: 'repo2docker',
   listen: { host: '127.0.0.1', port: 10101 },
   prefix: '/',
-  auth: { mode: 'local', localUser: 'user', secret: null, hubApiUrl: null, cacheSeconds: 10, cacheMaxEntries: 10000, cookieSecret: null },
+  auth: {
+    mode: 'local',
+    localUser: 'user',
+    secret: null,
+    hubApiUrl: null,
+    cacheSeconds: 10,
+    cacheMaxEntries: 10000,
+    cookieSecret: null,
+    failureLimit: { maxFailures: 20, windowSeconds: 60 },
+    trustedProxies: ['127.0.0.1', '::1']
+  },
   corsOrigins: [],
   repo2docker: { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan' },
   git: { command: 'git', lsRemoteTimeoutSeconds: 30 },
@@ -99,9 +125,11 @@ export const DEFAULT_CONFIG: ServiceConfig = {
     maxConcurrentPerUser: 1,
     maxQueuedPerUser: 10,
     timeoutSeconds: 3600,
-    allowLocalRepos: false
+    allowLocalRepos: false,
+    refusePrivateAddresses: null,
+    allowedHosts: []
   },
-  logs: { maxBuilds: 200, maxBytes: 512 * 1024 * 1024 },
+  logs: { maxBuilds: 200, maxBytes: 512 * 1024 * 1024, maxBuildBytes: 64 * 1024 * 1024, maxStreamsPerUser: 20, maxStreams: 1000 },
   heartbeatSeconds: 15,
   logLevel: 'info'
 };
@@ -115,13 +143,15 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   'auth.hubApiUrl': 'JupyterHub mode: the hub API; env JUPYTERHUB_API_URL (which also selects this mode).',
   'auth.cacheSeconds / cacheMaxEntries': 'JupyterHub mode: token lookups cached this long (default 10 s), at most this many (10000).',
   'auth.cookieSecret': 'Signs the service page cookies; env REPO2DOCKER_SERVICE_COOKIE_SECRET (random per start if unset).',
+  'auth.failureLimit': '{"maxFailures","windowSeconds"}: failed token checks allowed per client address in that window; more gives 429 with Retry-After, without asking the hub. Default 20 per 60 s.',
+  'auth.trustedProxies': 'Peer addresses (the hub\'s proxy) whose X-Forwarded-For, its last entry, names the client for auth.failureLimit; other peers are the client themselves. Default ["127.0.0.1", "::1"].',
   corsOrigins: 'Browser origins allowed to call the API (CORS), e.g. ["https://*.hub.example.org"] with subdomain_host. Default none.',
   'auth.localUser': 'Local mode: the single user (default $USER).',
   'auth.secret': 'Local mode: shared secret; env REPO2DOCKER_SERVICE_SECRET (random if unset on TCP).',
   'repo2docker.command': 'argv that runs repo2docker; env REPO2DOCKER_COMMAND. Default ["repo2docker"].',
   'repo2docker.configFile': 'repo2docker config passed with --config; flag --repo2docker-config.',
   'repo2docker.userId / userName': 'User the image runs as (repo2docker --user-id/--user-name).',
-  'git.command': 'git executable used to resolve refs (git ls-remote). Default "git".',
+  'git.command': 'git executable that resolves refs (git ls-remote) and fetches repositories for builds, always with no system or global config, no credential helper and only the https, http and git transports. Default "git".',
   'git.lsRemoteTimeoutSeconds': 'How long resolving a ref may take. Default 30.',
   'images.template': 'Image repository template with {owner} and {name}. Default "r2d-{owner}/{name}".',
   'registry.url': 'OCI registry to push to and list from, e.g. "https://registry.example.org"; http:// only on loopback or with registry.insecure. Image names then begin with its host[:port]. Default none.',
@@ -134,8 +164,12 @@ export const CONFIG_REFERENCE: Record<string, string> = {
   'builds.maxQueuedPerUser': 'Builds a user may have waiting or running; more gives 429. Default 10.',
   'builds.timeoutSeconds': 'A build running longer fails and is cleaned up. Default 3600.',
   'builds.allowLocalRepos': 'Accept local paths/file:// URLs; flag --allow-local-repos. Default false.',
+  'builds.refusePrivateAddresses': 'Refuse (400) repositories whose host resolves to a loopback, link-local, private (10/8, 172.16/12, 192.168/16, 100.64/10) or unique-local address, so users cannot clone the hub\'s internal services or cloud metadata; git then follows no HTTP redirects. The name is resolved when the request arrives and again before the clone: a DNS answer that changes in between is not caught (use an egress firewall for that). Default true under JupyterHub, false in local mode.',
+  'builds.allowedHosts': 'Host patterns exempt from builds.refusePrivateAddresses, e.g. ["gitlab.internal", "*.corp.example"] ("*." matches any subdomain). Default none.',
   'logs.maxBuilds': 'Finished builds whose logs stay in memory. Default 200.',
   'logs.maxBytes': 'Bytes of finished logs kept in memory. Default 512 MiB.',
+  'logs.maxBuildBytes': 'Bytes of log one build may write; past it the build is stopped and fails, saying so. Default 64 MiB.',
+  'logs.maxStreamsPerUser / maxStreams': 'Log streams open at once per user and over all users; more gives 429 with Retry-After. Default 20 and 1000.',
   heartbeatSeconds: 'SSE keep-alive comment interval. Default 15.',
   logLevel: 'Service log level; flag --log-level. Default "info".'
 };
@@ -291,6 +325,21 @@ export function checkConfig(config: ServiceConfig): ServiceConfig {
     if (!(Number.isFinite(config.builds[key]) && config.builds[key] > 0)) {
       throw new Error(`builds.${key} must be a positive number`);
     }
+  }
+  for (const key of ['maxBuildBytes', 'maxStreamsPerUser', 'maxStreams'] as const) {
+    if (!(Number.isFinite(config.logs[key]) && config.logs[key] > 0)) {
+      throw new Error(`logs.${key} must be a positive number`);
+    }
+  }
+  const { failureLimit, trustedProxies } = config.auth;
+  if (!(failureLimit?.maxFailures > 0 && failureLimit?.windowSeconds > 0)) {
+    throw new Error('auth.failureLimit must be {"maxFailures": N, "windowSeconds": S} with positive numbers');
+  }
+  if (!Array.isArray(trustedProxies) || !trustedProxies.every(proxy => typeof proxy === 'string')) {
+    throw new Error('auth.trustedProxies must be a list of addresses, e.g. ["127.0.0.1"]');
+  }
+  if (!Array.isArray(config.builds.allowedHosts) || !config.builds.allowedHosts.every(host => typeof host === 'string' && host.trim() !== '')) {
+    throw new Error('builds.allowedHosts must be a list of host patterns, e.g. ["gitlab.internal", "*.corp.example"]');
   }
   if (!config.images.template.includes('{owner}') || !config.images.template.includes('{name}')) {
     throw new Error('images.template must contain {owner} and {name}, so that users cannot overwrite each other');

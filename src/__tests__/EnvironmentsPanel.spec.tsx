@@ -60,8 +60,8 @@ describe('EnvironmentsPanel', () => {
     expect(screen.getByLabelText('Repository URL')).toBeEnabled();
     expect(screen.getByRole('button', { name: 'Build' })).toBeEnabled();
     // Short placeholders that fit the sidebar; the explanation is the field's description.
-    const ref = screen.getByLabelText('Ref');
-    expect(ref).toHaveAttribute('placeholder', 'default: HEAD');
+    const ref = screen.getByLabelText('Branch, tag or commit');
+    expect(ref).toHaveAttribute('placeholder', 'optional: the default branch');
     expect(ref).toHaveAccessibleDescription(/branch, tag or commit/);
     expect(screen.getByLabelText('Repository URL')).toHaveAccessibleDescription(
       /https:\/\/github\.com\/owner\/repository/
@@ -94,7 +94,7 @@ describe('EnvironmentsPanel', () => {
     expect(screen.queryByRole('button', { name: /^Delete/ })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: /^Rebuild/ })).not.toBeInTheDocument();
     // Reading is still allowed.
-    expect(screen.getByRole('button', { name: /^Open logs of/ })).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: /^Show log of/ })).toBeInTheDocument();
     expect(screen.getByRole('button', { name: /^Copy name of/ })).toBeInTheDocument();
   });
 
@@ -175,14 +175,20 @@ describe('EnvironmentsPanel', () => {
     await renderLoaded();
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
     expect(within(item).getByText('Building')).toBeInTheDocument();
-    expect(within(item).getByText('step 2 of 5')).toBeInTheDocument();
+    // The service reports the step being run (2 of 5): one step is finished.
+    expect(within(item).getByText('1 of 5 steps done')).toBeInTheDocument();
+    expect(within(item).getByRole('progressbar', { name: 'Steps finished' })).toHaveAttribute(
+      'value',
+      '1'
+    );
     expect(within(item).getByText(/^1 min 0[0-9] s$/)).toBeInTheDocument();
 
     fireEvent.click(within(item).getByRole('button', { name: 'Cancel build of analysis' }));
     await waitFor(() => expect(client.cancelBuild).toHaveBeenCalledWith('b1'));
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Open logs of analysis' }));
-    expect(actions.openLogs).toHaveBeenCalledWith('b1', 'analysis');
+    fireEvent.click(within(item).getByRole('button', { name: /^Show log of analysis \d/ }));
+    // The tab's title tells this build from others of the same image by its start time.
+    expect(actions.openLogs).toHaveBeenCalledWith('b1', expect.stringMatching(/^analysis \d/));
   });
 
   it('shows a failed build with its error and no cancel button', async () => {
@@ -203,8 +209,14 @@ describe('EnvironmentsPanel', () => {
 
   it('lists images with source, short commit, size and owner, and their actions', async () => {
     client.listImages.mockResolvedValue([makeImage({ displayName: 'My analysis' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'b0', displayName: 'My analysis', phase: 'built', progress: null })
+    ]);
     await renderLoaded();
-    const item = screen.getByText('My analysis').closest('li')!;
+    const item = screen
+      .getAllByText('My analysis')
+      .map(e => e.closest('li')!)
+      .find(li => li.classList.contains('jp-Repo2Docker-image'))!;
     expect(within(item).getByText('r2d-alice/analysis:0123456789ab')).toBeInTheDocument();
     expect(item.querySelector('.jp-Repo2Docker-imageLine')).toHaveAttribute(
       'title',
@@ -218,8 +230,8 @@ describe('EnvironmentsPanel', () => {
     fireEvent.click(within(item).getByRole('button', { name: 'Copy name of My analysis' }));
     expect(actions.copy).toHaveBeenCalledWith('r2d-alice/analysis:0123456789ab');
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Show last log of My analysis' }));
-    expect(actions.openLogs).toHaveBeenCalledWith('b0', 'My analysis');
+    fireEvent.click(within(item).getByRole('button', { name: 'Show log of My analysis' }));
+    expect(actions.openLogs).toHaveBeenCalledWith('b0', expect.stringMatching(/^My analysis \d/));
 
     fireEvent.click(within(item).getByRole('button', { name: 'Rebuild My analysis' }));
     await waitFor(() => expect(client.startBuild).toHaveBeenCalled());
@@ -313,7 +325,7 @@ describe('EnvironmentsPanel', () => {
       fireEvent.change(screen.getByLabelText('Repository URL'), {
         target: { value: ' https://github.com/alice/analysis ' }
       });
-      fireEvent.change(screen.getByLabelText('Ref'), { target: { value: 'v1.0' } });
+      fireEvent.change(screen.getByLabelText('Branch, tag or commit'), { target: { value: 'v1.0' } });
       fireEvent.change(screen.getByLabelText('Image name'), { target: { value: 'analysis' } });
       fireEvent.change(screen.getByLabelText('Subdirectory'), { target: { value: 'env' } });
       fireEvent.click(screen.getByLabelText('Rebuild even if built'));
@@ -327,7 +339,7 @@ describe('EnvironmentsPanel', () => {
         subdir: 'env',
         force: true
       });
-      await waitFor(() => expect(actions.openLogs).toHaveBeenCalledWith('new', 'analysis'));
+      await waitFor(() => expect(actions.openLogs).toHaveBeenCalledWith('new', expect.stringMatching(/^analysis \d/)));
     });
 
     it('sends only the repository when nothing else is given', async () => {
@@ -372,11 +384,14 @@ describe('EnvironmentsPanel', () => {
       fireEvent.change(screen.getByLabelText('Repository URL'), {
         target: { value: 'https://github.com/alice/analysis' }
       });
-      fireEvent.change(screen.getByLabelText('Ref'), { target: { value: 'a..b' } });
+      fireEvent.change(screen.getByLabelText('Branch, tag or commit'), { target: { value: 'a..b' } });
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
 
-      const ref = screen.getByLabelText('Ref');
-      await waitFor(() => expect(ref).toHaveAccessibleDescription('ref must not contain ".."'));
+      const ref = screen.getByLabelText('Branch, tag or commit');
+      // In plain words, saying what to do (not the service's 'ref must not contain ".."').
+      await waitFor(() =>
+        expect(ref).toHaveAccessibleDescription(/^This is not a branch, tag or commit name: use the name as git shows it/)
+      );
       expect(ref).toHaveAttribute('aria-invalid', 'true');
       expect(screen.getByLabelText('Repository URL')).not.toHaveAttribute('aria-invalid');
       expect(actions.openLogs).not.toHaveBeenCalled();
@@ -399,7 +414,8 @@ describe('EnvironmentsPanel', () => {
       fireEvent.change(screen.getByLabelText('Subdirectory'), { target: { value: '/etc' } });
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
       const subdir = screen.getByLabelText('Subdirectory');
-      await waitFor(() => expect(subdir).toHaveAccessibleDescription('subdir must be relative'));
+      // An unknown message keeps its words, with the field's label instead of its API name.
+      await waitFor(() => expect(subdir).toHaveAccessibleDescription('Subdirectory must be relative'));
       expect(subdir.closest('details')).toHaveAttribute('open');
     });
 
@@ -425,8 +441,9 @@ describe('EnvironmentsPanel', () => {
       await renderLoaded();
       act(() => model.requestForm({ repo: 'https://github.com/x/y', ref: 'dev' }));
       expect(screen.getByLabelText('Repository URL')).toHaveValue('https://github.com/x/y');
-      expect(screen.getByLabelText('Ref')).toHaveValue('dev');
-      expect(screen.getByLabelText('Repository URL')).toHaveFocus();
+      expect(screen.getByLabelText('Branch, tag or commit')).toHaveValue('dev');
+      // Once the sidebar is laid out (the next frame).
+      await waitFor(() => expect(screen.getByLabelText('Repository URL')).toHaveFocus());
     });
   });
 });

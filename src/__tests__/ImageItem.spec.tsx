@@ -17,6 +17,7 @@ function renderImage(location: { engine: boolean; registry: boolean }) {
         trans={trans}
         canRebuild={true}
         canDelete={true}
+        hasLog={true}
         onCopy={noop}
         onRebuild={noop}
         onDelete={noop}

@@ -188,6 +188,36 @@ describe('Repo2DockerClient', () => {
     expect(request.headers.get('Authorization')).toBe('token server-token');
   });
 
+  it('sends no content type on a DELETE without a body through the server connection (cancel, delete)', async () => {
+    const serverFetch = jest.fn(async (request: Request) =>
+      request.method === 'DELETE' && request.url.includes('/images/')
+        ? new Response(null, { status: 204 })
+        : jsonResponse({ id: 'b1', phase: 'cancelled' })
+    );
+    const serverSettings = ServerConnection.makeSettings({
+      baseUrl: 'http://localhost:8888/',
+      token: 'server-token',
+      fetch: serverFetch as unknown as typeof fetch
+    });
+    const client = new Repo2DockerClient({
+      pageConfig: pageConfig({}, 'http://localhost:8888/'),
+      fetch: mockFetch(),
+      serverSettings
+    });
+    await client.cancelBuild('b1');
+    await client.deleteImage('r2d-alice/x:1');
+    await client.startBuild({ repo: 'https://example.org/r' });
+    const [cancel, remove, post] = serverFetch.mock.calls.map(call => call[0]);
+    expect(cancel.method).toBe('DELETE');
+    expect(cancel.headers.get('Content-Type')).toBeNull();
+    expect(cancel.headers.get('Authorization')).toBe('token server-token');
+    expect(remove.method).toBe('DELETE');
+    expect(remove.headers.get('Content-Type')).toBeNull();
+    // A request with a body keeps its JSON content type.
+    expect(post.method).toBe('POST');
+    expect(post.headers.get('Content-Type')).toBe('application/json');
+  });
+
   it('switches location when the serviceUrl setting changes', () => {
     const client = new Repo2DockerClient({ pageConfig: hub, fetch: mockFetch() });
     const changes: string[] = [];

@@ -19,6 +19,8 @@ function icon(name: string) {
 }
 
 export const uiComponents = {
+  caretDownIcon: icon('caret-down'),
+  caretRightIcon: icon('caret-right'),
   copyIcon: icon('copy'),
   deleteIcon: icon('delete'),
   listIcon: icon('list'),

@@ -2,7 +2,8 @@ import type { Build, BuildRequest } from '@jupyterlab-repo2docker/service/contra
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { isServiceError, ServiceError } from '../errors';
-import type { EnvironmentsModel, IFormRequest } from '../model';
+import { isFinal, type EnvironmentsModel } from '../model';
+import { fieldLabel, friendlyFieldMessage } from '../words';
 
 /** The form's fields, named as in `BuildRequest` so that a 400's `field` finds its input. */
 const FIELDS = ['repo', 'ref', 'name', 'subdir', 'push', 'force', 'shared'] as const;
@@ -40,20 +41,39 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
   const [fieldErrors, setFieldErrors] = React.useState<Partial<Record<FieldName, string>>>({});
   const [formError, setFormError] = React.useState<ServiceError | Error | null>(null);
   const [result, setResult] = React.useState<string | null>(null);
+  /** The build this form started last: "started" is said only while it runs. */
+  const [startedId, setStartedId] = React.useState<string | null>(null);
   const repoInput = React.useRef<HTMLInputElement>(null);
   const id = React.useId();
   const pushValue = push ?? registry?.pushByDefault ?? false;
 
   React.useEffect(() => {
-    const onRequest = (_: EnvironmentsModel, request: IFormRequest) => {
+    const onRequest = () => {
+      const request = model.takeFormRequest();
+      if (!request) {
+        return;
+      }
       if (request.repo !== undefined) {
         setRepo(request.repo);
       }
       if (request.ref !== undefined) {
         setRef(request.ref);
       }
-      repoInput.current?.focus();
+      // The sidebar is shown by the same command that asked for the form: focus once it is
+      // laid out (an element that is still hidden cannot take the focus).
+      const focus = (tries: number) => {
+        const input = repoInput.current;
+        if (!input) {
+          return;
+        }
+        input.focus();
+        if (document.activeElement !== input && tries > 0) {
+          setTimeout(() => focus(tries - 1), 50);
+        }
+      };
+      requestAnimationFrame(() => focus(20));
     };
+    onRequest();
     model.formRequested.connect(onRequest);
     return () => {
       model.formRequested.disconnect(onRequest);
@@ -101,6 +121,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
     setFieldErrors({});
     setFormError(null);
     setResult(null);
+    setStartedId(null);
     if (!repo.trim()) {
       setFieldErrors({ repo: trans.__('Enter the URL of a repository.') });
       repoInput.current?.focus();
@@ -117,12 +138,15 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           )
         );
       } else {
-        setResult(trans.__('Build of %1 started.', build.displayName || build.name));
+        setResult(trans.__('Building %1: its log is open in a tab.', build.displayName || build.name));
+        setStartedId(build.id);
         props.onStarted?.(build);
       }
     } catch (reason) {
       if (isServiceError(reason) && reason.kind === 'invalid' && isFieldName(reason.field)) {
-        setFieldErrors({ [reason.field]: reason.message });
+        setFieldErrors({
+          [reason.field]: friendlyFieldMessage(reason.field, reason.message, info, trans)
+        });
         if (ADVANCED_FIELDS.has(reason.field)) {
           setAdvanced(true);
         }
@@ -133,6 +157,10 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
       setBusy(false);
     }
   };
+
+  // Once the build this form started is over, its card says how it went; this line goes.
+  const started = startedId ? model.builds.find(b => b.id === startedId) : undefined;
+  const startedIsOver = startedId !== null && (!started || isFinal(started.phase));
 
   const errorId = (field: FieldName) => `${id}-${field}-error`;
   const described = (field: FieldName) => (fieldErrors[field] ? errorId(field) : undefined);
@@ -220,11 +248,11 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
         )}
         {textField(
           'ref',
-          trans.__('Ref'),
+          trans.__('Branch, tag or commit'),
           ref,
           setRef,
-          trans.__('default: HEAD'),
-          trans.__('A branch, tag or commit; empty builds HEAD, the default branch')
+          trans.__('optional: the default branch'),
+          trans.__('A branch, tag or commit to build; empty builds the default branch')
         )}
         {textField(
           'name',
@@ -282,7 +310,11 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
         <div className="jp-Repo2Docker-formError" role="alert">
           <p>
             {isServiceError(formError) && formError.kind === 'invalid' && formError.field
-              ? trans.__('%1 (field: %2)', formError.message, formError.field)
+              ? trans.__(
+                  '%1: %2',
+                  fieldLabel(formError.field, trans),
+                  friendlyFieldMessage(formError.field, formError.message, info, trans)
+                )
               : formError.message}
           </p>
           {isServiceError(formError) && formError.diagnosis && (
@@ -290,7 +322,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           )}
         </div>
       )}
-      {result && (
+      {result && !startedIsOver && (
         <div className="jp-Repo2Docker-formResult" role="status">
           {result}
         </div>

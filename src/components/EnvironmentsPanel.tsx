@@ -10,6 +10,7 @@ import { BuildForm } from './BuildForm';
 import { BuildList } from './BuildList';
 import { ImageList } from './ImageList';
 import { ServiceStatus } from './ServiceStatus';
+import { buildLabel } from './format';
 
 /** What the panel asks of the application. */
 export interface IPanelActions {
@@ -51,8 +52,9 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
     ((error: unknown) => {
       const message = error instanceof Error ? error.message : String(error);
       const diagnosis = isServiceError(error) ? error.diagnosis : null;
+      // Errors stay until read and closed; the viewer keeps its controls where toasts are not.
       Notification.error(diagnosis ? `${message} ${diagnosis}` : message, {
-        autoClose: 8000
+        autoClose: false
       });
     });
   const copy =
@@ -76,13 +78,17 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
     });
 
   const openBuildLogs = (build: Build) => {
-    actions.openLogs(build.id, build.displayName || build.name);
+    actions.openLogs(build.id, buildLabel(build, trans));
   };
   const cancelBuild = (build: Build) => {
     model.cancelBuild(build.id).catch(reportError);
   };
   const openImageLogs = (image: Image) => {
-    actions.openLogs(image.buildId, image.displayName || image.repository);
+    const build = model.builds.find(b => b.id === image.buildId);
+    actions.openLogs(
+      image.buildId,
+      build ? buildLabel(build, trans) : image.displayName || image.repository
+    );
   };
   const rebuild = (image: Image) => {
     model
@@ -115,6 +121,7 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
   const builds = model.builds;
   const images = model.images;
   const empty = builds.length === 0 && images.length === 0;
+  const listedBuilds = builds.length - model.hiddenBuildCount;
 
   return (
     <div className="jp-Repo2Docker-panel" aria-busy={loading}>
@@ -144,18 +151,67 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
           </p>
         ) : (
           <>
+            <div className="jp-Repo2Docker-filterBar">
+              <input
+                type="search"
+                className="jp-mod-styled jp-Repo2Docker-input jp-Repo2Docker-filter"
+                placeholder={trans.__('Filter builds and images')}
+                aria-label={trans.__('Filter builds and images')}
+                title={trans.__('Show only builds and images whose name, repository or owner contain these words')}
+                value={model.filter}
+                spellCheck={false}
+                autoComplete="off"
+                onChange={event => {
+                  model.filter = event.target.value;
+                }}
+                onKeyDown={event => {
+                  if (event.key === 'Escape' && model.filter) {
+                    event.stopPropagation();
+                    model.filter = '';
+                  }
+                }}
+              />
+              {(model.hasOthers || model.mineOnly) && (
+                <label
+                  className="jp-Repo2Docker-mineOnly"
+                  title={trans.__('List only your own builds and images')}
+                >
+                  <input
+                    type="checkbox"
+                    checked={model.mineOnly}
+                    onChange={event => {
+                      model.mineOnly = event.target.checked;
+                    }}
+                  />
+                  {trans.__('Mine only')}
+                </label>
+              )}
+            </div>
             <BuildList
-              builds={builds}
+              builds={model.visibleBuilds}
+              total={listedBuilds}
               trans={trans}
+              collapsed={model.collapsed.builds}
+              onToggle={collapsed => model.setCollapsed('builds', collapsed)}
               canCancel={build => model.canCancel(build)}
+              hasLog={build => model.hasLog(build.id)}
+              isGone={build => model.isGone(build.id)}
               onCancel={cancelBuild}
               onOpenLogs={openBuildLogs}
+              finishedCount={model.finishedBuildCount}
+              onClearFinished={() => model.clearFinished()}
+              hiddenCount={model.hiddenBuildCount}
+              onShowHidden={() => model.showHidden()}
             />
             <ImageList
-              images={images}
+              images={model.visibleImages}
+              total={images.length}
               trans={trans}
+              collapsed={model.collapsed.images}
+              onToggle={collapsed => model.setCollapsed('images', collapsed)}
               canRebuild={canRebuild}
               canDelete={image => model.canDelete(image)}
+              hasLog={image => model.hasLog(image.buildId)}
               onCopy={image => copy(image.name)}
               onRebuild={rebuild}
               onDelete={image => void deleteImage(image).catch(reportError)}

@@ -10,6 +10,8 @@ export interface IImageItemProps {
   trans: TranslationBundle;
   canRebuild: boolean;
   canDelete: boolean;
+  /** Whether the service keeps the log of the build that made it ("Show log" only then). */
+  hasLog: boolean;
   onCopy: (image: Image) => void;
   onRebuild: (image: Image) => void;
   onDelete: (image: Image) => void;
@@ -71,29 +73,33 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
       <div className="jp-Repo2Docker-itemActions">
         <ActionButton
           icon={copyIcon}
-          title={trans.__('Copy the image name')}
+          text={trans.__('Copy name')}
+          title={trans.__('Copy the image name, e.g. to start a server with it')}
           label={trans.__('Copy name of %1', label)}
           onClick={() => props.onCopy(image)}
         />
         {props.canRebuild && (
           <ActionButton
             icon={refreshIcon}
+            text={trans.__('Rebuild')}
             title={trans.__('Rebuild this image from its repository')}
             label={trans.__('Rebuild %1', label)}
             onClick={() => props.onRebuild(image)}
           />
         )}
-        {image.buildId && (
+        {image.buildId && props.hasLog && (
           <ActionButton
             icon={listIcon}
+            text={trans.__('Show log')}
             title={trans.__('Show the log of the build that made this image')}
-            label={trans.__('Show last log of %1', label)}
+            label={trans.__('Show log of %1', label)}
             onClick={() => props.onOpenLogs(image)}
           />
         )}
         {props.canDelete && (
           <ActionButton
             icon={deleteIcon}
+            text={trans.__('Delete')}
             title={trans.__('Delete this image')}
             label={trans.__('Delete %1', label)}
             onClick={() => props.onDelete(image)}

@@ -42,6 +42,19 @@ export function ServiceStatus(props: IServiceStatusProps): JSX.Element | null {
           </p>
         )}
         {diagnosis && <p className="jp-Repo2Docker-diagnosis">{diagnosis}</p>}
+        {model.outageSince !== null && (
+          <p className="jp-Repo2Docker-outage" data-gave-up={model.gaveUp}>
+            {model.gaveUp
+              ? trans.__(
+                  'No answer since %1: stopped trying. Press Retry once the service is back; builds that were running when it restarted are lost.',
+                  new Date(model.outageSince).toLocaleTimeString()
+                )
+              : trans.__(
+                  'No answer since %1; trying again by itself, and the lists catch up as soon as it is back.',
+                  new Date(model.outageSince).toLocaleTimeString()
+                )}
+          </p>
+        )}
         <div className="jp-Repo2Docker-statusActions">
           {error.kind === 'unauthorized' ? (
             <button

@@ -57,3 +57,20 @@ export function shortTag(tag: string): string {
 export function shortRepo(repo: string): string {
   return repo.replace(/^[a-z]+:\/\//i, '').replace(/\.git$/, '');
 }
+
+/**
+ * What a build is called in tab titles and pickers: its name and the time it was started, so
+ * that two builds of the same image tell apart (`ok 14:03:21`).
+ */
+export function buildLabel(
+  build: { displayName?: string | null; name: string; createdAt: string },
+  trans: TranslationBundle
+): string {
+  const name = build.displayName || build.name;
+  const date = new Date(build.createdAt);
+  if (Number.isNaN(date.getTime())) {
+    return name;
+  }
+  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  return trans.__('%1 %2', name, time);
+}

@@ -15,6 +15,18 @@ import { LogLines, Uint32Vector } from './lineStore';
 import { isFinalPhase, LogStream } from './logStream';
 import type { ConnectionState, ILogStreamSource } from './tokens';
 
+/**
+ * A line that says a build went wrong: BuildKit's `#6 ERROR: …` and `ERROR: failed to solve`,
+ * `error:` from tools, a non-zero exit code, a Python traceback.
+ */
+const ERROR_LINE =
+  /(?:^|\s)ERROR\b|\b[Ee]rror:|exit code: [1-9]|non-zero (?:exit )?(?:code|status)|^Traceback \(most recent/;
+
+/** Whether a log line (plain text) reports an error. */
+export function isErrorLine(line: string): boolean {
+  return ERROR_LINE.test(line);
+}
+
 /** Most matches kept for one search; beyond it the count shows as "N+". */
 export const MAX_MATCHES = 1_000_000;
 
@@ -116,6 +128,11 @@ export class LogModel {
   /** State of the connection to the log stream. */
   get connection(): ConnectionState {
     return this._connection;
+  }
+
+  /** The first line (0-based) that reports an error, `null` while none did. */
+  get firstErrorLine(): number | null {
+    return this._firstErrorLine;
   }
 
   /** Lines were appended (once per batch of events). */
@@ -222,7 +239,26 @@ export class LogModel {
 
   private _appendLine(line: string): void {
     const { plain, raw } = normalizeLine(line);
+    if (this._firstErrorLine === null && isErrorLine(plain)) {
+      this._firstErrorLine = this.lines.length;
+    }
     this.lines.append(plain, raw);
+  }
+
+  /**
+   * Open the stream again after it gave up (the service was away too long), resuming after
+   * the last event received. Does nothing while the stream is still trying or has ended.
+   */
+  retry(): Promise<void> {
+    const state = this._connection;
+    if (this._disposed || !this._source || state.status !== 'error' || state.code !== 'gave_up') {
+      return Promise.resolve();
+    }
+    const lastEventId = this._stream?.lastEventId ?? null;
+    this._stream?.dispose();
+    this._stream = null;
+    this._streamOptions = { ...this._streamOptions, lastEventId };
+    return this.start();
   }
 
   // ---- search ------------------------------------------------------------------------------
@@ -397,6 +433,7 @@ export class LogModel {
   private _clockOffset = Infinity;
   private _eventCount = 0;
   private _connection: ConnectionState = { status: 'idle' };
+  private _firstErrorLine: number | null = null;
   private _query = '';
   private _pattern: RegExp | null = null;
   private _matchLines = new Uint32Vector(16);

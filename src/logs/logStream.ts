@@ -62,6 +62,8 @@ export namespace LogStream {
     idleTimeout?: number;
     /** Random numbers in [0, 1) for the jitter (tests pass their own). */
     random?: () => number;
+    /** Resume after this event (a retry of a stream that gave up keeps what it had). */
+    lastEventId?: number | null;
   }
 }
 
@@ -76,6 +78,7 @@ export class LogStream {
     this._maxAttempts = options.maxAttempts ?? 12;
     this._idleTimeout = options.idleTimeout ?? 45000;
     this._random = options.random ?? Math.random;
+    this._lastEventId = options.lastEventId ?? null;
   }
 
   readonly buildId: string;
@@ -132,6 +135,7 @@ export class LogStream {
 
   private async _run(): Promise<void> {
     let attempt = 0;
+    let failingSince: number | null = null;
     while (!this._disposed) {
       this._setState({ status: 'connecting', attempt });
       const before = this._lastEventId;
@@ -149,12 +153,17 @@ export class LogStream {
       }
       // A try that brought events starts the backoff afresh.
       attempt = this._lastEventId !== before ? 1 : attempt + 1;
+      if (attempt === 1) {
+        failingSince = Date.now();
+      }
       if (attempt > this._maxAttempts) {
+        const minutes = Math.max(1, Math.round((Date.now() - (failingSince ?? Date.now())) / 60000));
         this._setState({
           status: 'error',
+          code: 'gave_up',
           message: this._trans.__(
-            'Gave up reconnecting to the build log after %1 tries: %2',
-            this._maxAttempts,
+            'The service has not answered for %1 min (%2), so this log stopped updating. Press Retry once the service is back.',
+            minutes,
             outcome.reason
           )
         });
@@ -388,8 +397,14 @@ export class LogStream {
         message = withDetail(this._trans.__('You are not allowed to read the log of this build.'));
         break;
       case 404:
+        // The service keeps builds in memory only: one it does not know was lost in a restart.
         message = this._trans.__(
-          'This build is unknown, or its log is no longer kept by the service.'
+          "This build's log is gone: the service restarted and no longer knows this build. Build the image again if you need its log."
+        );
+        break;
+      case 410:
+        message = this._trans.__(
+          "This build's log is no longer kept: the service keeps only the most recent logs. Build the image again if you need its log."
         );
         break;
       default:

@@ -59,6 +59,12 @@ export namespace LogViewClasses {
   export const lineNumber = 'jp-Repo2DockerLog-lineNumber';
   export const lineText = 'jp-Repo2DockerLog-lineText';
   export const currentLine = 'jp-Repo2DockerLog-line-current';
+  /** The first line that reports an error. */
+  export const errorLine = 'jp-Repo2DockerLog-line-error';
+  /** The header's button that scrolls to that line. */
+  export const errorButton = 'jp-Repo2DockerLog-errorButton';
+  /** The header's button that reopens a stream that gave up. */
+  export const retryButton = 'jp-Repo2DockerLog-retry';
   export const empty = 'jp-Repo2DockerLog-empty';
   export const jump = 'jp-Repo2DockerLog-jump';
   /** On the viewport while it holds focus it was given by code (tab click, button): no ring. */
@@ -91,6 +97,23 @@ export class BuildLogView extends Widget {
     this.model.linesAdded.connect(this._onLinesAdded, this);
     this.model.stateChanged.connect(this._onStateChanged, this);
     this.model.searchChanged.connect(this._onSearchChanged, this);
+    this.model.phaseChanged.connect((_, phase) => {
+      if (phase === 'failed') {
+        // Show the cause rather than the tail once the build failed (once: the user may scroll on).
+        this._errorJumpPending = true;
+        this._scheduleRender();
+      }
+    }, this);
+  }
+
+  /** Scroll to the first line that reports an error, if any; returns whether there is one. */
+  jumpToError(): boolean {
+    const line = this.model.firstErrorLine;
+    if (line === null) {
+      return false;
+    }
+    this.scrollToLine(line, 'center');
+    return true;
   }
 
   readonly buildId: string;
@@ -354,6 +377,19 @@ export class BuildLogView extends Widget {
     this._lineCountNode = el('span', LogViewClasses.lineCount, header);
     this._connectionNode = el('span', LogViewClasses.connection, header);
     this._connectionNode.setAttribute('role', 'status');
+    this._retry = el('button', `${LogViewClasses.retryButton} jp-Button jp-mod-styled jp-mod-reject`, header);
+    this._retry.type = 'button';
+    this._retry.textContent = trans.__('Retry');
+    this._retry.title = trans.__('Connect to the build log again');
+    this._retry.hidden = true;
+    this._retry.addEventListener('click', () => void this.model.retry());
+    this._errorButton = el('button', `${LogViewClasses.errorButton} jp-Button jp-mod-minimal`, header);
+    this._errorButton.type = 'button';
+    this._errorButton.hidden = true;
+    this._errorButton.addEventListener('click', () => {
+      this.jumpToError();
+      this._focusViewport(true);
+    });
 
     const bar = el('div', LogViewClasses.search, this.node);
     bar.hidden = true;
@@ -394,7 +430,8 @@ export class BuildLogView extends Widget {
     this._spacer = el('div', LogViewClasses.spacer, this._viewport);
     this._rowsLayer = el('div', LogViewClasses.rows, this._spacer);
     this._empty = el('div', LogViewClasses.empty, body);
-    this._jump = el('button', `${LogViewClasses.jump} jp-Button jp-mod-styled jp-mod-accept`, body);
+    // In the header, where notifications (bottom right) never cover it.
+    this._jump = el('button', `${LogViewClasses.jump} jp-Button jp-mod-styled jp-mod-accept`, header);
     this._jump.type = 'button';
     this._jump.appendChild(caretDownIcon.element({ tag: 'span', elementPosition: 'center' }));
     const jumpText = el('span', `${LogViewClasses.jump}-text`, this._jump);
@@ -507,6 +544,12 @@ export class BuildLogView extends Widget {
       this._rowLines.push(-1);
     }
     const lines = this.model.lines;
+    const errorLine = this.model.firstErrorLine;
+    if (errorLine !== this._shownErrorLine) {
+      // The marked line changed: draw every row again.
+      this._shownErrorLine = errorLine;
+      this._rowKeys.fill(-1);
+    }
     const version = this.model.searchVersion;
     const current = this.model.currentMatch;
     for (let k = 0; k < this._rows.length; k++) {
@@ -535,10 +578,17 @@ export class BuildLogView extends Widget {
         this.model.highlightsFor(i)
       );
       row.classList.toggle(LogViewClasses.currentLine, current !== null && current.line === i);
+      row.classList.toggle(LogViewClasses.errorLine, i === errorLine);
     }
 
     this._jump.hidden = this._follow || g.maxScrollTop <= 0;
     this._renderEmpty();
+
+    if (this._errorJumpPending && this.model.firstErrorLine !== null && g.viewportHeight > 0) {
+      this._errorJumpPending = false;
+      this.jumpToError();
+      return;
+    }
 
     // New rows may have brought a horizontal scrollbar, which shortens the viewport: lay out
     // once more so the last line is not left under it.
@@ -579,7 +629,15 @@ export class BuildLogView extends Widget {
       this._lineCountNode,
       trans._n('%2 line', '%2 lines', model.lineCount, model.lineCount.toLocaleString())
     );
+    const errorLine = model.firstErrorLine;
+    this._errorButton.hidden = errorLine === null;
+    this._setText(
+      this._errorButton,
+      errorLine === null ? '' : trans.__('First error: line %1', (errorLine + 1).toLocaleString())
+    );
+    this._errorButton.title = trans.__('Scroll to the first line that reports an error');
     const connection = model.connection;
+    this._retry.hidden = !(connection.status === 'error' && connection.code === 'gave_up');
     this._connectionNode.dataset.status = connection.status;
     this._setText(this._connectionNode, connectionLabel(trans, connection));
     this._connectionNode.title = connection.status === 'reconnecting' ? connection.reason : '';
@@ -783,6 +841,10 @@ export class BuildLogView extends Widget {
   private _rowsLayer!: HTMLDivElement;
   private _empty!: HTMLDivElement;
   private _jump!: HTMLButtonElement;
+  private _retry!: HTMLButtonElement;
+  private _errorButton!: HTMLButtonElement;
+  private _errorJumpPending = false;
+  private _shownErrorLine: number | null = null;
   private _rows: HTMLDivElement[] = [];
   /** Line shown by each row (-1: hidden). */
   private _rowLines: number[] = [];

@@ -240,7 +240,9 @@ test("build an environment from the Environments sidebar", async ({ page }) => {
     builtImages.push(build.image);
     expect(build.id).toBeTruthy();
     expect(build.image).toContain("/ok:");
-    await expect(form.getByRole("status")).toContainText("started");
+    await expect(form.getByRole("status")).toContainText(
+      "its log is open in a tab",
+    );
     // The build is listed in the sidebar.
     await expect(
       panel.locator(`li.jp-Repo2Docker-build[data-build-id="${build.id}"]`),
@@ -317,8 +319,8 @@ test("build an environment from the Environments sidebar", async ({ page }) => {
     await image.scrollIntoViewIfNeeded();
     await shot(page, "images-light.png");
 
-    // The build's "Logs" button reveals the viewer that is open, rather than a second one.
-    await buildItem.getByRole("button", { name: /^Open logs of / }).click();
+    // The build's "Show log" button reveals the viewer that is open, rather than a second one.
+    await buildItem.getByRole("button", { name: /^Show log of / }).click();
     await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(1);
     await expect(logWidget).toBeVisible();
   });
@@ -346,7 +348,12 @@ test("build an environment from the Environments sidebar", async ({ page }) => {
     });
     const error = field.locator(".jp-Repo2Docker-fieldError");
     await expect(error).toBeVisible();
-    await expect(error).toHaveText(body.error.message);
+    // In plain words, saying what to enter (not the service's 'repo must not begin with "-"').
+    await expect(error).toContainText(
+      "Enter the repository’s address beginning with https://",
+    );
+    // The admin allows local repositories in this test's service: file:// is named too.
+    await expect(error).toContainText("file:///absolute/path");
     await expect(error).toHaveAttribute("role", "alert");
     await expect(repo).toHaveAttribute("aria-invalid", "true");
     const errorId = await error.getAttribute("id");

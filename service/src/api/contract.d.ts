@@ -111,6 +111,24 @@ export interface BuildLogEvent {
 export type BuildLogEventName = 'log';
 
 /**
+ * SSE event name of the last event of a stream cut short because the service is stopping
+ * (SIGTERM/SIGINT). It has no `id` (resuming goes on after the last `log` event); its `data` is a
+ * `ServiceStoppingEvent`. The service closes the stream right after it. Builds under way when the
+ * service stops are cancelled: their log usually ends with a `cancelled` event first. A client
+ * that only listens to `log` events sees the stream end, as on any lost connection.
+ */
+export type ServiceStoppingEventName = 'service_stopping';
+
+export interface ServiceStoppingEvent {
+  /** Plain words for the user, e.g. "the service is stopping; this build was cancelled". */
+  message: string;
+  /** ISO 8601 time the service began stopping. */
+  time: string;
+  /** Sequence number of the build's last log event when the service stopped. */
+  lastSeq: number;
+}
+
+/**
  * Where an image lives. An image built here whose push failed (or was not asked for) has
  * `engine: true, registry: false`: it is not pushed.
  */

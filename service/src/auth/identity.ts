@@ -5,8 +5,14 @@
 import type { MissingScope, Permissions } from '../api/contract.js';
 
 export interface Identity {
-  /** The hub's name for the user (or the local user). Owner of what they build. */
+  /**
+   * The hub's name for the user (or the local user). Owner of what they build. A hub *service*
+   * is named `service/<its name>` (see `ownerName` in jupyterhub.ts): hub user names cannot hold
+   * `/`, so a service never shares an owner, nor a namespace, with a user of the same name.
+   */
   name: string;
+  /** What the hub says the token belongs to; absent means a user (local mode). */
+  kind?: 'user' | 'service';
   /** Hub admin flag, informational; permissions come from scopes. */
   admin: boolean;
   /** The token's scopes that concern this service, as the hub reported them. */
@@ -17,6 +23,8 @@ export interface Identity {
 export interface RequestCredentials {
   /** Header values, lower-cased names. */
   headers: Record<string, string | string[] | undefined>;
+  /** The client's address, for rate-limiting failed authentication (see failure-limiter.ts). */
+  client?: string;
 }
 
 export interface Authenticator {

@@ -16,8 +16,15 @@ export function requirePermission(identity: Identity, permission: 'read' | 'buil
   }
 }
 
+/**
+ * Read-only, everyone's: for the hub's spawner helper (jupyterlab_repo2docker/spawner.py), which
+ * asks which images each user may start. The hub expands it to include `read` (its subscope in
+ * examples/jupyterhub_config.py); it grants no build, cancel nor delete.
+ */
+export const READ_ALL_SCOPE = 'custom:repo2docker:read-all';
+
 export function canSee(identity: Identity, item: Owned): boolean {
-  return identity.permissions.admin || item.shared || item.owner === identity.name;
+  return identity.permissions.admin || item.shared || item.owner === identity.name || identity.scopes.includes(READ_ALL_SCOPE);
 }
 
 /** Cancel a build, delete an image: the owner (with build scope) or an admin. Shared: admin only. */

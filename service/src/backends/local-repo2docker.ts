@@ -1,11 +1,15 @@
 /**
- * Builds with repo2docker against the Docker engine DOCKER_HOST names. repo2docker is started as
- * argv (never a shell), in its own process group so that cancelling also stops the
- * `docker buildx build` it runs; its JSON log lines arrive on stderr.
+ * Builds with repo2docker against the Docker engine DOCKER_HOST names. The service fetches the
+ * repository itself first (checkout.ts: controlled git, subdir and symlink checks) and gives
+ * repo2docker the local checkout. repo2docker is started as argv (never a shell), in its own
+ * process group so that cancelling also stops the `docker buildx build` it runs; its JSON log
+ * lines arrive on stderr. Once it is done, the image's labels are checked against ours.
  */
-import { spawn } from 'node:child_process';
 import type { BuildPhase } from '../api/contract.js';
+import { spawnSupervised } from './supervise.js';
 import { BuildFailure, type BuildBackend, type BuildJob, type BuildSink } from './backend.js';
+import { checkout, type Checkout } from './checkout.js';
+import { gitEnv } from './git-env.js';
 import { LineSplitter, parseRepo2DockerLine } from './repo2docker-log.js';
 
 export interface LocalRepo2DockerOptions {
@@ -15,14 +19,31 @@ export interface LocalRepo2DockerOptions {
   userName: string;
   /** Environment variables that must not reach repo2docker (the service's own secrets). */
   secretEnv: string[];
+  /** The git executable that fetches repositories. Default "git". */
+  git?: string;
+  /** Local repositories allowed (the `file` transport for the top-level clone). */
+  allowLocalRepos?: boolean;
+  /** Let git follow HTTP redirects (off when private addresses are refused). Default true. */
+  followRedirects?: boolean;
+  /** The host policy, asked again before the clone (HostPolicy.check in the service). */
+  checkHost?: (repo: string) => Promise<void>;
+  /**
+   * Checks the built image's labels are exactly ours; rejects (having removed the image) when
+   * not. DockerEngine.verifyLabels in the service.
+   */
+  verifyLabels?: (image: string, expected: Record<string, string>) => Promise<void>;
   /** Grace period between SIGTERM and SIGKILL on cancel. */
   killGraceMs?: number;
   /** Receives repo2docker's tracebacks, for operators. */
   onTraceback?: (buildId: string, traceback: string) => void;
 }
 
-/** repo2docker's argv for a job; exported for tests. Every user value comes after its option. */
-export function repo2dockerArgs(job: BuildJob, options: LocalRepo2DockerOptions): string[] {
+/**
+ * repo2docker's argv for a job built from the local checkout `dir`; exported for tests. Every
+ * user value comes after its option. No `--ref`: the checkout is at the commit already, and
+ * repo2docker's local-directory provider has nothing to check out.
+ */
+export function repo2dockerArgs(job: BuildJob, options: LocalRepo2DockerOptions, dir: string): string[] {
   const args = [
     ...options.command.slice(1),
     '--no-run',
@@ -32,9 +53,7 @@ export function repo2dockerArgs(job: BuildJob, options: LocalRepo2DockerOptions)
     '--user-name',
     options.userName,
     '--image-name',
-    job.image,
-    '--ref',
-    job.commit
+    job.image
   ];
   if (options.configFile) {
     args.push('--config', options.configFile);
@@ -48,8 +67,8 @@ export function repo2dockerArgs(job: BuildJob, options: LocalRepo2DockerOptions)
   for (const [key, value] of Object.entries(job.labels)) {
     args.push('--label', `${key}=${value}`);
   }
-  // `--` ends the options: the repository is never read as one.
-  args.push('--', job.repo);
+  // `--` ends the options: the checkout's path is never read as one.
+  args.push('--', dir);
   return args;
 }
 
@@ -60,15 +79,48 @@ export class LocalRepo2DockerBackend implements BuildBackend {
 
   async run(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
+    const fetched = await checkout(
+      {
+        git: this.options.git ?? 'git',
+        allowLocalRepos: this.options.allowLocalRepos ?? false,
+        followRedirects: this.options.followRedirects ?? true,
+        checkHost: this.options.checkHost
+      },
+      job,
+      message => sink.line('fetching', message, null),
+      signal
+    );
+    try {
+      await this.build(job, fetched, sink, signal);
+    } finally {
+      await fetched.remove(); // always: built, failed or cancelled
+    }
+    await this.options.verifyLabels?.(job.image, job.labels);
+  }
+
+  /** The environment of repo2docker: the service's, without secrets or git settings, HOME its own. */
+  private environment(home: string): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
     for (const name of this.options.secretEnv) {
       delete env[name];
     }
-    const child = spawn(this.options.command[0], repo2dockerArgs(job, this.options), {
-      detached: true, // own process group: kill(-pid) reaches buildx too
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env
-    });
+    for (const name of Object.keys(env)) {
+      if (name.startsWith('GIT_') || name === 'SSH_AUTH_SOCK' || name === 'DOCKER_CONFIG') {
+        delete env[name];
+      }
+    }
+    // The git settings too (repo2docker's buildpacks may run git), and a HOME of this build's own:
+    // neither the service user's ~/.docker/config.json (registry credentials) nor its git config.
+    const { PATH: _path, ...git } = gitEnv({ home, allowFile: false });
+    return { ...env, ...git };
+  }
+
+  private async build(job: BuildJob, fetched: Checkout, sink: BuildSink, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    const env = this.environment(fetched.home);
+    // Under a supervisor leading its own process group: kill(-pid) reaches buildx too, and the
+    // whole group dies with the service, even when it is SIGKILLed (backends/supervise.ts).
+    const child = spawnSupervised(this.options.command[0], repo2dockerArgs(job, this.options, fetched.dir), { env });
     let lastFailure: string | null = null;
     let phase: BuildPhase = 'fetching';
     const handle = (raw: string): void => {

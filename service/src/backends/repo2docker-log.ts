@@ -7,6 +7,7 @@
  * lines such as `#5 [2/3] RUN ...`, from which the step counter is read.
  */
 import type { BuildPhase, BuildProgress } from '../api/contract.js';
+import { BuildkitFailureParser, describeVerdict, shorten } from './buildkit-failure.js';
 
 export interface ParsedLine {
   /** The phase the line reports, if any (repo2docker's "failed" included). */
@@ -71,4 +72,35 @@ export class LineSplitter {
     this.pending = '';
     return rest === '' ? [] : [rest];
   }
+}
+
+/**
+ * Watches a build's output to name why it failed in one sentence: BuildKit's failing step and
+ * its exit code, or a lost engine; failing that, repo2docker's own message when it is plain
+ * words, never a Python exception quoting the buildx command line (that stays in the log).
+ */
+export class FailureWitness {
+  private readonly buildkit = new BuildkitFailureParser();
+
+  line(message: string): void {
+    this.buildkit.feed(message);
+  }
+
+  /** The sentence for a failed build; `reported` is what the backend said (may be repo2docker's). */
+  summary(reported: string): string {
+    const verdict = this.buildkit.verdict();
+    return verdict ? describeVerdict(verdict) : plainMessage(reported);
+  }
+}
+
+// What repo2docker's Python says when a subprocess (buildx) or Python itself failed.
+const PYTHON_NOISE = /Command '\[|CalledProcessError|non-zero exit status|Traceback|buildx|File "[^"]+", line \d+/;
+
+/** repo2docker's (or anyone's) failure message, if it reads as a sentence; else a plain one. */
+export function plainMessage(reported: string): string {
+  const text = reported.replace(/^Error during build:\s*/i, '').trim();
+  if (text === '' || PYTHON_NOISE.test(text) || text.includes('\n')) {
+    return 'repo2docker failed; the build log has the details';
+  }
+  return shorten(text, 300);
 }

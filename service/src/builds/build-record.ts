@@ -4,8 +4,30 @@
  * client costs a cursor, not a copy of the log.
  */
 import type { Build, BuildLogEvent, BuildPhase, BuildProgress } from '../api/contract.js';
+import { BuildFailure } from '../backends/backend.js';
 
 export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set(['built', 'failed', 'cancelled']);
+
+/** Bytes as people read them: `64 MiB`, `512 KiB`, `100 bytes`. */
+export function formatBytes(bytes: number): string {
+  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+    if (bytes >= size) {
+      return `${Number((bytes / size).toFixed(1))} ${unit}`;
+    }
+  }
+  return `${bytes} bytes`;
+}
+
+/**
+ * Why a build was stopped when its log grew past `logs.maxBuildBytes`. A BuildFailure, so the
+ * manager fails the build with this message and cleans up as after any failed build.
+ */
+export class LogTooLarge extends BuildFailure {
+  constructor(maxBytes: number) {
+    super(`the build's log passed ${formatBytes(maxBytes)}; the build was stopped`);
+    this.name = 'LogTooLarge';
+  }
+}
 
 export interface BuildSpec {
   id: string;
@@ -36,6 +58,9 @@ export class BuildRecord {
   private events: BuildLogEvent[] = [];
   private logBytes = 0;
   private logDropped = false;
+  /** Bytes of log this build may write (`logs.maxBuildBytes`); set by the registry on add. */
+  private maxLogBytes = Infinity;
+  private logFull = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(spec: BuildSpec) {
@@ -66,10 +91,29 @@ export class BuildRecord {
     return !this.logDropped;
   }
 
+  /**
+   * Cap the bytes of log this build may write. Past the cap the build's `abort` fires with
+   * `LogTooLarge` (the manager stops the build and fails it with that message) and further lines
+   * are not kept; the final event still is, so readers learn why the build ended.
+   */
+  limitLog(maxBytes: number): void {
+    this.maxLogBytes = maxBytes;
+  }
+
   /** Append a log event; a phase change and progress are recorded on the build too. */
   append(phase: BuildPhase, message: string, progress: BuildProgress | null = null, receivedAt = new Date()): BuildLogEvent {
     if (this.isFinal) {
       throw new Error(`build ${this.id} is already ${this.phase}`);
+    }
+    const bytes = Buffer.byteLength(message, 'utf8');
+    const closing = FINAL_PHASES.has(phase);
+    if (!closing && (this.logFull || this.logBytes + bytes > this.maxLogBytes)) {
+      if (!this.logFull) {
+        this.logFull = true;
+        this.abort.abort(new LogTooLarge(this.maxLogBytes));
+      }
+      // Not kept: the log stops at the cap. The caller gets the event it would have been.
+      return { seq: this.events.length, phase: this.phase, message, time: receivedAt.toISOString() };
     }
     this.phase = phase;
     if (progress) {
@@ -83,7 +127,7 @@ export class BuildRecord {
       ...(progress ? { progress } : {})
     };
     this.events.push(event);
-    this.logBytes += Buffer.byteLength(message, 'utf8');
+    this.logBytes += bytes;
     this.notify();
     return event;
   }

@@ -6,6 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { ApiError, invalidField } from '../api/errors.js';
 import { BuildFailure, type BuildBackend, type BuildJob } from '../backends/backend.js';
+import { FailureWitness } from '../backends/repo2docker-log.js';
+import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
 import type { DockerEngine, ImageStore } from '../docker/engine.js';
 import { toLabels } from '../docker/labels.js';
 import type { ServiceMetrics } from '../metrics.js';
@@ -27,6 +29,8 @@ export interface ManagerOptions {
   maxQueuedPerUser: number;
   timeoutSeconds: number;
   logs: { maxBuilds: number; maxBytes: number };
+  /** This process's identity on the engine's artifacts (default: docker/instance.ts). */
+  instance?: string;
 }
 
 export interface Logger {
@@ -48,6 +52,12 @@ export interface ManagerParts {
   onImagesChanged?: () => void;
 }
 
+/** Options of `shutdown()`. */
+export interface ShutdownOptions {
+  /** Stop waiting for running builds to clean up after this long; the caller exits anyway. */
+  waitMs?: number;
+}
+
 export interface SubmitResult {
   build: BuildRecord;
   /** `new`: queued now; `joined`: the same build was already under way; `existing`: already built. */
@@ -63,6 +73,15 @@ export class BuildManager {
   private readonly images: ImageStore;
   private readonly pusher: PushTarget | null;
   private readonly onImagesChanged: () => void;
+  /**
+   * Requests in flight, registered before their first await so that an identical request
+   * arriving during any wait joins them: ref resolutions by `repo + ref`, and the "already
+   * built? else queue" decision by image target (`image + repo + subdir`).
+   */
+  private readonly resolving = new Map<string, Promise<string>>();
+  private readonly deciding = new Map<string, { push: boolean; force: boolean; result: Promise<SubmitResult> }>();
+  private stopping = false;
+  private shutdownDone: Promise<boolean> | null = null;
 
   constructor(
     private readonly options: ManagerOptions,
@@ -99,7 +118,9 @@ export class BuildManager {
   }
 
   async submit(owner: string, request: ValidBuildRequest): Promise<SubmitResult> {
-    const commit = await this.resolver.resolve(request.repo, request.ref);
+    this.refuseWhileStopping();
+    const commit = await this.resolveShared(request.repo, request.ref);
+    this.refuseWhileStopping();
     const name = request.name ?? nameFromRepo(request.repo);
     const repository = renderRepository(
       this.options.imageTemplate,
@@ -115,20 +136,79 @@ export class BuildManager {
       throw invalidField('push', 'no registry is configured on this service, so images cannot be pushed');
     }
     const push = request.push ?? this.pusher?.pushByDefault ?? false;
+    const target = `${image}\0${request.repo}\0${request.subdir ?? ''}`;
 
-    const sameTarget = (build: BuildRecord): boolean =>
-      build.spec.image === image && build.spec.repo === request.repo && build.spec.subdir === request.subdir;
-    const underWay = this.registry.active().find(sameTarget);
-    if (underWay) {
-      if (push && !underWay.spec.push) {
-        // Joining asks for a push the build did not plan: it pushes once built (the push step
-        // reads this after the image is made).
-        underWay.spec.push = true;
-        underWay.append(underWay.phase, `Another request joined this build and asked for a push: ${image} will be pushed`);
+    // From here to registering our own decision nothing awaits, except waiting for another
+    // request's decision about the same target, after which everything is checked again.
+    for (;;) {
+      const underWay = this.registry
+        .active()
+        .find(build => build.spec.image === image && build.spec.repo === request.repo && build.spec.subdir === request.subdir);
+      if (underWay) {
+        return this.join(underWay, push, image);
       }
-      return { build: underWay, outcome: 'joined' };
+      const other = this.deciding.get(target);
+      if (!other) {
+        break;
+      }
+      const result = await other.result.catch(() => null);
+      // Its "already exists" answer fits us too when we asked the same (no force, same push).
+      if (result?.outcome === 'existing' && !request.force && other.push === push) {
+        return result;
+      }
+      // Otherwise: it queued a build (found above on the next turn), or it failed (we try ourselves).
     }
+    const result = this.decide(owner, request, { commit, name, image, push });
+    const entry = { push, force: request.force ?? false, result };
+    this.deciding.set(target, entry);
+    try {
+      return await result;
+    } finally {
+      if (this.deciding.get(target) === entry) {
+        this.deciding.delete(target);
+      }
+    }
+  }
 
+  /** One resolution per `repo + ref` at a time: identical requests share it. */
+  private resolveShared(repo: string, ref: string): Promise<string> {
+    const key = `${repo}\0${ref}`;
+    let pending = this.resolving.get(key);
+    if (!pending) {
+      pending = this.resolver.resolve(repo, ref);
+      this.resolving.set(key, pending);
+      const forget = (): void => {
+        if (this.resolving.get(key) === pending) {
+          this.resolving.delete(key);
+        }
+      };
+      pending.then(forget, forget);
+    }
+    return pending;
+  }
+
+  private refuseWhileStopping(): void {
+    if (this.stopping) {
+      throw new ApiError(503, 'service_stopping', 'the service is stopping; try again once it is back');
+    }
+  }
+
+  private join(underWay: BuildRecord, push: boolean, image: string): SubmitResult {
+    if (push && !underWay.spec.push) {
+      // Joining asks for a push the build did not plan: it pushes once built (the push step
+      // reads this after the image is made).
+      underWay.spec.push = true;
+      underWay.append(underWay.phase, `Another request joined this build and asked for a push: ${image} will be pushed`);
+    }
+    return { build: underWay, outcome: 'joined' };
+  }
+
+  /** Answer from an existing image or queue a new build; runs once per target at a time. */
+  private async decide(
+    owner: string,
+    request: ValidBuildRequest,
+    { commit, name, image, push }: { commit: string; name: string; image: string; push: boolean }
+  ): Promise<SubmitResult> {
     const spec = {
       id: randomBytes(8).toString('hex'),
       owner,
@@ -142,7 +222,6 @@ export class BuildManager {
       image,
       push
     };
-
     let pushOnly = false;
     if (!request.force) {
       // The engine and the registry are both asked: an image that lives only in the registry
@@ -169,6 +248,7 @@ export class BuildManager {
       }
     }
 
+    this.refuseWhileStopping();
     const mine = this.registry.active().filter(build => build.owner === owner).length;
     if (mine >= this.options.maxQueuedPerUser) {
       throw new ApiError(
@@ -205,12 +285,39 @@ export class BuildManager {
     return build;
   }
 
-  /** Stop every build (service shutdown) and wait until each has cleaned up. */
-  async shutdown(): Promise<void> {
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /**
+   * Service shutdown: refuse new builds, cancel every queued and running one, and wait until
+   * each has stopped and cleaned up, or `waitMs` has passed (the caller exits anyway; the next
+   * start reaps what is left, see docker/reaper.ts). Returns whether every build ended in time.
+   */
+  shutdown(options: ShutdownOptions = {}): Promise<boolean> {
+    // A second call (app.close() after main.ts's stop) waits for the first, not for ever.
+    this.shutdownDone ??= this.stopAll(options);
+    return this.shutdownDone;
+  }
+
+  private async stopAll({ waitMs = Infinity }: ShutdownOptions): Promise<boolean> {
+    this.stopping = true;
     for (const build of this.registry.active()) {
-      this.cancel(build, 'the service shutting down');
+      this.cancel(build, 'the service stopping');
     }
-    await Promise.allSettled([...this.running]);
+    const all = Promise.allSettled([...this.running]).then(() => true);
+    if (!Number.isFinite(waitMs)) {
+      return all;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>(resolve => {
+      timer = setTimeout(() => resolve(false), waitMs);
+    });
+    try {
+      return await Promise.race([all, late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private async execute(build: BuildRecord): Promise<void> {
@@ -224,10 +331,11 @@ export class BuildManager {
     let outcome: 'built' | 'failed' | 'cancelled' = 'failed';
     // Once the image has its real name in the engine, a failure (of the push) keeps it.
     let imageComplete = pushOnly;
+    const witness = new FailureWitness();
     try {
       if (!pushOnly) {
         build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
-        await this.buildImage(build);
+        await this.buildImage(build, witness);
         imageComplete = true;
       }
       let digest: string | null = null;
@@ -251,10 +359,16 @@ export class BuildManager {
     } catch (error) {
       const reason = build.abort.signal.aborted ? build.abort.signal.reason : error;
       outcome = reason instanceof CancelRequest ? 'cancelled' : 'failed';
-      const message =
-        reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure || reason instanceof ApiError
-          ? (reason as Error).message
-          : 'the build stopped unexpectedly; see the service log';
+      let message =
+        reason instanceof BuildFailure
+          ? witness.summary(reason.message)
+          : reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof ApiError
+            ? (reason as Error).message
+            : 'the build stopped unexpectedly; see the service log';
+      if (outcome === 'failed' && !(reason instanceof BuildTimeout) && !(await this.engineAnswers())) {
+        // Whatever repo2docker or the push said, the cause is the engine going away.
+        message = 'the Docker engine stopped answering during the build';
+      }
       if (!(reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure)) {
         this.log.error({ buildId: spec.id, err: error }, 'build crashed');
       }
@@ -289,8 +403,21 @@ export class BuildManager {
     }
   }
 
+  /** Whether the engine answers a ping within a few seconds (a hung engine counts as gone). */
+  private async engineAnswers(): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>(resolve => {
+      timer = setTimeout(() => resolve(false), 3000);
+    });
+    try {
+      return await Promise.race([this.engine.ping().catch(() => false), late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Run the backend into this build's own tag, then give the image its real name. */
-  private async buildImage(build: BuildRecord): Promise<void> {
+  private async buildImage(build: BuildRecord, witness: FailureWitness): Promise<void> {
     const { spec } = build;
     const temporaryTag = `${splitImageReference(spec.image).repository}:build-${spec.id}`;
     const job: BuildJob = {
@@ -305,7 +432,11 @@ export class BuildManager {
       // The manager pushes after the retag, itself: repo2docker would push the temporary tag.
       push: false,
       // The spec already holds every label's value under the same name, but for these two.
-      labels: toLabels({ ...spec, buildId: spec.id, builtAt: build.startedAt!.toISOString() })
+      labels: {
+        ...toLabels({ ...spec, buildId: spec.id, builtAt: build.startedAt!.toISOString() }),
+        // Which service process made it: a later start reaps only what dead processes left.
+        [INSTANCE_LABEL]: this.options.instance ?? currentInstance()
+      }
     };
     // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
     const replacedLookup = this.engine.imageId(spec.image).catch(() => null);
@@ -317,7 +448,12 @@ export class BuildManager {
     try {
       await this.backend.run(
         job,
-        { line: (phase, message, progress) => batcher.line(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress) },
+        {
+          line: (phase, message, progress) => {
+            witness.line(message);
+            batcher.line(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
+          }
+        },
         build.abort.signal
       );
     } finally {

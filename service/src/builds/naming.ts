@@ -6,6 +6,8 @@
  * They are escaped reversibly and without collisions: `[a-z0-9]` stay, every other UTF-8 byte
  * becomes `-` and two lowercase hex digits. The shared namespace is `-shared`, which no escaped
  * username can be: in those, a `-` is always followed by two hex digits, and `s` is not one.
+ * A hub service (owner name `service/<name>`, see auth/jupyterhub.ts) gets `-service-` and its
+ * escaped name: again a `-s` no username gives, and never `-shared` (the third letters differ).
  */
 
 const SAFE = /^[a-z0-9]$/;
@@ -13,6 +15,9 @@ const HEX = '0123456789abcdef';
 
 /** The namespace of images built with `shared: true`. */
 export const SHARED_NAMESPACE = '-shared';
+/** Owner names of hub services begin with this; hub user names cannot hold `/`. */
+export const SERVICE_OWNER_PREFIX = 'service/';
+const SERVICE_NAMESPACE_PREFIX = '-service-';
 
 export function escapeOwner(username: string): string {
   if (username.length === 0) {
@@ -56,7 +61,13 @@ export function unescapeOwner(escaped: string): string | null {
 }
 
 export function namespaceFor(owner: string, shared: boolean): string {
-  return shared ? SHARED_NAMESPACE : escapeOwner(owner);
+  if (shared) {
+    return SHARED_NAMESPACE;
+  }
+  if (owner.startsWith(SERVICE_OWNER_PREFIX)) {
+    return SERVICE_NAMESPACE_PREFIX + escapeOwner(owner.slice(SERVICE_OWNER_PREFIX.length));
+  }
+  return escapeOwner(owner);
 }
 
 // Docker's reference grammar (distribution/reference): path components of lowercase
@@ -112,12 +123,28 @@ export function renderRepository(template: string, namespace: string, name: stri
 }
 
 /**
- * Check once, at start, that a template gives valid names for every kind of owner, including
- * names that begin with an escape and the shared namespace.
+ * Check once, at start, that a template gives valid names for every kind of owner (names that
+ * begin with an escape, a hub service, the shared namespace), and that no two owners can ever
+ * produce the same repository.
+ *
+ * The second needs `{owner}` to be the only placeholder in its path component. Namespaces and
+ * names never hold `/`, so every rendered repository has the template's components in the
+ * template's places; a component made of fixed text around `{owner}` alone (`r2d-{owner}`) is then
+ * different for different owners, and so is the whole repository. Put `{name}` in the same
+ * component and the split is lost: `r2d-{owner}-{name}` gives `r2d-a-2db-c` for owner "a" with name
+ * "2db-c" and for owner "a-b" (namespace "a-2db") with name "c": escaped namespaces hold `-`.
  */
 export function checkTemplate(template: string): void {
-  for (const owner of ['alice', 'Alice', '-shared']) {
-    const namespace = owner === '-shared' ? SHARED_NAMESPACE : escapeOwner(owner);
+  const components = template.split('/');
+  const ownerParts = components.filter(part => part.includes('{owner}'));
+  if (ownerParts.length === 0 || ownerParts.some(part => part.includes('{name}'))) {
+    throw new Error(
+      `images.template "${template}" must keep {owner} in a path component of its own, without {name} ` +
+        '(e.g. "r2d-{owner}/{name}"): otherwise two owners can produce the same image name'
+    );
+  }
+  for (const owner of ['alice', 'Alice', `${SERVICE_OWNER_PREFIX}ci-bot`, '-shared']) {
+    const namespace = owner === '-shared' ? SHARED_NAMESPACE : namespaceFor(owner, false);
     const repository = renderRepository(template, namespace, 'name');
     if (!isValidRepository(repository)) {
       throw new Error(

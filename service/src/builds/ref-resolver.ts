@@ -1,10 +1,13 @@
 /**
  * Resolve a ref (branch, tag, HEAD or full commit) to a commit before building, with
- * `git ls-remote` run as argv: the URL and ref were validated and never begin with `-`, and
- * git is told never to prompt for credentials.
+ * `git ls-remote` run as argv (`--` before the URL) in the service's controlled git environment
+ * (backends/git-env.ts). This is the first time the service contacts the repository's host, so
+ * the host policy is asked first.
  */
 import { execFile } from 'node:child_process';
 import { invalidField } from '../api/errors.js';
+import { gitConfigArgs, gitEnv, makeHome, removeDir } from '../backends/git-env.js';
+import { HostPolicy } from './host-policy.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
@@ -37,17 +40,38 @@ export function pickCommit(lsRemoteOutput: string, ref: string): string | null {
   return null;
 }
 
+export interface RefResolverOptions {
+  /** Asked before git contacts the host; default: refuses nothing. */
+  hostPolicy?: HostPolicy;
+  /** Local repositories are allowed (the `file` transport for the top-level URL). */
+  allowLocalRepos?: boolean;
+}
+
 export class GitRefResolver implements RefResolver {
+  private readonly hostPolicy: HostPolicy;
+
   constructor(
     private readonly git: string,
-    private readonly timeoutSeconds: number
-  ) {}
+    private readonly timeoutSeconds: number,
+    private readonly options: RefResolverOptions = {}
+  ) {
+    this.hostPolicy = options.hostPolicy ?? new HostPolicy({ refusePrivateAddresses: false, allowedHosts: [] });
+  }
 
   async resolve(repo: string, ref: string): Promise<string> {
+    // Also for a full commit, which needs no lookup: a refused host must fail here, with a 400,
+    // and not later in the build.
+    await this.hostPolicy.check(repo);
     if (FULL_SHA.test(ref)) {
       return ref;
     }
-    const output = await this.lsRemote(repo);
+    const home = await makeHome();
+    let output: string;
+    try {
+      output = await this.lsRemote(repo, home);
+    } finally {
+      await removeDir(home);
+    }
     const commit = pickCommit(output, ref);
     if (commit) {
       return commit;
@@ -56,22 +80,17 @@ export class GitRefResolver implements RefResolver {
     throw invalidField('ref', `ref "${ref}" was not found in ${repo}${hint}`);
   }
 
-  private lsRemote(repo: string): Promise<string> {
+  private lsRemote(repo: string, home: string): Promise<string> {
+    const config = gitConfigArgs({ followRedirects: !this.hostPolicy.refusesPrivateAddresses });
     return new Promise((resolve, reject) => {
       execFile(
         this.git,
-        ['ls-remote', repo],
+        [...config, 'ls-remote', '--', repo],
         {
           timeout: this.timeoutSeconds * 1000,
+          killSignal: 'SIGKILL',
           maxBuffer: 64 * 1024 * 1024,
-          env: {
-            PATH: process.env.PATH ?? '/usr/bin:/bin',
-            HOME: process.env.HOME ?? '/tmp',
-            GIT_TERMINAL_PROMPT: '0',
-            GIT_ASKPASS: 'true',
-            SSH_ASKPASS: 'true',
-            GIT_CONFIG_NOSYSTEM: '1'
-          }
+          env: gitEnv({ home, allowFile: this.options.allowLocalRepos ?? false })
         },
         (error, stdout, stderr) => {
           if (error) {

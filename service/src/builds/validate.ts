@@ -3,7 +3,7 @@
  * names the field. Values that pass are later given to git and repo2docker as argv, after the
  * options, so none of them can act as an option or reach a shell.
  */
-import { isAbsolute } from 'node:path';
+import { isAbsolute, normalize } from 'node:path';
 import type { BuildRequest } from '../api/contract.js';
 import { invalidField } from '../api/errors.js';
 import { isValidNameComponent } from './naming.js';
@@ -66,6 +66,61 @@ function requireBoolean(body: Record<string, unknown>, field: string): boolean |
   return value;
 }
 
+const NETWORK_SCHEMES = ['https', 'http', 'git'];
+// `scheme://authority` then the rest (path, query): the only shape accepted. git reads anything
+// else (`host:path`, `http:evil.example/x`) as scp-like ssh syntax or a local path.
+const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
+// A DNS name of ASCII labels, a dotted-quad IPv4 address, or a bracketed IPv6 address.
+const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const DOTTED_QUAD = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const DEFAULT_PORTS: Record<string, string> = { https: '443', http: '80', git: '9418' };
+
+function urlHint(options: ValidationOptions): string {
+  const local = options.allowLocalRepos ? ' (or a local repository as file:///absolute/path)' : '';
+  return `give the repository's https:// URL, e.g. https://github.com/owner/repo${local}`;
+}
+
+/** A local repository (admin-allowed): `file:///absolute/path` or an absolute path, as given. */
+function validateLocalRepo(repo: string, options: ValidationOptions): string {
+  if (!options.allowLocalRepos) {
+    throw invalidField('repo', `local repositories are not allowed here; ${urlHint(options)}`);
+  }
+  let path: string;
+  if (repo.startsWith('file:')) {
+    let url: URL | null = null;
+    try {
+      url = new URL(repo);
+    } catch {
+      url = null;
+    }
+    // Exactly `file:///path`: no host, and nothing WHATWG parsing would rewrite.
+    if (!url || url.href !== repo || url.host !== '' || url.search !== '' || url.hash !== '' || !repo.startsWith('file:///')) {
+      throw invalidField('repo', 'file:// URLs must be exactly file:///absolute/path, e.g. file:///srv/repos/project');
+    }
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      throw invalidField('repo', 'the file:// URL is not validly percent-encoded');
+    }
+  } else {
+    path = repo;
+  }
+  if (!isAbsolute(path)) {
+    throw invalidField('repo', 'local repositories must be absolute paths, e.g. file:///srv/repos/project');
+  }
+  if (normalize(path).replace(/\/+$/, '') !== path.replace(/\/+$/, '')) {
+    throw invalidField('repo', 'local repository paths must be normalised (no "..", "." or "//" in them)');
+  }
+  return repo;
+}
+
+/**
+ * A repository URL: exactly `scheme://host[:port]/path` of https, http or git, nothing that
+ * WHATWG URL parsing reads differently from how it is written (git and curl would read such a
+ * string their own way), no credentials, no fragment. Returns the canonical form (WHATWG's
+ * `url.href`: scheme and host in lowercase, a default port dropped, 9418 for git:// too), which
+ * is what git gets and what the image's labels record.
+ */
 export function validateRepo(repo: string, options: ValidationOptions): string {
   if (repo.length === 0) {
     throw invalidField('repo', 'repo is required');
@@ -79,43 +134,65 @@ export function validateRepo(repo: string, options: ValidationOptions): string {
   if (CONTROL.test(repo) || WHITESPACE.test(repo)) {
     throw invalidField('repo', 'repo must not contain whitespace or control characters');
   }
-  const looksLocal = repo.startsWith('/') || repo.startsWith('file:') || repo.startsWith('.');
-  if (looksLocal) {
-    if (!options.allowLocalRepos) {
-      throw invalidField('repo', 'local repositories are not allowed here; give an https:// URL');
+  if (/^file:/i.test(repo) || repo.startsWith('/') || repo.startsWith('.')) {
+    return validateLocalRepo(repo, options);
+  }
+  const shape = URL_SHAPE.exec(repo);
+  if (!shape) {
+    if (repo.includes('#')) {
+      throw invalidField('repo', `repo must not have a #fragment; ${urlHint(options)}`);
     }
-    if (repo.startsWith('file:')) {
-      let path: string | null = null;
-      try {
-        const url = new URL(repo);
-        path = url.host === '' ? decodeURIComponent(url.pathname) : null;
-      } catch {
-        path = null;
-      }
-      if (path === null || !isAbsolute(path)) {
-        throw invalidField('repo', 'file:// URLs must name an absolute local path');
-      }
-    } else if (!isAbsolute(repo)) {
-      throw invalidField('repo', 'local repositories must be absolute paths');
-    }
-    return repo;
+    throw invalidField(
+      'repo',
+      `repo must be a URL of the form scheme://host/path (scp-like host:path and other short forms are not accepted); ${urlHint(options)}`
+    );
+  }
+  const [, rawScheme, authority, rest] = shape;
+  const scheme = rawScheme.toLowerCase();
+  if (!NETWORK_SCHEMES.includes(scheme)) {
+    throw invalidField('repo', `repo must be an https://, http:// or git:// URL, not ${scheme}://; ${urlHint(options)}`);
+  }
+  if (authority.includes('@')) {
+    throw invalidField('repo', 'repo must not contain credentials or a user name; use the public URL');
+  }
+  if (authority === '') {
+    throw invalidField('repo', `repo must name a host after ${scheme}://; ${urlHint(options)}`);
+  }
+  // Characters that mean something to the Dockerfile repo2docker writes the URL into (in a label).
+  if (/["\\$`]/.test(repo)) {
+    throw invalidField('repo', 'repo must not contain ", \\, $ or `');
   }
   let url: URL;
   try {
     url = new URL(repo);
   } catch {
-    throw invalidField('repo', 'repo must be an https://, http:// or git:// URL');
+    throw invalidField('repo', `repo is not a valid URL; ${urlHint(options)}`);
   }
-  if (!['https:', 'http:', 'git:'].includes(url.protocol)) {
-    throw invalidField('repo', `repo must be an https://, http:// or git:// URL, not ${url.protocol}//`);
+  const hostname = url.hostname.toLowerCase();
+  const bracketed = hostname.startsWith('[') && hostname.endsWith(']');
+  if (!bracketed && !HOST_NAME.test(hostname)) {
+    throw invalidField('repo', `the host "${url.hostname}" is not a plain host name or address (give non-ASCII names in punycode)`);
   }
-  if (url.username !== '' || url.password !== '') {
-    throw invalidField('repo', 'repo must not contain credentials; use a public URL');
+  // All-numeric names (`2130706433`, `0x7f.1`, `127.1`) mean an address to some resolvers: only
+  // the dotted-quad form is taken, so the host policy judges what git will reach.
+  if (!bracketed && /^[0-9.]+$/.test(hostname) && !DOTTED_QUAD.test(hostname)) {
+    throw invalidField('repo', `the host "${url.hostname}" is not a valid IPv4 address; write it as four decimal numbers`);
   }
-  if (url.hostname === '') {
-    throw invalidField('repo', 'repo must name a host');
+  // WHATWG drops the default port of http and https; git:// is not special to it, so drop 9418 here.
+  const port = url.port === '' || url.port === DEFAULT_PORTS[scheme] ? '' : `:${url.port}`;
+  const canonicalAuthority = `${hostname}${port}`;
+  const givenAuthority = authority.toLowerCase().replace(new RegExp(`:${DEFAULT_PORTS[scheme]}$`), '');
+  const path = url.pathname + url.search;
+  if (givenAuthority !== canonicalAuthority || (rest === '' ? '/' : rest) !== path) {
+    throw invalidField(
+      'repo',
+      `repo is not written in its plain form (it reads as ${scheme}://${canonicalAuthority}${path}); ${urlHint(options)}`
+    );
   }
-  return repo;
+  if (url.pathname === '/') {
+    throw invalidField('repo', `repo must name a repository path on ${hostname}, e.g. https://github.com/owner/repo`);
+  }
+  return `${scheme}://${canonicalAuthority}${path}`;
 }
 
 export function validateRef(ref: string): string {
@@ -152,7 +229,19 @@ export function validateName(name: string): string {
   return name;
 }
 
+// repo2docker writes subdir and displayName into its generated Dockerfile as `LABEL key="value"`
+// without escaping: a quote ends the value (and can start a label of ours, forging an owner), a
+// backslash escapes, `$` and backticks expand, a newline starts a new instruction.
+const DOCKERFILE_SPECIAL = /["\\$`\u2028\u2029]/;
+
+function refuseDockerfileSpecials(field: string, value: string): void {
+  if (CONTROL.test(value) || DOCKERFILE_SPECIAL.test(value)) {
+    throw invalidField(field, `${field} must not contain ", \\, $, \`, newlines or control characters`);
+  }
+}
+
 export function validateSubdir(subdir: string): string | null {
+  refuseDockerfileSpecials('subdir', subdir);
   if (isAbsolute(subdir)) {
     throw invalidField('subdir', 'subdir must be a path inside the repository, not an absolute path');
   }
@@ -160,25 +249,20 @@ export function validateSubdir(subdir: string): string | null {
   if (trimmed === '' || trimmed === '.') {
     return null;
   }
-  if (isAbsolute(trimmed) || trimmed.startsWith('\\')) {
-    throw invalidField('subdir', 'subdir must be a path inside the repository, not an absolute path');
-  }
-  if (trimmed.split(/[\\/]/).includes('..')) {
+  if (trimmed.split('/').includes('..')) {
     throw invalidField('subdir', 'subdir must not contain ".."');
   }
   if (trimmed.startsWith('-')) {
     throw invalidField('subdir', 'subdir must not begin with "-"');
   }
-  if (CONTROL.test(trimmed) || Buffer.byteLength(trimmed, 'utf8') > 1024) {
-    throw invalidField('subdir', 'subdir must be at most 1024 bytes without control characters');
+  if (Buffer.byteLength(trimmed, 'utf8') > 1024) {
+    throw invalidField('subdir', 'subdir must be at most 1024 bytes');
   }
   return trimmed;
 }
 
 export function validateDisplayName(displayName: string): string | null {
-  if (CONTROL.test(displayName)) {
-    throw invalidField('displayName', 'displayName must not contain control characters');
-  }
+  refuseDockerfileSpecials('displayName', displayName);
   if (displayName.length > MAX_DISPLAY_NAME) {
     throw invalidField('displayName', `displayName must be at most ${MAX_DISPLAY_NAME} characters`);
   }

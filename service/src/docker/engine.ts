@@ -7,8 +7,9 @@ import Docker from 'dockerode';
 import type { Image } from '../api/contract.js';
 import { ApiError, dockerUnreachable } from '../api/errors.js';
 import { LineSplitter } from '../backends/repo2docker-log.js';
-import { splitImageReference } from '../builds/naming.js';
-import { fromLabels, LABEL, toImage } from './labels.js';
+import { namespaceFor, renderRepository, splitImageReference } from '../builds/naming.js';
+import { BuildFailure } from '../backends/backend.js';
+import { fromLabels, LABEL, labelsDiffer, toImage, type ImageLabels } from './labels.js';
 
 /** What the build manager and the routes need from an image store (engine or registry). */
 export interface ImageStore {
@@ -53,12 +54,72 @@ function rethrow(error: unknown): never {
   throw error;
 }
 
+/** How the service names images: the manager's template and prefix (see builds/naming.ts). */
+export interface EngineNaming {
+  template: string;
+  /** `host[:port]/prefix/` of the registry, or `""`. */
+  repositoryPrefix: string;
+}
+
+/** The tag a build's image has while it is being made; never listed as an image. */
+export const temporaryTag = (buildId: string): string => `build-${buildId}`;
+
 export class DockerEngine implements ImageStore {
   readonly docker: Docker;
+  private readonly naming: EngineNaming;
 
-  constructor(docker?: Docker) {
+  constructor(docker?: Docker, naming: EngineNaming = { template: 'r2d-{owner}/{name}', repositoryPrefix: '' }) {
     // With no options dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH).
     this.docker = docker ?? new Docker();
+    this.naming = naming;
+  }
+
+  /**
+   * Labels are written by whoever builds an image (a repository's Dockerfile among them), so they
+   * alone prove nothing: an image counts as X's only when its name sits in X's namespace, which
+   * only the service can give (as the registry store checks too). The tag must be the commit,
+   * or, for `find` alone, the build's temporary tag the manager looks for.
+   */
+  private owns(reference: string, labels: ImageLabels, allowTemporary: boolean): boolean {
+    const { repository, tag } = splitImageReference(reference);
+    let expected: string;
+    try {
+      expected = renderRepository(this.naming.template, namespaceFor(labels.owner, labels.shared), labels.name, this.naming.repositoryPrefix);
+    } catch {
+      return false; // an owner label no user can have (empty)
+    }
+    return repository === expected && (tag === labels.commit || (allowTemporary && tag === temporaryTag(labels.buildId)));
+  }
+
+  /**
+   * After a build: the image's labels in our namespace must be exactly `expected` (no other key
+   * of ours, no other value). Keys outside it (repo2docker.*, a base image's) are not ours to
+   * judge. Otherwise the image is removed and the build fails.
+   */
+  async verifyLabels(reference: string, expected: Record<string, string>): Promise<void> {
+    let labels: Record<string, string> | null;
+    try {
+      labels = (await this.docker.getImage(reference).inspect()).Config?.Labels ?? null;
+    } catch (error) {
+      if (statusOf(error) === 404) {
+        return; // nothing was made; the manager reports that
+      }
+      rethrow(error);
+    }
+    const wrong = labelsDiffer(labels ?? {}, expected);
+    if (wrong.length === 0) {
+      return;
+    }
+    try {
+      // The tag only (no force): if some other tag points at the same image, that one stays.
+      await this.docker.getImage(reference).remove({ noprune: false });
+    } catch {
+      // The manager's cleanup removes what carries this build's id.
+    }
+    throw new BuildFailure(
+      `the image's labels do not match what the service set (${wrong.slice(0, 3).join(', ')}); ` +
+        'the repository may be trying to forge its provenance, so the image was removed'
+    );
   }
 
   async ping(): Promise<boolean> {
@@ -84,7 +145,7 @@ export class DockerEngine implements ImageStore {
         continue;
       }
       for (const tag of info.RepoTags ?? []) {
-        if (tag !== '<none>:<none>') {
+        if (tag !== '<none>:<none>' && this.owns(tag, labels, false)) {
           images.push(toImage(tag, labels, info.Size, { engine: true, registry: false }));
         }
       }
@@ -96,7 +157,7 @@ export class DockerEngine implements ImageStore {
     try {
       const info = await this.docker.getImage(reference).inspect();
       const labels = fromLabels(info.Config?.Labels ?? null);
-      return labels ? toImage(reference, labels, info.Size, { engine: true, registry: false }) : null;
+      return labels && this.owns(reference, labels, true) ? toImage(reference, labels, info.Size, { engine: true, registry: false }) : null;
     } catch (error) {
       if (statusOf(error) === 404) {
         return null;
@@ -133,14 +194,28 @@ export class DockerEngine implements ImageStore {
     }
   }
 
-  /** Point `target` (`repository:tag`) at the image `source` names, then drop the `source` tag. */
+  /**
+   * Point `target` (`repository:tag`) at the image `source` names, then drop the `source` tag.
+   * Once `target` is set the image is complete: a failure to drop `source` is not the build's
+   * failure (which would make the manager clean up, and the cleanup remove the finished image);
+   * the temporary tag is tried once more and otherwise left (it is never listed).
+   */
   async retag(source: string, target: string): Promise<void> {
     const { repository, tag } = splitImageReference(target);
     try {
       await this.docker.getImage(source).tag({ repo: repository, tag });
-      await this.docker.getImage(source).remove({ noprune: true });
     } catch (error) {
       rethrow(error);
+    }
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await this.docker.getImage(source).remove({ noprune: true });
+        return;
+      } catch (error) {
+        if (statusOf(error) === 404) {
+          return;
+        }
+      }
     }
   }
 
@@ -215,6 +290,16 @@ export class DockerEngine implements ImageStore {
         containers++;
       }
       for (const image of await this.docker.listImages({ all: true, filters })) {
+        // An image that has a name other than this build's temporary tag is complete (the retag
+        // happened): never delete it here, only drop the temporary tag.
+        const tags = (image.RepoTags ?? []).filter(tag => tag !== '<none>:<none>');
+        const temporary = tags.filter(tag => splitImageReference(tag).tag === temporaryTag(buildId));
+        if (tags.length > temporary.length) {
+          for (const tag of temporary) {
+            await this.docker.getImage(tag).remove({ noprune: true });
+          }
+          continue;
+        }
         await this.docker.getImage(image.Id).remove({ force: true });
         images++;
       }

@@ -14,13 +14,16 @@ export interface EngineEventsWatch {
 export function watchImageEvents(
   docker: Docker,
   onChange: () => void,
-  log: { warn(obj: object, msg?: string): void },
-  retryMs = 2000
+  log: { warn(obj: object, msg?: string): void; info?(obj: object, msg?: string): void },
+  retryMs = 2000,
+  /** Called each time the subscription (re)connects: the engine is (back) up. */
+  onConnected: () => void = () => undefined
 ): EngineEventsWatch {
   let connected = false;
   let stopped = false;
   let current: NodeJS.ReadableStream | null = null;
   let retry: NodeJS.Timeout | null = null;
+  let lostAt: number | null = null;
 
   const connect = (): void => {
     if (stopped) {
@@ -33,8 +36,14 @@ export function watchImageEvents(
           return;
         }
         current = stream;
+        const wasLost = lostAt !== null;
         connected = true;
+        lostAt = null;
+        if (wasLost) {
+          log.info?.({}, 'following Docker image events again');
+        }
         onChange(); // anything may have changed while we were not listening
+        onConnected();
         stream.on('data', () => onChange());
         const lost = (): void => {
           if (current !== stream) {
@@ -42,16 +51,22 @@ export function watchImageEvents(
           }
           connected = false;
           current = null;
+          lostAt = Date.now();
+          log.warn({}, 'lost the Docker engine event stream; reconnecting');
           onChange();
           retry = setTimeout(connect, retryMs);
           retry.unref();
         };
         stream.on('end', lost);
         stream.on('error', lost);
+        stream.on('close', lost);
       },
       (error: Error) => {
         connected = false;
-        log.warn({ err: error.message }, 'cannot follow Docker image events; retrying');
+        if (lostAt === null) {
+          lostAt = Date.now(); // said once per outage, not on every retry
+          log.warn({ err: error.message }, 'cannot follow Docker image events; retrying');
+        }
         retry = setTimeout(connect, retryMs);
         retry.unref();
       }

@@ -48,6 +48,16 @@ export function toLabels(labels: ImageLabels): Record<string, string> {
   };
 }
 
+/**
+ * The keys of our namespace in which `actual` differs from `expected` (missing, other value, or
+ * one we did not set), sorted; empty when they agree. Keys outside our namespace are ignored:
+ * repo2docker's own (`repo2docker.*`) and whatever a base image carried.
+ */
+export function labelsDiffer(actual: Record<string, string>, expected: Record<string, string>): string[] {
+  const keys = new Set([...Object.keys(actual), ...Object.keys(expected)].filter(key => key.startsWith(PREFIX)));
+  return [...keys].filter(key => actual[key] !== expected[key]).sort();
+}
+
 /** Read our labels back; `null` when the image was not built by this service. */
 export function fromLabels(labels: Record<string, string> | null | undefined): ImageLabels | null {
   if (!labels || !labels[LABEL.owner] || !labels[LABEL.buildId] || !labels[LABEL.commit]) {

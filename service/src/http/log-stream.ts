@@ -7,12 +7,42 @@
  */
 import type { ServerResponse } from 'node:http';
 import { EventBuffer } from 'better-sse';
+import type { ServiceStoppingEvent } from '../api/contract.js';
 import type { BuildRecord } from '../builds/build-record.js';
 
 /** Events per write at most, and bytes of log text per write at most (events carry up to a
  * thousand lines each, so the count alone would let one write hold megabytes per client). */
 const BATCH = 1000;
 const MAX_WRITE_TEXT = 256 * 1024;
+
+/** SSE event name of the stream's last event when the service stops (see the contract). */
+export const SERVICE_STOPPING_EVENT = 'service_stopping';
+
+/** A stream the service can end when it stops; kept per build, so per service. */
+interface OpenStream {
+  stop(message: string): void;
+}
+const openStreams = new WeakMap<BuildRecord, Set<OpenStream>>();
+/** Builds whose streams were told the service is stopping, with what they were told. */
+const stoppedBuilds = new WeakMap<BuildRecord, string>();
+
+/**
+ * The service is stopping: every open stream of these builds gets what it has not yet been
+ * sent of the log (as far as the socket takes it without waiting), then one final
+ * `service_stopping` event, and is closed; streams opened later get the same at once.
+ * Returns how many streams were stopped.
+ */
+export function stopLogStreams(builds: Iterable<BuildRecord>, message: string): number {
+  let count = 0;
+  for (const build of builds) {
+    stoppedBuilds.set(build, message);
+    for (const stream of [...(openStreams.get(build) ?? [])]) {
+      stream.stop(message);
+      count++;
+    }
+  }
+  return count;
+}
 
 export interface LogStreamOptions {
   heartbeatMs: number;
@@ -60,8 +90,40 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
     closed = true;
     unsubscribe();
     clearInterval(heartbeat);
+    streams?.delete(handle);
     options.onClose?.();
   };
+
+  // On stop nothing waits for the client: what the socket does not take now is not sent, and a
+  // client that does not read is cut off shortly after.
+  const handle: OpenStream = {
+    stop(message: string): void {
+      if (closed) {
+        return;
+      }
+      close();
+      const buffer = new EventBuffer();
+      for (let batch = build.eventsAfter(cursor, BATCH); batch.length > 0 && res.writableLength < MAX_WRITE_TEXT; ) {
+        for (const event of batch) {
+          buffer.push(event, 'log', String(event.seq));
+          cursor = event.seq;
+        }
+        res.write(buffer.read());
+        batch = build.eventsAfter(cursor, BATCH);
+      }
+      // No id: a client that resumes (from another service process) resumes after the last log event.
+      const stopping: ServiceStoppingEvent = { message, time: new Date().toISOString(), lastSeq: build.lastSeq };
+      buffer.push(stopping, SERVICE_STOPPING_EVENT);
+      res.end(buffer.read());
+      setTimeout(() => res.destroy(), 500).unref();
+    }
+  };
+  let streams = openStreams.get(build);
+  if (!streams) {
+    streams = new Set();
+    openStreams.set(build, streams);
+  }
+  streams.add(handle);
 
   const pump = async (): Promise<void> => {
     if (pumping || closed) {
@@ -120,5 +182,10 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
   }, options.heartbeatMs);
   heartbeat.unref();
   res.on('close', close);
+  const stoppedWith = stoppedBuilds.get(build);
+  if (stoppedWith !== undefined) {
+    handle.stop(stoppedWith);
+    return;
+  }
   void pump();
 }

@@ -5,6 +5,7 @@
  * a browser sends cookies with requests other sites make it send.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { clientAddress } from '../auth/failure-limiter.js';
 import type { RequestCredentials } from '../auth/identity.js';
 import { checkXsrf, type PendingLogin } from '../auth/oauth.js';
 
@@ -14,10 +15,17 @@ export interface SessionSettings {
   path: string;
   sessionCookie: string;
   stateCookie: string;
+  /** Peers whose X-Forwarded-For names the client (`auth.trustedProxies`). */
+  trustedProxies: string[];
 }
 
-export function sessionSettings(serviceName: string, prefix: string, cookieSecret: string): SessionSettings {
-  return { cookieSecret, path: prefix, sessionCookie: `${serviceName}-session`, stateCookie: `${serviceName}-oauth-state` };
+export function sessionSettings(
+  serviceName: string,
+  prefix: string,
+  cookieSecret: string,
+  trustedProxies: string[] = ['127.0.0.1', '::1']
+): SessionSettings {
+  return { cookieSecret, path: prefix, sessionCookie: `${serviceName}-session`, stateCookie: `${serviceName}-oauth-state`, trustedProxies };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -38,18 +46,19 @@ export function sessionToken(request: FastifyRequest, settings: SessionSettings)
 
 /** Credentials for the authenticator; checks XSRF when only the session cookie vouches for a write. */
 export function credentialsOf(request: FastifyRequest, settings: SessionSettings): RequestCredentials {
+  const client = clientAddress(request.raw.socket?.remoteAddress, request.headers['x-forwarded-for'], settings.trustedProxies);
   if (request.headers.authorization || request.headers['x-repo2docker-secret']) {
-    return { headers: request.headers };
+    return { headers: request.headers, client };
   }
   const token = sessionToken(request, settings);
   if (token === null) {
-    return { headers: request.headers };
+    return { headers: request.headers, client };
   }
   if (!SAFE_METHODS.has(request.method)) {
     const given = request.headers['x-xsrftoken'];
     checkXsrf(settings.cookieSecret, token, Array.isArray(given) ? given[0] : given);
   }
-  return { headers: { ...request.headers, authorization: `token ${token}` } };
+  return { headers: { ...request.headers, authorization: `token ${token}` }, client };
 }
 
 const cookieOptions = (request: FastifyRequest, settings: SessionSettings, maxAge: number) => ({

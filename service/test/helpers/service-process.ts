@@ -77,6 +77,24 @@ export class ServiceProcess {
     this.child = null;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  /** Send `signal` and wait for the exit: how long it took and how it ended. */
+  async kill(signal: NodeJS.Signals): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) {
+      throw new Error('the service is not running');
+    }
+    const started = Date.now();
+    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    child.kill(signal);
+    const [code, exitSignal] = await exited;
+    this.child = null;
+    return { ms: Date.now() - started, code, signal: exitSignal };
+  }
+
   headers(extra: Record<string, string> = {}): Record<string, string> {
     return { authorization: `token ${this.secret}`, ...extra };
   }

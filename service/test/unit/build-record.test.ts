@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BuildRecord, FINAL_PHASES } from '../../src/builds/build-record.js';
+import { BuildFailure } from '../../src/backends/backend.js';
+import { BuildRecord, FINAL_PHASES, formatBytes, LogTooLarge } from '../../src/builds/build-record.js';
 import { BuildRegistry } from '../../src/builds/build-registry.js';
 import { finishedRecord, makeRecord, makeSpec } from '../helpers/unit-builds.js';
 
@@ -187,6 +188,52 @@ describe('BuildRecord', () => {
     record.append('building', '日本'); // 6 bytes
     record.append('building', '😀'); // 4 bytes
     assert.equal(record.bytes, 12);
+  });
+});
+
+describe('BuildRecord log cap (logs.maxBuildBytes)', () => {
+  it('stops keeping lines past the cap and aborts the build with a message that says so', () => {
+    const record = makeRecord();
+    record.limitLog(100);
+    record.append('building', 'x'.repeat(60));
+    record.append('building', 'y'.repeat(40)); // exactly at the cap: kept
+    assert.equal(record.abort.signal.aborted, false);
+    assert.equal(record.lastSeq, 2);
+    record.append('building', 'z'); // one byte past
+    assert.equal(record.abort.signal.aborted, true, 'the manager is told to stop the build');
+    const reason = record.abort.signal.reason as LogTooLarge;
+    assert.ok(reason instanceof LogTooLarge);
+    assert.ok(reason instanceof BuildFailure, 'a BuildFailure: the manager shows its message and cleans up');
+    assert.equal(reason.message, "the build's log passed 100 bytes; the build was stopped");
+    for (let i = 0; i < 1000; i++) {
+      record.append('building', 'more output the build printed before it was killed');
+    }
+    assert.equal(record.lastSeq, 2, 'nothing past the cap is kept');
+    assert.equal(record.bytes, 100);
+    // The final event is always kept, so readers learn why the build ended.
+    record.finish('failed', `Build failed: ${reason.message}`, reason.message);
+    assert.equal(record.lastSeq, 3);
+    assert.equal(record.eventsAfter(2, 1)[0].message, "Build failed: the build's log passed 100 bytes; the build was stopped");
+    assert.equal(record.phase, 'failed');
+  });
+
+  it('says the default cap as people read it', () => {
+    assert.equal(new LogTooLarge(64 * 1024 * 1024).message, "the build's log passed 64 MiB; the build was stopped");
+    assert.equal(formatBytes(1536), '1.5 KiB');
+  });
+
+  it('is given to every record the registry adds', () => {
+    const registry = new BuildRegistry({ maxBuilds: 10, maxBytes: 1e9, maxBuildBytes: 10 });
+    const record = makeRecord();
+    registry.add(record);
+    record.append('building', 'x'.repeat(11));
+    assert.equal(record.abort.signal.aborted, true);
+  });
+
+  it('has no cap by default', () => {
+    const record = makeRecord();
+    record.append('building', 'x'.repeat(1_000_000));
+    assert.equal(record.abort.signal.aborted, false);
   });
 });
 

@@ -7,7 +7,9 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../../src/api/errors.js';
+import { TooManyRequests } from '../../src/auth/failure-limiter.js';
 import { identityFromHub, JupyterHubAuthenticator } from '../../src/auth/jupyterhub.js';
+import { namespaceFor } from '../../src/builds/naming.js';
 
 const ACCESS = 'access:services!service=repo2docker';
 
@@ -32,7 +34,9 @@ describe('JupyterHubAuthenticator', () => {
   let url = '';
   let calls = 0;
   const tokens: Record<string, object> = {
-    alice: { kind: 'user', name: 'alice', admin: false, scopes: [ACCESS, 'custom:repo2docker:build'] }
+    alice: { kind: 'user', name: 'alice', admin: false, scopes: [ACCESS, 'custom:repo2docker:build'] },
+    'svc-alice': { kind: 'service', name: 'alice', admin: false, scopes: [ACCESS, 'custom:repo2docker:build'] },
+    slashed: { kind: 'user', name: 'service/alice', admin: false, scopes: [ACCESS, 'custom:repo2docker:build'] }
   };
 
   before(async () => {
@@ -89,6 +93,76 @@ describe('JupyterHubAuthenticator', () => {
     assert.equal(calls, before, 'the newest entry is kept');
     await auth.authenticate({ headers: { authorization: 'token user0' } });
     assert.equal(calls, before + 1, 'the oldest entry was evicted');
+  });
+
+  it('caches refused tokens briefly, apart from the good ones', async () => {
+    const auth = make(60, 2);
+    await auth.authenticate({ headers: { authorization: 'token alice' } });
+    const before = calls;
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(auth.authenticate({ headers: { authorization: 'token bogus-1' } }), (e: ApiError) => e.status === 401);
+    }
+    assert.equal(calls - before, 1, 'the second refusal came from the cache');
+    for (let i = 0; i < 10; i++) {
+      await assert.rejects(auth.authenticate({ headers: { authorization: `token flood-${i}` }, client: `c${i}` }));
+    }
+    const afterFlood = calls;
+    await auth.authenticate({ headers: { authorization: 'token alice' } });
+    assert.equal(calls, afterFlood, 'refused tokens did not push the good one out of its cache');
+    const expiring = new JupyterHubAuthenticator({ apiUrl: url, apiToken: 'x', serviceName: 'repo2docker', cacheSeconds: 60, cacheMaxEntries: 10, refusedCacheSeconds: 0 });
+    const start = calls;
+    await assert.rejects(expiring.authenticate({ headers: { authorization: 'token bogus-2' } }));
+    await assert.rejects(expiring.authenticate({ headers: { authorization: 'token bogus-2' } }));
+    assert.equal(calls - start, 2, 'once expired, a refused token is asked about again');
+  });
+
+  it('makes one hub call for concurrent lookups of one token', async () => {
+    const auth = make();
+    const before = calls;
+    const identities = await Promise.all(Array.from({ length: 20 }, () => auth.authenticate({ headers: { authorization: 'token alice' } })));
+    assert.equal(calls - before, 1);
+    assert.ok(identities.every(identity => identity.name === 'alice'));
+    const refusals = await Promise.allSettled(Array.from({ length: 20 }, () => auth.authenticate({ headers: { authorization: 'token nobody' } })));
+    assert.equal(calls - before, 2, 'a refused token too');
+    assert.ok(refusals.every(r => r.status === 'rejected' && (r.reason as ApiError).status === 401));
+  });
+
+  it('answers 429 without a hub call once a client has failed too often; others and cached tokens go on', async () => {
+    const auth = new JupyterHubAuthenticator({
+      apiUrl: url,
+      apiToken: 'x',
+      serviceName: 'repo2docker',
+      cacheSeconds: 60,
+      cacheMaxEntries: 100,
+      failureLimit: { maxFailures: 5, windowSeconds: 60 }
+    });
+    await auth.authenticate({ headers: { authorization: 'token alice' }, client: '203.0.113.9' });
+    const before = calls;
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, (_, i) => auth.authenticate({ headers: { authorization: `token random-${i}` }, client: '203.0.113.9' }))
+    );
+    assert.equal(calls - before, 5, 'five hub calls for thirty random tokens');
+    const limited = results.filter(r => r.status === 'rejected' && r.reason instanceof TooManyRequests);
+    assert.equal(limited.length, 25);
+    const error = (limited[0] as PromiseRejectedResult).reason as TooManyRequests;
+    assert.equal(error.status, 429);
+    assert.ok(error.retryAfterSeconds > 0 && error.retryAfterSeconds <= 60);
+    assert.equal((await auth.authenticate({ headers: { authorization: 'token alice' }, client: '203.0.113.9' })).name, 'alice', 'a cached good token passes');
+    await assert.rejects(auth.authenticate({ headers: { authorization: 'token random-x' }, client: '198.51.100.1' }), (e: ApiError) => e.status === 401);
+    assert.equal(calls - before, 6, 'another client is still asked about');
+  });
+
+  it("names a hub service's identity so that it never owns what the user of that name owns", async () => {
+    const auth = make();
+    const service = await auth.authenticate({ headers: { authorization: 'token svc-alice' } });
+    const user = await auth.authenticate({ headers: { authorization: 'token alice' } });
+    assert.equal(service.kind, 'service');
+    assert.equal(service.name, 'service/alice');
+    assert.equal(user.kind, 'user');
+    assert.notEqual(service.name, user.name);
+    assert.notEqual(namespaceFor(service.name, false), namespaceFor(user.name, false));
+    // A user named like a service's owner name cannot exist on a hub; if one is reported, refuse it.
+    await assert.rejects(auth.authenticate({ headers: { authorization: 'token slashed' } }), (e: ApiError) => e.status === 401);
   });
 
   it('answers 503, never a pass, when the hub does not answer', async () => {

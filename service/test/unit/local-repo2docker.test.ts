@@ -3,7 +3,8 @@
  * into a temporary directory (a unit test at the process boundary: no Docker, no network).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +13,7 @@ import { BuildFailure, type BuildJob, type BuildSink } from '../../src/backends/
 import { LocalRepo2DockerBackend, repo2dockerArgs, type LocalRepo2DockerOptions } from '../../src/backends/local-repo2docker.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
+const CHECKOUT = '/tmp/r2d-checkout-x/repo';
 
 function job(overrides: Partial<BuildJob> = {}): BuildJob {
   return {
@@ -31,7 +33,7 @@ function options(overrides: Partial<LocalRepo2DockerOptions> = {}): LocalRepo2Do
 }
 
 /** Options of repo2docker that take a value, and those that do not. */
-const WITH_VALUE = new Set(['--user-id', '--user-name', '--image-name', '--ref', '--config', '--subdir', '--label']);
+const WITH_VALUE = new Set(['--user-id', '--user-name', '--image-name', '--config', '--subdir', '--label']);
 const FLAGS = new Set(['--no-run', '--json-logs', '--push']);
 
 /**
@@ -59,16 +61,17 @@ function parseArgv(args: string[]): { options: [string, string | true][]; positi
 }
 
 describe('repo2dockerArgs', () => {
-  it('ends with "--" and the repository', () => {
-    const args = repo2dockerArgs(job(), options());
-    assert.deepEqual(args.slice(-2), ['--', 'https://github.com/org/repo']);
+  it('ends with "--" and the local checkout, never the URL', () => {
+    const args = repo2dockerArgs(job(), options(), CHECKOUT);
+    assert.deepEqual(args.slice(-2), ['--', CHECKOUT]);
     assert.equal(args.indexOf('--'), args.length - 2);
+    assert.ok(!args.includes('https://github.com/org/repo'));
   });
 
-  it('passes the commit, image name, user, and the flags repo2docker needs', () => {
-    const parsed = parseArgv(repo2dockerArgs(job(), options({ userId: 1234, userName: 'builder' })));
+  it('passes the image name, user, and the flags repo2docker needs; no --ref (the checkout is at the commit)', () => {
+    const parsed = parseArgv(repo2dockerArgs(job(), options({ userId: 1234, userName: 'builder' }), CHECKOUT));
     const get = (name: string) => parsed.options.filter(([option]) => option === name).map(([, value]) => value);
-    assert.deepEqual(get('--ref'), [COMMIT]);
+    assert.ok(!repo2dockerArgs(job(), options(), CHECKOUT).includes('--ref'));
     assert.deepEqual(get('--image-name'), [`r2d-alice/repo:${COMMIT}`]);
     assert.deepEqual(get('--user-id'), ['1234']);
     assert.deepEqual(get('--user-name'), ['builder']);
@@ -77,12 +80,12 @@ describe('repo2dockerArgs', () => {
     assert.deepEqual(get('--push'), []);
     assert.deepEqual(get('--config'), []);
     assert.deepEqual(get('--subdir'), []);
-    assert.deepEqual(parsed.positional, ['https://github.com/org/repo']);
+    assert.deepEqual(parsed.positional, [CHECKOUT]);
   });
 
   it('gives each label as --label key=value', () => {
     const labels = { a: '1', 'org.example.repo': 'https://x/y', 'with.equals': 'k=v', empty: '' };
-    const parsed = parseArgv(repo2dockerArgs(job({ labels }), options()));
+    const parsed = parseArgv(repo2dockerArgs(job({ labels }), options(), CHECKOUT));
     assert.deepEqual(
       parsed.options.filter(([option]) => option === '--label').map(([, value]) => value),
       ['a=1', 'org.example.repo=https://x/y', 'with.equals=k=v', 'empty=']
@@ -90,11 +93,11 @@ describe('repo2dockerArgs', () => {
   });
 
   it('adds --config and --subdir only when given, and --push when asked', () => {
-    const without = repo2dockerArgs(job(), options());
+    const without = repo2dockerArgs(job(), options(), CHECKOUT);
     assert.ok(!without.includes('--config'));
     assert.ok(!without.includes('--subdir'));
     assert.ok(!without.includes('--push'));
-    const withAll = parseArgv(repo2dockerArgs(job({ subdir: 'binder', push: true }), options({ configFile: '/etc/r2d/offline.py' })));
+    const withAll = parseArgv(repo2dockerArgs(job({ subdir: 'binder', push: true }), options({ configFile: '/etc/r2d/offline.py' }), CHECKOUT));
     assert.deepEqual(
       withAll.options.filter(([option]) => ['--config', '--subdir', '--push'].includes(option)),
       [
@@ -106,7 +109,7 @@ describe('repo2dockerArgs', () => {
   });
 
   it('puts the rest of the command before the options', () => {
-    const args = repo2dockerArgs(job(), options({ command: ['/venv/bin/python', '-m', 'repo2docker'] }));
+    const args = repo2dockerArgs(job(), options({ command: ['/venv/bin/python', '-m', 'repo2docker'] }), CHECKOUT);
     assert.deepEqual(args.slice(0, 2), ['-m', 'repo2docker']);
     parseArgv(args.slice(2));
   });
@@ -119,11 +122,11 @@ describe('repo2dockerArgs', () => {
       image: '--push',
       labels: { '--label': '--no-run', '-k': '-v' }
     });
-    const args = repo2dockerArgs(hostile, options({ configFile: '--debug', userName: '-u' }));
+    const args = repo2dockerArgs(hostile, options({ configFile: '--debug', userName: '-u' }), '--help');
     const parsed = parseArgv(args);
     assert.deepEqual(parsed.positional, ['--help']);
     const values = new Map(parsed.options.filter(([o]) => o !== '--label'));
-    assert.equal(values.get('--ref'), '--editable');
+    assert.ok(!args.includes('--editable'), 'the commit is not repo2docker\'s business any more');
     assert.equal(values.get('--subdir'), '-x');
     assert.equal(values.get('--image-name'), '--push');
     assert.equal(values.get('--config'), '--debug');
@@ -147,6 +150,9 @@ describe('repo2dockerArgs', () => {
 // Runs against fake repo2docker scripts.
 
 let dir = '';
+/** A real local git repository the backend clones before running the fake repo2docker. */
+let repoUrl = '';
+let repoCommit = '';
 
 const SCRIPTS: Record<string, string> = {
   // Logs like repo2docker (on stderr), one line split over two writes, the last without a newline.
@@ -206,6 +212,16 @@ before(() => {
   for (const [name, text] of Object.entries(SCRIPTS)) {
     writeFileSync(join(dir, name), text);
   }
+  const repo = join(dir, 'repo');
+  mkdirSync(join(repo, 'binder'), { recursive: true });
+  writeFileSync(join(repo, 'binder', 'Dockerfile'), 'FROM scratch\n');
+  const git = (...args: string[]): string =>
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args], { encoding: 'utf8' }).trim();
+  git('init', '-q', '-b', 'main');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'fixture');
+  repoUrl = `file://${repo}`;
+  repoCommit = git('rev-parse', 'HEAD');
 });
 
 after(() => {
@@ -224,7 +240,12 @@ function recorder(): BuildSink & { lines: Line[] } {
 }
 
 function fake(script: string, overrides: Partial<LocalRepo2DockerOptions> = {}): LocalRepo2DockerBackend {
-  return new LocalRepo2DockerBackend(options({ command: [process.execPath, join(dir, script)], ...overrides }));
+  return new LocalRepo2DockerBackend(options({ command: [process.execPath, join(dir, script)], allowLocalRepos: true, ...overrides }));
+}
+
+/** A job for the local repository made in `before`. */
+function localJob(overrides: Partial<BuildJob> = {}): BuildJob {
+  return job({ repo: repoUrl, commit: repoCommit, ...overrides });
 }
 
 const delay = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
@@ -298,8 +319,13 @@ describe('LocalRepo2DockerBackend', () => {
     process.env.R2D_FAKE_ARGV_FILE = argvFile;
     try {
       const sink = recorder();
-      await fake('success.mjs').run(job({ subdir: 'binder' }), sink, new AbortController().signal);
-      const stderrLines = sink.lines.filter(l => l.message !== 'a line on stdout');
+      await fake('success.mjs').run(localJob({ subdir: 'binder' }), sink, new AbortController().signal);
+      // First the service's own fetch (git's lines, as fetching), then repo2docker's.
+      const first = sink.lines.findIndex(l => l.message === 'Picked Git content provider.');
+      assert.ok(first > 0, 'git\'s lines come before repo2docker\'s');
+      assert.ok(sink.lines.slice(0, first).every(l => l.phase === 'fetching'));
+      assert.match(sink.lines[0].message, new RegExp(`^Fetching ${repoUrl} at ${repoCommit}`));
+      const stderrLines = sink.lines.slice(first).filter(l => l.message !== 'a line on stdout');
       assert.deepEqual(stderrLines, [
         { phase: 'fetching', message: 'Picked Git content provider.', progress: null },
         { phase: 'fetching', message: "Cloning into '/tmp/repo2dockerx'...", progress: null },
@@ -311,18 +337,43 @@ describe('LocalRepo2DockerBackend', () => {
       assert.equal(sink.lines.filter(l => l.message === 'a line on stdout').length, 1);
       // The script got exactly the argv we built.
       const argv = JSON.parse(readFileSync(argvFile, 'utf8')) as string[];
-      assert.deepEqual(argv, repo2dockerArgs(job({ subdir: 'binder' }), options({ command: [process.execPath, join(dir, 'success.mjs')] })).slice(1));
-      assert.deepEqual(argv.slice(-2), ['--', 'https://github.com/org/repo']);
+      const checkoutDir = argv[argv.length - 1];
+      assert.deepEqual(
+        argv,
+        repo2dockerArgs(localJob({ subdir: 'binder' }), options({ command: [process.execPath, join(dir, 'success.mjs')] }), checkoutDir).slice(1)
+      );
+      assert.equal(argv[argv.length - 2], '--');
+      assert.match(checkoutDir, /^\//, 'an absolute path');
+      assert.notEqual(checkoutDir, repoUrl.replace('file://', ''), 'a checkout of its own, not the source');
+      assert.equal(existsSync(checkoutDir), false, 'the checkout is removed after the build');
     } finally {
       delete process.env.R2D_FAKE_ARGV_FILE;
     }
+  });
+
+  it('checks the image\'s labels once repo2docker succeeded, and fails when they do not match', async () => {
+    const checked: [string, Record<string, string>][] = [];
+    const ok = fake('success.mjs', { verifyLabels: async (image, labels) => void checked.push([image, labels]) });
+    await ok.run(localJob(), recorder(), new AbortController().signal);
+    assert.deepEqual(checked, [[localJob().image, localJob().labels]]);
+    const forged = fake('success.mjs', {
+      verifyLabels: async () => {
+        throw new BuildFailure("the image's labels do not match what the service set");
+      }
+    });
+    await assert.rejects(forged.run(localJob(), recorder(), new AbortController().signal), /labels do not match/);
+    // Not asked when repo2docker failed: there is no image to judge.
+    checked.length = 0;
+    const failing = fake('failure.mjs', { verifyLabels: async (image, labels) => void checked.push([image, labels]) });
+    await assert.rejects(failing.run(localJob(), recorder(), new AbortController().signal), BuildFailure);
+    assert.deepEqual(checked, []);
   });
 
   it('rejects with BuildFailure carrying the failed line\'s message, traceback kept apart', async () => {
     const sink = recorder();
     const tracebacks: [string, string][] = [];
     const backend = fake('failure.mjs', { onTraceback: (id, tb) => tracebacks.push([id, tb]) });
-    const error = await backend.run(job(), sink, new AbortController().signal).then(
+    const error = await backend.run(localJob(), sink, new AbortController().signal).then(
       () => assert.fail('the build should have failed'),
       (e: unknown) => e
     );
@@ -341,14 +392,15 @@ describe('LocalRepo2DockerBackend', () => {
 
   it('rejects with the exit code when no failed line came', async () => {
     const sink = recorder();
-    const error = await fake('crash.mjs').run(job(), sink, new AbortController().signal).then(
+    const error = await fake('crash.mjs').run(localJob(), sink, new AbortController().signal).then(
       () => assert.fail('the build should have failed'),
       (e: unknown) => e
     );
     assert.ok(error instanceof BuildFailure);
     assert.match(error.message, /exit code 2/);
+    const fetched = sink.lines.findIndex(l => l.message === '/venv/bin/python: No module named repo2docker');
     assert.deepEqual(
-      sink.lines.map(l => l.message),
+      sink.lines.slice(fetched).map(l => l.message),
       ['/venv/bin/python: No module named repo2docker']
     );
   });
@@ -358,8 +410,8 @@ describe('LocalRepo2DockerBackend', () => {
   // can turn it into a BuildFailure, so a missing repo2docker rejects with a plain Error
   // ("spawn ... ENOENT") and the manager reports "the build stopped unexpectedly".
   it('rejects with BuildFailure when repo2docker cannot be started', async () => {
-    const backend = new LocalRepo2DockerBackend(options({ command: [join(dir, 'no-such-repo2docker')] }));
-    const error = await backend.run(job(), recorder(), new AbortController().signal).then(
+    const backend = new LocalRepo2DockerBackend(options({ command: [join(dir, 'no-such-repo2docker')], allowLocalRepos: true }));
+    const error = await backend.run(localJob(), recorder(), new AbortController().signal).then(
       () => assert.fail('the build should have failed'),
       (e: unknown) => e
     );
@@ -375,7 +427,7 @@ describe('LocalRepo2DockerBackend', () => {
     const argvFile = join(dir, 'argv-never.json');
     process.env.R2D_FAKE_ARGV_FILE = argvFile;
     try {
-      await assert.rejects(fake('success.mjs').run(job(), sink, controller.signal), error => error === reason);
+      await assert.rejects(fake('success.mjs').run(localJob(), sink, controller.signal), error => error === reason);
       await delay(200);
       assert.throws(() => readFileSync(argvFile), /ENOENT/);
       assert.equal(sink.lines.length, 0);
@@ -387,7 +439,7 @@ describe('LocalRepo2DockerBackend', () => {
   it('on abort, stops the whole process group within seconds and rejects with the reason', { timeout: 20_000 }, async () => {
     const sink = recorder();
     const controller = new AbortController();
-    const running = fake('sleeper.mjs').run(job(), sink, controller.signal);
+    const running = fake('sleeper.mjs').run(localJob(), sink, controller.signal);
     let settled = false;
     running.then(
       () => (settled = true),
@@ -416,7 +468,7 @@ describe('LocalRepo2DockerBackend', () => {
     const controller = new AbortController();
     let pids: [number, number] | undefined;
     try {
-      const running = fake('sleeper.mjs', { killGraceMs: 300 }).run(job(), sink, controller.signal);
+      const running = fake('sleeper.mjs', { killGraceMs: 300 }).run(localJob(), sink, controller.signal);
       pids = await waitFor(() => pidsFrom(sink.lines), 5000, 'the fake repo2docker to start');
       await delay(100); // let it install its SIGTERM handler
       const started = Date.now();
@@ -435,7 +487,7 @@ describe('LocalRepo2DockerBackend', () => {
 
   it('kills what repo2docker left running in its group once it exits', { timeout: 20_000 }, async () => {
     const sink = recorder();
-    await fake('leaves-child.mjs').run(job(), sink, new AbortController().signal);
+    await fake('leaves-child.mjs').run(localJob(), sink, new AbortController().signal);
     const pids = pidsFrom(sink.lines);
     assert.ok(pids, 'the script reported its pids');
     try {
@@ -450,21 +502,33 @@ describe('LocalRepo2DockerBackend', () => {
     process.env.R2D_UNIT_SECRET_A = 'value-a-7f3e';
     process.env.REPO2DOCKER_SERVICE_SECRET = 'value-b-91c2';
     process.env.R2D_UNIT_VISIBLE = 'visible-123';
+    // The service user's git settings must not reach repo2docker either.
+    process.env.GIT_SSH_COMMAND = 'touch /tmp/r2d-unit-pwned';
+    process.env.GIT_CONFIG_COUNT = '1';
     try {
       const sink = recorder();
-      await fake('env.mjs', { secretEnv: ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET'] }).run(job(), sink, new AbortController().signal);
-      assert.equal(sink.lines.length, 1);
-      const childEnv = JSON.parse(sink.lines[0].message) as Record<string, string>;
+      await fake('env.mjs', { secretEnv: ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET'] }).run(localJob(), sink, new AbortController().signal);
+      const envLines = sink.lines.filter(l => l.message.startsWith('{'));
+      assert.equal(envLines.length, 1);
+      const childEnv = JSON.parse(envLines[0].message) as Record<string, string>;
+      assert.notEqual(childEnv.HOME, process.env.HOME, 'repo2docker has a HOME of its own');
+      assert.match(childEnv.HOME, /r2d-checkout-/);
+      assert.equal(existsSync(childEnv.HOME), false, 'and it is removed after the build');
+      assert.equal(childEnv.GIT_SSH_COMMAND, undefined);
+      assert.equal(childEnv.GIT_CONFIG_COUNT, undefined);
+      assert.equal(childEnv.GIT_CONFIG_NOSYSTEM, '1');
+      assert.equal(childEnv.GIT_CONFIG_GLOBAL, '/dev/null');
+      assert.equal(childEnv.GIT_ALLOW_PROTOCOL, 'https:http:git');
       assert.equal(childEnv.R2D_UNIT_VISIBLE, 'visible-123', 'the ordinary environment reaches repo2docker');
       assert.equal(childEnv.PYTHONUNBUFFERED, '1');
       assert.equal('R2D_UNIT_SECRET_A' in childEnv, false);
       assert.equal('REPO2DOCKER_SERVICE_SECRET' in childEnv, false);
-      assert.ok(!sink.lines[0].message.includes('value-a-7f3e'));
-      assert.ok(!sink.lines[0].message.includes('value-b-91c2'));
+      assert.ok(!envLines[0].message.includes('value-a-7f3e'));
+      assert.ok(!envLines[0].message.includes('value-b-91c2'));
       // The service's own environment is left as it was.
       assert.equal(process.env.R2D_UNIT_SECRET_A, 'value-a-7f3e');
     } finally {
-      for (const key of ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET', 'R2D_UNIT_VISIBLE']) {
+      for (const key of ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET', 'R2D_UNIT_VISIBLE', 'GIT_SSH_COMMAND', 'GIT_CONFIG_COUNT']) {
         if (key in saved) {
           process.env[key] = saved[key];
         } else {

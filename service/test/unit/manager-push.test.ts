@@ -40,6 +40,9 @@ class FakeEngine {
     return null;
   }
   async removeIfUntagged(): Promise<void> {}
+  async ping(): Promise<boolean> {
+    return true;
+  }
   async removeBuildArtifacts(buildId: string): Promise<{ images: number; containers: number }> {
     this.cleaned.push(buildId);
     for (const [name, image] of this.images) {

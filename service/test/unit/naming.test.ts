@@ -195,6 +195,20 @@ describe('escapeOwner / unescapeOwner', () => {
     assert.equal(namespaceFor('shared', false), 'shared');
   });
 
+  it('gives a hub service a namespace no user name can produce, and never the shared one', () => {
+    assert.equal(namespaceFor('service/alice', false), '-service-alice');
+    assert.notEqual(namespaceFor('service/alice', false), namespaceFor('alice', false));
+    assert.notEqual(namespaceFor('service/hared', false), SHARED_NAMESPACE);
+    assert.equal(namespaceFor('service/alice', true), SHARED_NAMESPACE, 'shared stays shared');
+    const users = new Set(USERNAMES.map(name => namespaceFor(name, false)));
+    for (const name of USERNAMES) {
+      const service = namespaceFor(`service/${name}`, false);
+      assert.ok(!users.has(service), `service ${JSON.stringify(name)} → ${service} is some user's namespace`);
+      assert.equal(unescapeOwner(service), null, 'unescapeOwner reads no user name out of it');
+      assert.ok(isValidRepository(renderRepository(DEFAULT_TEMPLATE, service, 'image')), service);
+    }
+  });
+
   it('gives valid image repositories through the default template for every sample username', () => {
     for (const name of USERNAMES) {
       const repository = renderRepository(DEFAULT_TEMPLATE, escapeOwner(name), 'my-image');
@@ -231,8 +245,37 @@ describe('escapeOwner / unescapeOwner', () => {
 describe('checkTemplate', () => {
   it('accepts the default template and other prefixed ones', () => {
     assert.doesNotThrow(() => checkTemplate(DEFAULT_TEMPLATE));
-    assert.doesNotThrow(() => checkTemplate('jupyter/r2d-{owner}-{name}'));
+    assert.doesNotThrow(() => checkTemplate('jupyter/r2d-{owner}/{name}'));
+    assert.doesNotThrow(() => checkTemplate('jupyter/r2d-{owner}/img-{name}'));
     assert.doesNotThrow(() => checkTemplate('registry.example.org:5000/r2d-{owner}/{name}'));
+  });
+
+  it('refuses templates where {owner} shares its path component with {name}: two owners would collide', () => {
+    // The collision the check prevents: owner "a" with name "2db-c", and owner "a-b" (namespace
+    // "a-2db") with name "c".
+    const collides = 'r2d-{owner}-{name}';
+    assert.equal(renderRepository(collides, namespaceFor('a', false), '2db-c'), renderRepository(collides, namespaceFor('a-b', false), 'c'));
+    for (const template of [collides, 'jupyter/r2d-{owner}-{name}', 'r2d-{name}-{owner}', 'x/{name}.r2d-{owner}']) {
+      assert.throws(() => checkTemplate(template), /component of its own/, template);
+    }
+  });
+
+  it('accepted templates never give two owners the same repository (generated owners and names)', () => {
+    const owners = [...USERNAMES, 'a', 'a-b', 'a-2d', 'service/a', 'service/a-b'].map(owner => namespaceFor(owner, false));
+    owners.push(SHARED_NAMESPACE);
+    const names = ['c', 'b-c', '2d-c', 'b', 'shared', 'x.y', 'x_y', 'x--y'];
+    for (const template of [DEFAULT_TEMPLATE, 'jupyter/r2d-{owner}/img-{name}', 'r2d-{owner}-x/{name}']) {
+      checkTemplate(template);
+      const seen = new Map<string, string>();
+      for (const owner of new Set(owners)) {
+        for (const name of names) {
+          const repository = renderRepository(template, owner, name);
+          const previous = seen.get(repository);
+          assert.ok(previous === undefined, `${template}: ${previous} and ${owner}/${name} both give ${repository}`);
+          seen.set(repository, `${owner}/${name}`);
+        }
+      }
+    }
   });
 
   it('rejects a template whose {owner} begins a path component', () => {

@@ -10,9 +10,11 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../../src/api/errors.js';
 import { createService, type Service } from '../../src/app.js';
+import { TooManyRequests } from '../../src/auth/failure-limiter.js';
 import type { Authenticator, Identity } from '../../src/auth/identity.js';
 import { DEFAULT_CONFIG, checkConfig } from '../../src/config.js';
 import { originAllowed } from '../../src/http/cors.js';
+import { finishedRecord } from '../helpers/unit-builds.js';
 
 const alice: Identity = {
   name: 'alice',
@@ -24,6 +26,11 @@ const fakeAuth: Authenticator = {
   mode: 'jupyterhub',
   async authenticate(request) {
     if (request.headers.authorization === 'token tok-alice') return alice;
+    if (request.headers.authorization === 'token tok-noaccess') {
+      return { ...alice, permissions: { access: false, read: true, build: true, admin: false } };
+    }
+    if (request.headers.authorization === 'token tok-flood') throw new TooManyRequests('too_many_failures', 'slow down', 42);
+    if (request.headers.authorization === 'token tok-queue') throw new ApiError(429, 'too_many_builds', 'wait');
     throw new ApiError(401, 'unauthenticated', 'no');
   }
 };
@@ -159,6 +166,79 @@ describe('service page login', () => {
     assert.match(String(ok.headers['access-control-allow-headers']), /Authorization/i);
     const evil = await preflight('https://evil.example.com');
     assert.equal(evil.headers['access-control-allow-origin'], undefined);
+  });
+});
+
+describe('the page, the log stream and image names: what a hostile user can try', () => {
+  let service: Service;
+  const base = '/services/repo2docker';
+  const auth = { authorization: 'token tok-alice' };
+
+  before(async () => {
+    const config = checkConfig({
+      ...structuredClone(DEFAULT_CONFIG),
+      prefix: '/services/repo2docker/',
+      logLevel: 'silent',
+      corsOrigins: ['https://*.hub.example.org']
+    });
+    service = createService(config, { authenticator: fakeAuth, oauth: null });
+    await service.app.ready();
+  });
+  after(() => service.app.close());
+
+  it('serves the page only to a token with the access scope, and never in a frame', async () => {
+    const page = await service.app.inject({ url: `${base}/`, headers: auth });
+    assert.equal(page.statusCode, 200);
+    assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.equal(page.headers['x-frame-options'], 'DENY');
+    const refused = await service.app.inject({ url: `${base}/`, headers: { authorization: 'token tok-noaccess' } });
+    assert.equal(refused.statusCode, 403);
+    assert.equal(refused.json().error.code, 'missing_scope');
+    assert.equal(refused.json().error.scope, 'access:services!service=repo2docker');
+    assert.equal(refused.headers['x-frame-options'], 'DENY', 'the refusal cannot be framed either');
+  });
+
+  it('says when to come back on a 429 (Retry-After), on the page and the API alike', async () => {
+    for (const url of [`${base}/`, `${base}/api/builds`]) {
+      const res = await service.app.inject({ url, headers: { authorization: 'token tok-flood' } });
+      assert.equal(res.statusCode, 429, url);
+      assert.equal(res.headers['retry-after'], '42', url);
+      assert.equal(res.json().error.code, 'too_many_failures');
+    }
+    const plain = await service.app.inject({ url: `${base}/api/builds`, headers: { authorization: 'token tok-queue' } });
+    assert.equal(plain.statusCode, 429);
+    assert.equal(plain.headers['retry-after'], '10', 'a 429 without its own estimate says 10 s');
+  });
+
+  it('answers CORS on the log stream as on every other route: a listed origin only', async () => {
+    const build = finishedRecord(3, 10, 'built', { owner: 'alice' });
+    service.context.manager.registry.add(build);
+    service.context.manager.registry.markFinished(build);
+    const stream = (origin: string) =>
+      service.app.inject({ url: `${base}/api/builds/${build.id}/logs`, headers: { ...auth, origin, accept: 'text/event-stream' } });
+    const listed = await stream('https://alice.hub.example.org');
+    assert.equal(listed.statusCode, 200);
+    assert.match(String(listed.headers['content-type']), /^text\/event-stream/);
+    assert.equal(listed.headers['access-control-allow-origin'], 'https://alice.hub.example.org');
+    assert.match(String(listed.headers.vary), /Origin/i);
+    assert.match(listed.body, /event: ?log/, 'the log itself still streams');
+    const unlisted = await stream('https://evil.example.com');
+    assert.equal(unlisted.statusCode, 200);
+    assert.equal(unlisted.headers['access-control-allow-origin'], undefined);
+    // The same as a plain JSON route answers.
+    const json = await service.app.inject({ url: `${base}/api/builds/${build.id}`, headers: { ...auth, origin: 'https://alice.hub.example.org' } });
+    assert.equal(json.headers['access-control-allow-origin'], listed.headers['access-control-allow-origin']);
+  });
+
+  it('answers 400 naming `name` for image names that cannot exist, before asking any engine', async () => {
+    for (const path of ['%25', '%2525', 'r2d-alice%2Fx%0A%3Aabc', 'r2d-alice%2Fx%00', 'R2D-Alice%2Fx%3Atag', 'a%2F%2Fb%3At', 'a%3A%21bad', '..%2F..%2Fetc']) {
+      const res = await service.app.inject({ method: 'DELETE', url: `${base}/api/images/${path}`, headers: auth });
+      assert.equal(res.statusCode, 400, `${path}: ${res.body}`);
+      const { error } = res.json();
+      assert.equal(error.field, 'name', path);
+      assert.match(error.message, /image name is a repository and a tag/, path);
+      assert.doesNotMatch(error.message, /docker|engine|invalid reference format/i, path);
+    }
   });
 });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LineSplitter, parseRepo2DockerLine, progressOf } from '../../src/backends/repo2docker-log.js';
+import { FailureWitness, LineSplitter, parseRepo2DockerLine, plainMessage, progressOf } from '../../src/backends/repo2docker-log.js';
 
 describe('parseRepo2DockerLine', () => {
   it('reads a BuildKit step line: phase, message without its newline, progress', () => {
@@ -146,5 +146,30 @@ describe('LineSplitter', () => {
     out.push(...splitter.flush());
     assert.deepEqual(out, records);
     assert.deepEqual(parseRepo2DockerLine(out[49])?.progress, { current: 50, total: 50 });
+  });
+});
+
+describe('FailureWitness', () => {
+  const PYTHON = "Error during build: Command '['docker', 'buildx', 'build', '--progress', 'plain', '--label', 'org.jupyter.repo2docker-service.owner=alice', '.']' returned non-zero exit status 1.";
+
+  it('names the failing step instead of repo2docker\'s exception', () => {
+    const witness = new FailureWitness();
+    for (const line of ['#6 [3/3] RUN ["/bin/busybox", "sh", "-c", "exit 3"]', '#6 ERROR: executor failed running [/bin/busybox sh -c exit 3]: exit code: 3']) {
+      witness.line(line);
+    }
+    const summary = witness.summary(PYTHON);
+    assert.equal(summary, 'step 3/3 `RUN ["/bin/busybox", "sh", "-c", "exit 3"]` exited with code 3');
+  });
+
+  it('never passes a Python exception or the buildx command line on', () => {
+    const summary = new FailureWitness().summary(PYTHON);
+    assert.doesNotMatch(summary, /buildx|Command '|--label|exit status/);
+    assert.equal(summary, 'repo2docker failed; the build log has the details');
+    assert.equal(plainMessage('Traceback (most recent call last):\n  File "x.py", line 1'), 'repo2docker failed; the build log has the details');
+  });
+
+  it('keeps a failure that is already a sentence', () => {
+    assert.equal(new FailureWitness().summary('could not start repo2docker (/nope): spawn /nope ENOENT'), 'could not start repo2docker (/nope): spawn /nope ENOENT');
+    assert.equal(plainMessage('Error during build: the repository has no Dockerfile'), 'the repository has no Dockerfile');
   });
 });

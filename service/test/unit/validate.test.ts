@@ -284,3 +284,101 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
     assertRefused({ repo: `https://github.com/${'a'.repeat(2048)}` }, 'repo');
   });
 });
+
+describe('validateRepo: only scheme://host[:port]/path, handed on in canonical form', () => {
+  it('refuses scp-like and authority-less forms that git would read as ssh or a local path, naming repo', () => {
+    for (const repo of [
+      'git@github.com:org/repo.git',
+      'github.com:org/repo',
+      '127.0.0.1:repo',
+      'http:evil.example/x', // WHATWG gives http://evil.example/x; git reads host "http", path "evil.example/x" over ssh
+      'https:/x/y',
+      'https:///x',
+      'https:x/y',
+      'git:example.org/repo',
+      'HTTPS:evil.example/x'
+    ]) {
+      assertRefused({ repo }, 'repo');
+    }
+  });
+
+  it('tells how to fix it, mentioning file:// only where local repositories are allowed', () => {
+    for (const [options, mentionsFile] of [
+      [REMOTE_ONLY, false],
+      [LOCAL_OK, true]
+    ] as const) {
+      try {
+        validateBuildRequest({ repo: 'git@github.com:org/repo.git' }, options);
+        assert.fail('accepted');
+      } catch (error) {
+        assert.ok(error instanceof ApiError);
+        assert.match(error.message, /https:\/\/github\.com\/owner\/repo/);
+        assert.equal(/file:\/\//.test(error.message), mentionsFile, error.message);
+      }
+    }
+  });
+
+  it('refuses forms that URL parsing rewrites (git would read them differently)', () => {
+    for (const repo of [
+      'https://github.com\\org/repo', // backslash becomes "/" for WHATWG, not for git
+      'https://github.com/org/../evil/repo',
+      'https://github.com/org/./repo',
+      'http://0x7f.1/repo', // WHATWG makes it 127.0.0.1
+      'http://2130706433/repo',
+      'http://127.1/repo',
+      'git://127.1/repo', // not special to WHATWG: kept as a name, which resolvers read as 127.0.0.1
+      'https://github.com:/org/repo',
+      'https://bücher.example/repo',
+      'https://github.com/org/repo#main',
+      'https://github.com/org/re"po',
+      'https://github.com/org/$HOME',
+      'https://github.com/org/`id`',
+      'https://github.com/',
+      'https://github.com'
+    ]) {
+      assertRefused({ repo }, 'repo');
+    }
+  });
+
+  it('hands on the canonical form: scheme and host in lowercase, default ports dropped', () => {
+    const canonical = (repo: string): string => validateBuildRequest({ repo }, REMOTE_ONLY).repo;
+    assert.equal(canonical('HTTPS://GitHub.com/org/Repo'), 'https://github.com/org/Repo');
+    assert.equal(canonical('https://github.com:443/org/repo'), 'https://github.com/org/repo');
+    assert.equal(canonical('http://example.org:80/repo.git'), 'http://example.org/repo.git');
+    assert.equal(canonical('git://Example.org:9418/repo'), 'git://example.org/repo');
+    assert.equal(canonical('git://example.org:9419/repo'), 'git://example.org:9419/repo');
+    assert.equal(canonical('http://127.0.0.1:8080/x/y.git'), 'http://127.0.0.1:8080/x/y.git');
+    assert.equal(canonical('https://[::1]:8443/x'), 'https://[::1]:8443/x');
+    assert.equal(canonical('https://example.org/a%20b?x=1'), 'https://example.org/a%20b?x=1');
+  });
+
+  it('takes file:// only as exactly file:///absolute/path, and only when allowed', () => {
+    assert.equal(validateBuildRequest({ repo: 'file:///srv/repo' }, LOCAL_OK).repo, 'file:///srv/repo');
+    for (const repo of ['file:/srv/repo', 'file:srv/repo', 'file:///srv/../etc', 'file:///srv/repo?x', 'FILE:///srv/repo', '/srv/../etc', '/srv//repo']) {
+      assertRefused({ repo }, 'repo', LOCAL_OK);
+    }
+    assertRefused({ repo: 'file:///srv/repo' }, 'repo', REMOTE_ONLY);
+  });
+});
+
+describe('subdir and displayName: nothing that means something in a Dockerfile LABEL', () => {
+  const smuggled = ['a" org.jupyter.repo2docker-service.owner="bob', 'a\\b', 'a$b', '${HOME}', 'a`id`', 'a\nLABEL x=y', 'a\rb', 'a\u2028b', 'a\u0085b'];
+
+  it('refuses subdirs with ", \\, $, backtick, newline or control characters, naming subdir', () => {
+    for (const subdir of smuggled) {
+      assertRefused({ repo: REPO, subdir }, 'subdir');
+    }
+  });
+
+  it('refuses display names with the same characters, naming displayName', () => {
+    for (const displayName of smuggled) {
+      assertRefused({ repo: REPO, displayName }, 'displayName');
+    }
+  });
+
+  it('still accepts ordinary subdirs and display names, spaces and unicode included', () => {
+    const valid = validateBuildRequest({ repo: REPO, subdir: 'envs/py 3.12', displayName: "Alice's env (ünï) #1" }, REMOTE_ONLY);
+    assert.equal(valid.subdir, 'envs/py 3.12');
+    assert.equal(valid.displayName, "Alice's env (ünï) #1");
+  });
+});

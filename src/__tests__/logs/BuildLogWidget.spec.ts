@@ -448,3 +448,55 @@ describe('BuildLogWidget', () => {
     view.dispose();
   });
 });
+
+describe('BuildLogView: the first error of a failed build', () => {
+  it('marks the first error line, and scrolls to it when the build fails', async () => {
+    const source = new Source();
+    const widget = new BuildLogWidget({ buildId: 'failing', label: 'fail', source });
+    Widget.attach(widget, document.body);
+    const view = widget.content;
+    const viewport = sizeViewport(view, 170);
+    await tick();
+    const events: BuildLogEvent[] = [];
+    for (let i = 1; i <= 200; i++) {
+      events.push(ev(i === 120 ? '#6 ERROR: process "/bin/busybox sh -c exit 3" did not complete successfully: exit code: 3' : `line ${i}`));
+    }
+    events.push(ev('ERROR: failed to solve: exit code: 3'));
+    source.send(events);
+    await tick(20);
+    expect(view.model.firstErrorLine).toBe(119);
+    source.send([ev('The build failed', 'failed')]);
+    await tick(20);
+    view.renderNow();
+    // Not at the tail any more: the error line is on screen, and marked.
+    expect(view.following).toBe(false);
+    const marked = Array.from(view.node.querySelectorAll<HTMLElement>(`.${LogViewClasses.errorLine}`)).filter(
+      row => row.style.display !== 'none'
+    );
+    expect(marked).toHaveLength(1);
+    expect(marked[0].firstChild!.textContent).toBe('120');
+    expect(viewport.scrollTop).toBeGreaterThan(0);
+    const button = view.node.querySelector(`.${LogViewClasses.errorButton}`) as HTMLButtonElement;
+    expect(button.hidden).toBe(false);
+    expect(button.textContent).toBe('First error: line 120');
+    widget.dispose();
+  });
+
+  it('says a build the restarted service no longer knows has no log any more, and stops', async () => {
+    const source = new Source();
+    source.status = 404;
+    const widget = new BuildLogWidget({ buildId: 'lost', label: 'lost', source });
+    Widget.attach(widget, document.body);
+    await widget.content.model.start();
+    widget.content.renderNow();
+    expect(text(widget.content, LogViewClasses.connection)).toMatch(
+      /^This build's log is gone: the service restarted/
+    );
+    expect(text(widget.content, LogViewClasses.empty)).toMatch(/the service restarted/);
+    expect(source.calls).toHaveLength(1);
+    const retry = widget.content.node.querySelector(`.${LogViewClasses.retryButton}`) as HTMLButtonElement;
+    // Nothing to retry: the service will not know the build again.
+    expect(retry.hidden).toBe(true);
+    widget.dispose();
+  });
+});

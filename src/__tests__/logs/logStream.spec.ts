@@ -286,7 +286,8 @@ describe('LogStream reading', () => {
     const missing = new FakeSource(() => jsonError(404, 'not_found', 'no such build'));
     const gone = fastModel(missing);
     await gone.start();
-    expect((gone.connection as any).message).toMatch(/unknown, or its log is no longer kept/);
+    // The service keeps builds in memory: one it does not know was lost in a restart.
+    expect((gone.connection as any).message).toMatch(/this build's log is gone: the service restarted/i);
     expect(missing.calls).toHaveLength(1);
   });
 
@@ -336,7 +337,8 @@ describe('LogStream reading', () => {
     [4, 8, 16, 20, 20].forEach((d, i) => expect(Math.abs(delays[i] - d)).toBeLessThanOrEqual(1));
     expect(source.calls).toHaveLength(6);
     expect(stream.state.status).toBe('error');
-    expect((stream.state as any).message).toMatch(/after 5 tries.*Failed to fetch/);
+    expect((stream.state as any).message).toMatch(/has not answered for \d+ min.*Failed to fetch.*Press Retry/);
+    expect((stream.state as any).code).toBe('gave_up');
 
     // With random = 0 the delay is half the base ("equal jitter").
     const half = new LogStream({
@@ -408,5 +410,41 @@ describe('LogStream reading', () => {
     expect(source.calls[0].signal.aborted).toBe(true);
     await tick(20);
     expect(source.calls).toHaveLength(1);
+  });
+});
+
+describe('LogModel.retry after a long outage', () => {
+  it('gives up with a clear message, and a retry resumes after the last event', async () => {
+    const calls: Array<number | null> = [];
+    let up = true;
+    const source: ILogStreamSource = {
+      openLogStream: async (_id, lastEventId) => {
+        calls.push(lastEventId);
+        if (!up) {
+          throw new TypeError('Failed to fetch');
+        }
+        up = false; // one event, then the service goes away
+        const e = { seq: 1, phase: 'building' as const, message: 'first', time: new Date().toISOString() };
+        return new Response(`id: 1\nevent: log\ndata: ${JSON.stringify(e)}\n\n`, {
+          headers: { 'Content-Type': 'text/event-stream' }
+        });
+      }
+    };
+    const model = new LogModel({
+      buildId: 'b',
+      source,
+      streamOptions: { initialDelay: 1, maxDelay: 2, maxAttempts: 3, idleTimeout: 0, random: () => 0 }
+    });
+    await model.start();
+    expect(model.connection.status).toBe('error');
+    expect((model.connection as any).code).toBe('gave_up');
+    expect((model.connection as any).message).toMatch(/Press Retry once the service is back/);
+    expect(model.lineCount).toBe(1);
+    const before = calls.length;
+    up = true;
+    void model.retry();
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(calls[before]).toBe(1);
+    model.dispose();
   });
 });

@@ -8,9 +8,11 @@ import type { BuildRecord } from '../../builds/build-record.js';
 import { validateBuildRequest } from '../../builds/validate.js';
 import type { ServiceContext } from '../context.js';
 import { parseLastEventId, streamBuildLog } from '../log-stream.js';
+import { StreamLimits } from '../stream-limits.js';
 
 export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const scopes = scopeNames(ctx.config.serviceName);
+  const streams = new StreamLimits({ perUser: ctx.config.logs.maxStreamsPerUser, total: ctx.config.logs.maxStreams });
   const show = (build: BuildRecord): Build => build.toApi(ctx.manager.queuePosition(build));
   const visibleBuild = (id: string, request: { identity: Parameters<typeof canSee>[0] }): BuildRecord => {
     const build = ctx.manager.registry.get(id);
@@ -58,11 +60,30 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     if (!build.logAvailable) {
       throw new ApiError(410, 'log_expired', `the log of build ${build.id} is no longer kept in memory`);
     }
+    // Counted by who reads (not whose build it is): the reader holds the socket.
+    const release = streams.acquire(request.identity.name);
+    reply.raw.once('close', release); // however the stream ends; releasing twice counts once
+    // The hijacked reply is written raw, past Fastify's headers: carry over those set so far
+    // (@fastify/cors's Access-Control-Allow-Origin and Vary), so the stream answers CORS exactly
+    // as every other route does. writeHead merges them under its own.
+    for (const [name, value] of Object.entries(reply.getHeaders())) {
+      if (value !== undefined) {
+        reply.raw.setHeader(name, value);
+      }
+    }
     reply.hijack();
-    streamBuildLog(build, reply.raw, parseLastEventId(request.headers['last-event-id']), {
-      heartbeatMs: ctx.config.heartbeatSeconds * 1000,
-      onOpen: () => ctx.metrics.activeStreams.inc(),
-      onClose: () => ctx.metrics.activeStreams.dec()
-    });
+    try {
+      streamBuildLog(build, reply.raw, parseLastEventId(request.headers['last-event-id']), {
+        heartbeatMs: ctx.config.heartbeatSeconds * 1000,
+        onOpen: () => ctx.metrics.activeStreams.inc(),
+        onClose: () => {
+          release();
+          ctx.metrics.activeStreams.dec();
+        }
+      });
+    } catch (error) {
+      release();
+      throw error;
+    }
   });
 }

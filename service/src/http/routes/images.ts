@@ -4,6 +4,7 @@ import type { Image, ImageDeletion, ImageList } from '../../api/contract.js';
 import { ApiError, invalidField, notFound } from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
 import { canModify, canSee, requireModify, requirePermission } from '../../auth/policy.js';
+import { isValidRepository, isValidTag, splitImageReference } from '../../builds/naming.js';
 import type { ServiceContext } from '../context.js';
 
 interface ImageQuery {
@@ -20,6 +21,32 @@ function matches(image: Image, query: ImageQuery): boolean {
     (query.commit === undefined || image.commit.startsWith(query.commit)) &&
     (query.owner === undefined || image.owner === query.owner)
   );
+}
+
+const NAME_SHAPE =
+  'an image name is a repository and a tag, e.g. "r2d-alice/my-image:0123abcd": lowercase letters and digits in ' +
+  'path components joined by "/" (with ".", "_" or "-" between them), optionally a registry host first, then ":" and a tag';
+
+/**
+ * The image name of `DELETE /api/images/{name}`, checked with the reference parser before any
+ * engine or registry hears of it: a name that cannot exist is 400, never the engine's error text.
+ */
+export function imageNameParam(raw: string): string {
+  let name = raw;
+  try {
+    // Clients percent-encode the name (it holds "/" and ":"); the router decodes the path once.
+    name = raw.includes('%') ? decodeURIComponent(raw) : raw;
+  } catch {
+    throw invalidField('name', `the image name is not validly percent-encoded; ${NAME_SHAPE}`);
+  }
+  if (name.length > 512 || /[\u0000-\u001f\u007f]/.test(name)) {
+    throw invalidField('name', `the image name holds control characters or is too long; ${NAME_SHAPE}`);
+  }
+  const { repository, tag } = splitImageReference(name);
+  if (!isValidRepository(repository) || !isValidTag(tag)) {
+    throw invalidField('name', `"${name}" is not a valid image name; ${NAME_SHAPE}`);
+  }
+  return name;
 }
 
 export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
@@ -57,7 +84,7 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   // The name holds "/" and ":"; clients send it percent-encoded, and a wildcard takes it whole.
   app.delete<{ Params: { '*': string } }>('/api/images/*', async (request, reply) => {
     requirePermission(request.identity, 'build', scopes.build);
-    const name = decodeURIComponent(request.params['*']);
+    const name = imageNameParam(request.params['*']);
     // Both places are asked; a registry that cannot be asked is an error here (502), so that
     // a delete never silently misses the registry's copy.
     const image = await ctx.images.find(name, { strict: true });

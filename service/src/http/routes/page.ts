@@ -4,15 +4,19 @@
  * front of it (jupyter-server-proxy) has already done so.
  */
 import type { FastifyInstance } from 'fastify';
-import { ApiError } from '../../api/errors.js';
+import { ApiError, missingScope } from '../../api/errors.js';
+import { scopeNames } from '../../auth/identity.js';
 import { finishLogin, startLogin, xsrfToken, type OAuthSettings } from '../../auth/oauth.js';
 import type { ServiceContext } from '../context.js';
 import { pageHtml } from '../page/html.js';
 import { PAGE_SCRIPT } from '../page/script.js';
 import { clearSession, credentialsOf, pendingLogin, sessionToken, setPendingLogin, setSession, type SessionSettings } from '../session.js';
 
+// No framing at all, not even same-origin: behind a hub every user's server shares the origin, so
+// any user's page could frame this one and trick a click (X-Frame-Options for older browsers).
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'",
+  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store'
 };
@@ -29,8 +33,14 @@ export function pageRoutes(app: FastifyInstance, ctx: ServiceContext, session: S
       return reply.redirect(prefix); // relative API paths in the page need the trailing slash
     }
     let token = sessionToken(request, session);
+    const access = scopeNames(ctx.config.serviceName).access;
     try {
-      await ctx.authenticator.authenticate(credentialsOf(request, session));
+      const identity = await ctx.authenticator.authenticate(credentialsOf(request, session));
+      // As on every API route: no page for a token that may not use this service at all.
+      if (!identity.permissions.access) {
+        reply.headers(PAGE_HEADERS);
+        throw missingScope(access, `your token lacks the scope ${access}, which every request needs`);
+      }
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401 || !oauth) {
         throw error;

@@ -6,12 +6,27 @@ import { openapiDocument } from '../../assets.js';
 import { missingScopes, scopeNames } from '../../auth/identity.js';
 import type { ServiceContext } from '../context.js';
 
+const HEALTH_PING_MS = 2000;
+
+async function pingWithin(ctx: ServiceContext, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>(resolve => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([ctx.engine.ping(), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function systemRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const openapiText = openapiDocument();
   const openapi = parse(openapiText) as object;
 
   app.get('/health', { config: { public: true } }, async (_request, reply) => {
-    const docker = (await ctx.engine.ping()) ? 'ok' : 'unreachable';
+    // A hung engine (not only a stopped one) makes health degraded, in bounded time.
+    const docker = (await pingWithin(ctx, HEALTH_PING_MS)) ? 'ok' : 'unreachable';
     const body: Health = { status: docker === 'ok' ? 'ok' : 'degraded', docker };
     return reply.status(docker === 'ok' ? 200 : 503).send(body);
   });

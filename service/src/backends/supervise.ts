@@ -1,0 +1,90 @@
+/**
+ * Build commands (repo2docker, and the `docker buildx build` it starts) must not outlive the
+ * service, even when the service is SIGKILLed and has no chance to clean up. Linux's
+ * parent-death signal would reach repo2docker only, not its children, and Node cannot set it;
+ * so each build runs under a tiny supervisor: a second Node process (`process.execPath -e`,
+ * always present, unlike python3 or setsid) that
+ *
+ * - leads a process group of its own (spawned `detached`), in which the build command runs, so
+ *   that `kill(-pid)` from the service (cancel) reaches repo2docker and buildx alike;
+ * - holds a pipe from the service on its stdin that nobody writes to: when the service dies,
+ *   however it dies, the kernel closes the pipe, the supervisor reads end-of-file and kills the
+ *   whole group (SIGTERM, then SIGKILL after a grace period), itself included;
+ * - hands the command the service's stdout/stderr pipes directly (no relay, no extra copy) and
+ *   exits with the command's exit code, so callers see what they would see without it.
+ *
+ * Every process of the build also inherits `REPO2DOCKER_SERVICE_INSTANCE`, so that a later start
+ * can find and kill anything that still escaped (docker/reaper.ts).
+ */
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable, Writable } from 'node:stream';
+import { currentInstance, INSTANCE_ENV } from '../docker/instance.js';
+
+/** Runs in the supervisor: argv[1] is the JSON argv of the command, argv[2] the grace in ms. */
+const SUPERVISOR = `
+const { spawn } = require('node:child_process');
+const [command, ...args] = JSON.parse(process.argv[1]);
+const graceMs = Number(process.argv[2]);
+const group = sig => { try { process.kill(-process.pid, sig); } catch {} };
+// The service's cancel signals the whole group; the command handles it, we wait for its exit.
+process.on('SIGTERM', () => {});
+process.on('SIGINT', () => {});
+const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+child.on('error', error => {
+  // Told on fd 3, so that the service sees the spawn error it would have seen without us.
+  try { require('node:fs').writeSync(3, JSON.stringify({ spawnError: error.message })); } catch {}
+  process.exit(127);
+});
+child.on('exit', (code, signal) => {
+  process.exitCode = code ?? 128 + (require('node:os').constants.signals[signal] ?? 0);
+  process.stdin.destroy();
+});
+const orphaned = () => {
+  group('SIGTERM');
+  setTimeout(() => group('SIGKILL'), graceMs);
+};
+process.stdin.on('end', orphaned);
+process.stdin.on('error', orphaned);
+process.stdin.resume();
+`;
+
+export interface SuperviseOptions {
+  env: NodeJS.ProcessEnv;
+  /** SIGTERM to SIGKILL, when the service is gone. */
+  graceMs?: number;
+  cwd?: string;
+}
+
+export type SupervisedChild = ChildProcessByStdio<Writable, Readable, Readable>;
+
+/**
+ * Spawn `command args` (argv, never a shell) under the supervisor. The returned child is the
+ * supervisor: its pid leads the build's process group, its stdout/stderr are the command's, and
+ * its exit code is the command's. Keep its stdin open (never end it): closing it stops the build.
+ */
+export function spawnSupervised(command: string, args: string[], options: SuperviseOptions): SupervisedChild {
+  const child = spawn(process.execPath, ['-e', SUPERVISOR, JSON.stringify([command, ...args]), String(options.graceMs ?? 3000)], {
+    detached: true, // own process group, led by the supervisor
+    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    cwd: options.cwd,
+    env: { ...options.env, [INSTANCE_ENV]: currentInstance(), NODE_OPTIONS: '' }
+  });
+  // Writing is never needed; an EPIPE once the supervisor is gone is no error of ours.
+  child.stdin.on('error', () => undefined);
+  // The command could not be started: the same 'error' event a plain spawn gives.
+  const control = child.stdio[3] as Readable;
+  let said = '';
+  control.setEncoding('utf8');
+  control.on('data', (chunk: string) => (said += chunk));
+  control.on('end', () => {
+    try {
+      const { spawnError } = JSON.parse(said) as { spawnError?: string };
+      if (spawnError) {
+        child.emit('error', new Error(spawnError));
+      }
+    } catch {
+      // nothing said: the command started
+    }
+  });
+  return child as unknown as SupervisedChild;
+}
