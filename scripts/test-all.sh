@@ -38,7 +38,9 @@ if [ -d src ] && ls src/*.ts >/dev/null 2>&1; then
   tier "typecheck extension" npx tsc -p tsconfig.json --noEmit
   tier "extension unit tests" npx jest --ci
 fi
+tier "Python helpers (pytest)" "$VENV/bin/python" -m pytest tests -q
 tier "service integration tests" npm run test:integration --workspace service --silent
+tier "API fuzzing (Schemathesis against the running service)" bash scripts/fuzz.sh
 tier "browser tests (JupyterLab from the wheel, Chromium)" bash scripts/test-ui.sh
 tier "browser tests under JupyterHub (alice, bob, carol, admin)" bash scripts/test-ui-hub.sh
 
