@@ -2,11 +2,15 @@
 OpenAPI document with Schemathesis' own response checks (status documented, content type, body
 schema, documented headers, no 5xx unless asked for). Run by scripts/fuzz.sh after the fuzzing.
 
-  python fuzz-probes.py URL SECRET engine FIXTURE_URL   # 401, 405, 413, 415, 429 (queue limit)
-  python fuzz-probes.py URL SECRET docker-down FIXTURE_URL  # the 503s of an unreachable engine
+  FUZZ_TOKEN=... python fuzz-probes.py URL engine FIXTURE_URL       # 401, 405, 413, 415, 429s
+  FUZZ_TOKEN=... python fuzz-probes.py URL docker-down FIXTURE_URL  # the 503s of an unreachable engine
+
+URL is the service's base (through the hub's proxy: http://HUB/services/repo2docker); FUZZ_TOKEN
+a hub token of an ordinary builder (in the environment: a command line is readable by anyone).
 
 Prints one line per probe and exits 1 when any probe got another status or failed a check.
 """
+import os
 import sys
 import uuid
 
@@ -23,7 +27,8 @@ CHECKS = [status_code_conformance, content_type_conformance, response_headers_co
 
 
 def main() -> int:
-    url, secret, mode, fixture = sys.argv[1:5]
+    url, mode, fixture = sys.argv[1:4]
+    secret = os.environ["FUZZ_TOKEN"]
     schema = schemathesis.openapi.from_url(f"{url}/api/openapi.json")
     auth = {"Authorization": f"token {secret}"}
     failures = sent = 0

@@ -15,6 +15,9 @@
 # service is configured as the integration tests configure it (local repos allowed, offline
 # repo2docker config) and is fuzzed through the hub's proxy at /services/repo2docker/, the path
 # users take (the OpenAPI document's `servers` prefix). Every token is checked by the hub.
+# Through the proxy, nothing needs an exception: configurable-http-proxy answers by itself only
+# before the service's route is in (404; the rig waits for the route), and a run straight at the
+# service's port, same seed, answered the same statuses and had the same API capabilities.
 #   1. against the real Docker engine, with a fixture repository the fuzzer is given as one of its
 #      `repo` values, so that some builds really run (cheap ones: FROM scratch, one RUN step;
 #      one at a time, at most 3 queued), join, answer "already built" and get cancelled;
@@ -37,16 +40,18 @@
 #   - `git.command` (the service's ls-remote, clone and fetch) and the first `git` on PATH (for
 #     repo2docker or anything else) are a wrapper that refuses every URL that is not file:// or
 #     a local path, and scp-like host:path, before git runs (exit 128, "fatal: repository ...
-#     not found", as git says it); checked at every start;
+#     not found", as git says it); checked at every start, directly and in the service the hub
+#     runs (a build from https://fuzz.invalid must be refused with the wrapper's words);
 #   - the wrapper runs git with GIT_ALLOW_PROTOCOL=file, so git itself refuses every other
 #     transport, for submodules too, before any name lookup;
 #   - HTTP(S)_PROXY and ALL_PROXY point at 127.0.0.1:9 (nothing listens there), so an HTTP client
 #     that honours them fails on loopback instead of resolving a host. The hub passes a managed
 #     service only its env_keep variables (PATH, LANG, ...) and the config's `environment`, so
 #     these reach repo2docker and its children (buildx, git) through `repo2docker.command`, a
-#     wrapper that sets them and runs the venv's repo2docker; the hubs and their proxies get them
-#     too. (The service hands git an environment of its own, and its own HTTP client, Node's
-#     fetch, ignores them: it talks only to the hub's loopback API and the engine's socket.)
+#     wrapper that sets them and runs the venv's repo2docker (it notes them, and the run fails
+#     unless the fixture builds ran with them); the hubs and their proxies get them too. (The
+#     service hands git an environment of its own, and its own HTTP client, Node's fetch,
+#     ignores them: it talks only to the hub's loopback API and the engine's socket.)
 # Build steps run with --network=none (offline repo2docker config) and the engine has no bridge.
 # The hubs, their proxies and the services listen on 127.0.0.1 only (test_overrides.py).
 set -euo pipefail
@@ -57,6 +62,7 @@ EXAMPLES="${FUZZ_EXAMPLES:-60}"
 SCHEMATHESIS="$VENV/bin/schemathesis"
 [ -x "$SCHEMATHESIS" ] || bash "$ROOT/scripts/setup-venv.sh"
 [ -x "$ROOT/node_modules/.bin/tsx" ] || { log "npm packages missing: run npm install (scripts/test-all.sh does)"; exit 1; }
+docker info >/dev/null 2>&1 || bash "$ROOT/scripts/start-docker.sh"   # the engine run needs one
 
 REPORTS="$STATE_DIR/fuzz"   # the last run's NDJSON event logs and hub logs (with the services' output)
 rm -rf "$REPORTS"; mkdir -p "$REPORTS"
@@ -72,7 +78,7 @@ cleanup() {
   # By name, not by ID, so that no other tag of the same image could go with them.
   local image
   docker images --format '{{.Repository}}:{{.Tag}}' --filter "reference=r2d-$USER_NAME/*" 2>/dev/null |
-    while read -r image; do docker rmi "$image" >/dev/null 2>&1 || true; done
+    while read -r image; do docker rmi "$image" >/dev/null 2>&1 || true; done || true # engine gone: keep cleaning
   rm -rf "$RIG"
 }
 trap cleanup EXIT
@@ -121,10 +127,13 @@ bash "$ROOT/scripts/make-fixtures.sh" "$FIXTURES" >/dev/null
 FIXTURE_URL="file://$FIXTURES/ok"
 
 # repo2docker with the proxy fence (see the top); PATH puts the git wrapper first.
+# It notes the proxy settings it runs with, for the check after the fuzzing that they got there.
 cat >"$RIG/bin/repo2docker" <<WRAPPER
 #!/usr/bin/env bash
 # repo2docker for the fuzz rig (scripts/fuzz.sh): no HTTP client of it may resolve a host.
-exec env $(printf '%q ' "${FENCE_ENV[@]}")"$VENV/bin/repo2docker" "\$@"
+export $(printf '%q ' "${FENCE_ENV[@]}")
+env | grep -i '_proxy=' | sort >"$RIG/repo2docker.env"
+exec "$VENV/bin/repo2docker" "\$@"
 WRAPPER
 chmod +x "$RIG/bin/repo2docker"
 
@@ -158,10 +167,11 @@ launch_hub() { # name, extra env...
   hub_port="$(free_port)"
   write_service_config "$RIG/$name.json"
   (umask 077 && od -An -N24 -tx1 /dev/urandom | tr -d ' \n' >"$dir/admin-token")
-  (exec env "${FENCE_ENV[@]}" "$@" \
+  # The admin token by `export` (a builtin), so that it is on no command line.
+  (R2D_HUB_ADMIN_TOKEN="$(cat "$dir/admin-token")" && export R2D_HUB_ADMIN_TOKEN &&
+    exec env "${FENCE_ENV[@]}" "$@" \
     R2D_HUB_DIR="$dir" R2D_HUB_PORT="$hub_port" R2D_HUB_INTERNAL_PORT="$(free_port)" \
-    R2D_PROXY_API_PORT="$(free_port)" R2D_SERVICE_PORT="$(free_port)" \
-    R2D_HUB_ADMIN_TOKEN="$(cat "$dir/admin-token")" R2D_SERVICE_CONFIG="$RIG/$name.json" \
+    R2D_PROXY_API_PORT="$(free_port)" R2D_SERVICE_PORT="$(free_port)" R2D_SERVICE_CONFIG="$RIG/$name.json" \
     bash "$ROOT/scripts/start-hub.sh" --foreground >"$REPORTS/$name.log" 2>&1) &
   pids+=("$!")
   echo "http://127.0.0.1:$hub_port" >"$RIG/$name.url"
@@ -175,11 +185,11 @@ ready_hub() { # name
   hub="$(cat "$RIG/$name.url")"
   admin="$(cat "$RIG/hub-$name/admin-token")"
   service="$hub/services/repo2docker"
-  if ! wait_for 60 curl -sf -o /dev/null "$hub/hub/api/" || ! wait_for 30 curl -sf -o /dev/null "$service/api/openapi.json"; then
+  if ! wait_for 45 curl -sf -o /dev/null "$hub/hub/api/" || ! wait_for 20 curl -sf -o /dev/null "$service/api/openapi.json"; then
     log "the $name hub or its service did not start:"; tail -n 40 "$REPORTS/$name.log" >&2; exit 1
   fi
-  hub_api() { # method, path, body: as the overlay's test-admin service
-    curl -sf -X "$1" -H "Authorization: token $admin" -H 'Content-Type: application/json' \
+  hub_api() { # method, path, body: as the overlay's test-admin service (its token not in argv)
+    curl -sf -X "$1" -H @<(printf 'Authorization: token %s\n' "$admin") -H 'Content-Type: application/json' \
       --data "$3" "$hub/hub/api$2"
   }
   hub_api POST "/users/$USER_NAME" '{}' >/dev/null || { log "the $name hub did not create user $USER_NAME"; exit 1; }
@@ -195,6 +205,10 @@ ready_hub() { # name
 write_config() { # file, the statuses the service may answer besides 2xx-4xx
   local file="$1" also="$2"
   cat >"$file" <<TOML
+# The hub's token for this run's user, from the environment (not on a command line, where any
+# local user could read it in the process list).
+headers = { Authorization = "token \${FUZZ_TOKEN}" }
+
 # Cases per operation and phase; the whole run stays within a few minutes on two cores.
 [generation]
 max-examples = $EXAMPLES
@@ -256,12 +270,14 @@ TOML
 write_config "$RIG/engine.toml" ""
 write_config "$RIG/docker-down.toml" ', "503"'
 
-run_schemathesis() { # label, base url, extra args...
-  local label="$1" url="$2"; shift 2
-  log "── schemathesis: $label (seed $SEED)"
-  "$SCHEMATHESIS" --config-file "$RIG/$label.toml" run "$url/api/openapi.json" \
+# The whole run stays under 4 minutes at the default 60 cases: each Schemathesis run has a
+# ceiling (2 s a case, at least 120 s and 60 s; under load here they took 62 s and 20 s), and
+# reaching it is a failure (exit 124), not a silent cut.
+run_schemathesis() { # label, base url, seconds, extra args...
+  local label="$1" url="$2" seconds="$3"; shift 3
+  log "── schemathesis: $label (seed $SEED, at most $seconds s)"
+  FUZZ_TOKEN="$(cat "$RIG/$label.token")" timeout --signal=INT --kill-after=10 "$seconds" "$SCHEMATHESIS" --config-file "$RIG/$label.toml" run "$url/api/openapi.json" \
     --url "$url" \
-    -H "Authorization: token $(cat "$RIG/$label.token")" \
     --phases examples,coverage,fuzzing,stateful \
     --seed "$SEED" \
     --workers 1 \
@@ -282,16 +298,28 @@ launch_hub engine
 launch_hub docker-down DOCKER_HOST="unix://$RIG/no-docker.sock"
 
 URL="$(ready_hub engine)"
-run_schemathesis engine "$URL" || status=1
+# The git fence holds in the service as the hub runs it (the hub passes a managed service only
+# some of its environment): a build from a network URL is refused by the wrapper, with its words.
+refused="$(curl -s -w ' %{http_code}' -H @<(printf 'Authorization: token %s\n' "$(cat "$RIG/engine.token")") \
+  -H 'Content-Type: application/json' --data '{"repo": "https://fuzz.invalid/x"}' "$URL/api/builds")"
+if [[ "$refused" != *"fuzz rig allows only file://"*" 400" ]]; then
+  log "the service did not use the git fence: $refused"; exit 1
+fi
+run_schemathesis engine "$URL" $(( EXAMPLES * 2 > 120 ? EXAMPLES * 2 : 120 )) || status=1
 log "── probes: engine"
-"$PY" "$ROOT/scripts/fuzz-probes.py" "$URL" "$(cat "$RIG/engine.token")" engine "$FIXTURE_URL" || status=1
+FUZZ_TOKEN="$(cat "$RIG/engine.token")" "$PY" "$ROOT/scripts/fuzz-probes.py" "$URL" engine "$FIXTURE_URL" || status=1
+
+# The fuzzer's fixture builds ran repo2docker through the wrapper, with the proxy fence.
+if ! grep -qx 'HTTPS_PROXY=http://127.0.0.1:9' "$RIG/repo2docker.env" 2>/dev/null; then
+  log "repo2docker did not run with the proxy fence: $(cat "$RIG/repo2docker.env" 2>&1)"; status=1
+fi
 
 # Nothing builds without an engine, so a short run (fewer cases) is enough to fuzz the 503 answers.
 URL="$(ready_hub docker-down)"
 FUZZ_EXAMPLES_DOWN=$(( EXAMPLES / 3 > 5 ? EXAMPLES / 3 : 5 ))
-run_schemathesis docker-down "$URL" --max-examples "$FUZZ_EXAMPLES_DOWN" || status=1
+run_schemathesis docker-down "$URL" $(( FUZZ_EXAMPLES_DOWN * 2 > 60 ? FUZZ_EXAMPLES_DOWN * 2 : 60 )) --max-examples "$FUZZ_EXAMPLES_DOWN" || status=1
 log "── probes: docker-down"
-"$PY" "$ROOT/scripts/fuzz-probes.py" "$URL" "$(cat "$RIG/docker-down.token")" docker-down "$FIXTURE_URL" || status=1
+FUZZ_TOKEN="$(cat "$RIG/docker-down.token")" "$PY" "$ROOT/scripts/fuzz-probes.py" "$URL" docker-down "$FIXTURE_URL" || status=1
 
 # A handler that threw something unexpected answered 500 and logged it: caught above, but say where.
 for name in engine docker-down; do

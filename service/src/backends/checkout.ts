@@ -6,12 +6,14 @@
  * `environment.yml`, ... with the service user's rights and writes what it read into the image).
  *
  * git runs as argv with `--` before the URL, in the controlled environment of git-env.ts; the
- * submodules get the network transports only (never file, ssh or ext).
+ * submodules get the network transports only (never file, ssh or ext). A private repository's
+ * credentials reach git only through git-credentials.ts (a helper fed from the environment).
  */
 import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BuildFailure } from './backend.js';
+import { authFailureMessage, prepareCredentials, scrubber, type GitCredentials } from './git-credentials.js';
 import { gitConfigArgs, gitEnv, makeHome, removeDir } from './git-env.js';
 import { LineSplitter } from './repo2docker-log.js';
 
@@ -186,13 +188,15 @@ function runGit(
 /**
  * Clone `job.repo` at exactly `job.commit` (detached), with its submodules, into a new temporary
  * directory, then check `subdir` and symlinks. On any failure or abort the directory is removed
- * before this rejects.
+ * before this rejects. `credentials`, for a private repository, go to git for the repository's
+ * own host only (submodules on it too), and are scrubbed from every line git prints.
  */
 export async function checkout(
   options: CheckoutOptions,
   job: CheckoutJob,
   onLine: GitLine,
-  signal: AbortSignal
+  signal: AbortSignal,
+  credentials?: GitCredentials
 ): Promise<Checkout> {
   signal.throwIfAborted();
   const base = await makeHome('r2d-checkout-');
@@ -201,12 +205,20 @@ export async function checkout(
   const remove = (): Promise<void> => removeDir(base);
   try {
     await mkdir(home);
-    const topEnv = gitEnv({ home, allowFile: options.allowLocalRepos });
-    const subEnv = gitEnv({ home, allowFile: false });
+    // The helper lives in `base`, beside the checkout: no part of the build context.
+    const auth = credentials ? await prepareCredentials(base, job.repo, credentials) : null;
+    const pre = auth?.configArgs ?? [];
+    const scrub = scrubber(credentials);
+    const say: GitLine = message => onLine(scrub(message));
+    const topEnv = { ...gitEnv({ home, allowFile: options.allowLocalRepos }), ...auth?.env };
+    const subEnv = { ...gitEnv({ home, allowFile: false }), ...auth?.env };
     const git = async (args: string[], env: NodeJS.ProcessEnv, what: string, cwd = dir): Promise<void> => {
-      const { code, lastLine } = await runGit(options, args, cwd, env, onLine, signal);
+      const { code, lastLine } = await runGit(options, [...pre, ...args], cwd, env, say, signal);
       if (code !== 0) {
-        throw new BuildFailure(`${what} failed${lastLine ? `: ${lastLine}` : ` (git exit code ${code})`}`);
+        const line = scrub(lastLine);
+        throw new BuildFailure(
+          authFailureMessage(line, job.repo) ?? `${what} failed${line ? `: ${line}` : ` (git exit code ${code})`}`
+        );
       }
     };
     if (options.checkHost) {
@@ -216,10 +228,10 @@ export async function checkout(
         throw new BuildFailure((error as Error).message);
       }
     }
-    onLine(`Fetching ${job.repo} at ${job.commit}`);
+    say(`Fetching ${job.repo} at ${job.commit}`);
     await git(['clone', '--no-checkout', '--', job.repo, dir], topEnv, `cloning ${job.repo}`, base);
     // The commit may be on a ref a clone does not fetch (a pull request's head): ask for it.
-    const has = await runGit(options, ['cat-file', '-e', `${job.commit}^{commit}`], dir, topEnv, () => undefined, signal);
+    const has = await runGit(options, [...pre, 'cat-file', '-e', `${job.commit}^{commit}`], dir, topEnv, () => undefined, signal);
     if (has.code !== 0) {
       await git(['fetch', '--quiet', 'origin', job.commit], topEnv, `fetching commit ${job.commit}`);
     }
