@@ -12,6 +12,8 @@ bash scripts/start-docker.sh
 bash scripts/setup-venv.sh
 # The authenticating git server (lighttpd + git-http-backend) of the private-repository tests.
 apt_install lighttpd busybox-static
+# BinderHub from the source snapshot in ../shared/vendor, into the venv (once; the BinderHub tests start it).
+bash scripts/start-binderhub.sh install
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # Not `npm ci`: npm leaves rspack's bindings for other platforms out of the lock file, and
   # `npm ci` then refuses it as out of sync; `npm install` keeps the lock file's versions.
