@@ -10,8 +10,12 @@
  * - holds a pipe from the service on its stdin that nobody writes to: when the service dies,
  *   however it dies, the kernel closes the pipe, the supervisor reads end-of-file and kills the
  *   whole group (SIGTERM, then SIGKILL after a grace period), itself included;
- * - hands the command the service's stdout/stderr pipes directly (no relay, no extra copy) and
- *   exits with the command's exit code, so callers see what they would see without it.
+ * - relays the command's stdout/stderr as fast as the command writes them, holding in memory
+ *   what the service has not yet read (up to a bound), so that a service that stalls for a few
+ *   seconds does not stall the build: BuildKit cancels a build whose progress nobody reads for
+ *   that long ("failed to receive status: rpc error: code = Canceled", measured: a 7 s stall of
+ *   the service broke a chatty build, see issue 19 item 10);
+ * - exits with the command's exit code, so callers see what they would see without it.
  *
  * Every process of the build also inherits `REPO2DOCKER_SERVICE_INSTANCE`, so that a later start
  * can find and kill anything that still escaped (docker/reaper.ts).
@@ -20,7 +24,11 @@ import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { currentInstance, INSTANCE_ENV } from '../docker/instance.js';
 
-/** Runs in the supervisor: argv[1] is the JSON argv of the command, argv[2] the grace in ms. */
+/**
+ * Runs in the supervisor: argv[1] is the JSON argv of the command, argv[2] the grace in ms,
+ * argv[3] how many bytes of output it holds for a service that does not read before the command
+ * has to wait.
+ */
 const SUPERVISOR = `
 const { spawn } = require('node:child_process');
 const [command, ...args] = JSON.parse(process.argv[1]);
@@ -29,7 +37,28 @@ const group = sig => { try { process.kill(-process.pid, sig); } catch {} };
 // The service's cancel signals the whole group; the command handles it, we wait for its exit.
 process.on('SIGTERM', () => {});
 process.on('SIGINT', () => {});
-const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+// Relay output at the command's pace, whatever the service's: if the service stalls (a long GC,
+// a busy event loop), the output waits here, in memory, instead of blocking the command.
+// BuildKit cancels a build whose progress is not read for a few seconds. Written through
+// non-blocking sockets: process.stdout on a pipe blocks on Linux.
+const { Socket } = require('node:net');
+const relay = (from, fd) => {
+  const to = new Socket({ fd, readable: false, writable: true });
+  to.on('error', () => from.resume()); // the service is gone: keep draining until we are killed
+  from.on('data', chunk => {
+    if (!to.write(chunk) && to.writableLength > maxBuffered) {
+      from.pause(); // only past this much: then the command waits, as it would without us
+      to.once('drain', () => from.resume());
+    }
+  });
+  from.on('end', () => to.end());
+  return to;
+};
+const maxBuffered = Number(process.argv[3]);
+// fds 4 and 5, not 1 and 2: Node special-cases sockets on 1 and 2 when they close.
+relay(child.stdout, 4);
+relay(child.stderr, 5);
 child.on('error', error => {
   // Told on fd 3, so that the service sees the spawn error it would have seen without us.
   try { require('node:fs').writeSync(3, JSON.stringify({ spawnError: error.message })); } catch {}
@@ -37,7 +66,7 @@ child.on('error', error => {
 });
 child.on('exit', (code, signal) => {
   process.exitCode = code ?? 128 + (require('node:os').constants.signals[signal] ?? 0);
-  process.stdin.destroy();
+  process.stdin.destroy(); // then we exit once the relayed output is written
 });
 const orphaned = () => {
   group('SIGTERM');
@@ -52,6 +81,8 @@ export interface SuperviseOptions {
   env: NodeJS.ProcessEnv;
   /** SIGTERM to SIGKILL, when the service is gone. */
   graceMs?: number;
+  /** Output held for a service that does not read, before the command is made to wait. */
+  maxBufferedBytes?: number;
   cwd?: string;
 }
 
@@ -63,16 +94,23 @@ export type SupervisedChild = ChildProcessByStdio<Writable, Readable, Readable>;
  * its exit code is the command's. Keep its stdin open (never end it): closing it stops the build.
  */
 export function spawnSupervised(command: string, args: string[], options: SuperviseOptions): SupervisedChild {
-  const child = spawn(process.execPath, ['-e', SUPERVISOR, JSON.stringify([command, ...args]), String(options.graceMs ?? 3000)], {
+  const args3 = [JSON.stringify([command, ...args]), String(options.graceMs ?? 3000), String(options.maxBufferedBytes ?? 256 * 1024 * 1024)];
+  const child = spawn(process.execPath, ['-e', SUPERVISOR, ...args3], {
     detached: true, // own process group, led by the supervisor
-    stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
+    // stdin: the lifeline; 2: the supervisor's own errors, to the service's stderr; 3: spawn
+    // errors; 4 and 5: the command's stdout and stderr.
+    stdio: ['pipe', 'ignore', 'inherit', 'pipe', 'pipe', 'pipe'],
     cwd: options.cwd,
     env: { ...options.env, [INSTANCE_ENV]: currentInstance(), NODE_OPTIONS: '' }
   });
+  // The command's output is what callers read as this child's stdout and stderr.
+  const stdio = child.stdio as unknown as [Writable, null, null, Readable, Readable, Readable];
+  Object.defineProperty(child, 'stdout', { value: stdio[4], configurable: true });
+  Object.defineProperty(child, 'stderr', { value: stdio[5], configurable: true });
   // Writing is never needed; an EPIPE once the supervisor is gone is no error of ours.
-  child.stdin.on('error', () => undefined);
+  stdio[0].on('error', () => undefined);
   // The command could not be started: the same 'error' event a plain spawn gives.
-  const control = child.stdio[3] as Readable;
+  const control = stdio[3];
   let said = '';
   control.setEncoding('utf8');
   control.on('data', (chunk: string) => (said += chunk));

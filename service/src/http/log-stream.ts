@@ -102,8 +102,8 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
         return;
       }
       close();
-      const buffer = new EventBuffer();
       for (let batch = build.eventsAfter(cursor, BATCH); batch.length > 0 && res.writableLength < MAX_WRITE_TEXT; ) {
+        const buffer = new EventBuffer(); // one per write: read() does not empty it
         for (const event of batch) {
           buffer.push(event, 'log', String(event.seq));
           cursor = event.seq;
@@ -113,8 +113,9 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
       }
       // No id: a client that resumes (from another service process) resumes after the last log event.
       const stopping: ServiceStoppingEvent = { message, time: new Date().toISOString(), lastSeq: build.lastSeq };
-      buffer.push(stopping, SERVICE_STOPPING_EVENT);
-      res.end(buffer.read());
+      // Written by hand: better-sse would give an event without an id a random one, which the
+      // browser's EventSource would then send back as Last-Event-ID. (JSON has no newlines.)
+      res.end(`event: ${SERVICE_STOPPING_EVENT}\ndata: ${JSON.stringify(stopping)}\n\n`);
       setTimeout(() => res.destroy(), 500).unref();
     }
   };

@@ -18,7 +18,7 @@ import { after, before, describe, it } from 'node:test';
 import { createParser } from 'eventsource-parser';
 import { INSTANCE_ENV, INSTANCE_LABEL, processStartTime } from '../../src/docker/instance.js';
 import { imagesOfBuild, processesMatching, removeImage } from '../helpers/docker-cli.js';
-import { engineAnswers, restartEngine, startEngine, stopEngine } from '../helpers/engine-control.js';
+import { engineAnswers, startEngine, stopEngine } from '../helpers/engine-control.js';
 import { makeFixtures, requireRealParts, type Fixtures } from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 
@@ -50,18 +50,18 @@ function openStream(service: ServiceProcess, buildId: string): { events: StreamE
   return { events, done };
 }
 
-/** Wait until the build's log shows `text` (the slow fixture's RUN step has started). */
-async function waitForLog(service: ServiceProcess, buildId: string, text: string, seconds = 60): Promise<void> {
-  const deadline = Date.now() + seconds * 1000;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${service.url}/api/builds/${buildId}/logs`, { headers: service.headers(), signal: AbortSignal.timeout(300) }).catch(() => null);
-    const body = response ? await response.text().catch(() => '') : '';
-    if (body.includes(text)) return;
-    const { body: build } = await service.api('GET', `/api/builds/${buildId}`);
-    if (['built', 'failed', 'cancelled'].includes(build.phase)) throw new Error(`build ended ${build.phase}: ${build.error}`);
-    await sleep(200);
-  }
-  throw new Error(`no "${text}" in the log of ${buildId} after ${seconds} s`);
+/** The slow fixture's RUN step has started (its output, not the instruction, says "sleeping"). */
+const SLEEPING = /#\d+ [\d.]+ sleeping/;
+
+/** Wait until the build's log shows `pattern`, reading the stream (which stays open). */
+async function waitForLog(service: ServiceProcess, buildId: string, pattern: RegExp, seconds = 60): Promise<ReturnType<typeof openStream>> {
+  const stream = openStream(service, buildId);
+  await until(`${pattern} in the log of ${buildId}`, seconds, () => {
+    const final = stream.events.find(e => ['built', 'failed', 'cancelled'].includes(e.data.phase));
+    if (final) throw new Error(`build ended ${final.data.phase}: ${final.data.message}`);
+    return stream.events.some(e => pattern.test(e.data.message));
+  });
+  return stream;
 }
 
 async function until<T>(what: string, seconds: number, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false): Promise<T> {
@@ -85,10 +85,8 @@ describe('stops and kills', () => {
 
   it('SIGTERM with a stream open: exit < 10 s, build cancelled, final event, nothing left', { timeout: 120_000 }, async () => {
     const service = await new ServiceProcess().start();
-    const { body: build } = await service.api('POST', '/api/builds', { repo: fixtures.slow });
-    await waitForLog(service, build.id, 'sleeping');
-    const stream = openStream(service, build.id);
-    await sleep(300);
+    const { body: build } = await service.api('POST', '/api/builds', { repo: makeFixtures(10).slow });
+    const stream = await waitForLog(service, build.id, SLEEPING);
     const { ms, code } = await service.kill('SIGTERM');
     assert.ok(ms < 10_000, `exited after ${ms} ms`);
     assert.equal(code, 0, service.output);
@@ -107,8 +105,8 @@ describe('stops and kills', () => {
 
   it('SIGKILL mid-build: the build dies with the service; a restart reaps what dead services left', { timeout: 180_000 }, async () => {
     const first = await new ServiceProcess().start();
-    const { body: build } = await first.api('POST', '/api/builds', { repo: fixtures.slow });
-    await waitForLog(first, build.id, 'sleeping');
+    const { body: build } = await first.api('POST', '/api/builds', { repo: makeFixtures(10).slow });
+    await waitForLog(first, build.id, SLEEPING);
     assert.ok(liveProcessesOf(build.id).length > 0, 'repo2docker and buildx are running');
     const killedAt = Date.now();
     await first.kill('SIGKILL');
@@ -146,6 +144,31 @@ describe('stops and kills', () => {
   });
 });
 
+describe('a service that stalls does not stall the build (issue 19 item 10)', () => {
+  before(() => requireRealParts());
+
+  it('the service frozen 7 s during a 100k-line step: built, every line relayed', { timeout: 180_000 }, async () => {
+    // Before the supervisor relayed output, this failed at about 33k lines with BuildKit's
+    // "failed to receive status: rpc error: code = Canceled": nobody read its progress for 7 s.
+    const service = await new ServiceProcess().start();
+    try {
+      const { body } = await service.api('POST', '/api/builds', { repo: makeFixtures(100_000).chatty });
+      const stream = await waitForLog(service, body.id, /line-1-/, 120);
+      process.kill(service.pid!, 'SIGSTOP');
+      await sleep(7000);
+      process.kill(service.pid!, 'SIGCONT');
+      const build = await service.waitForBuild(body.id, 120);
+      assert.equal(build.phase, 'built', build.error);
+      await stream.done;
+      const lines = stream.events.reduce((n, e) => n + (e.data.message.match(/ line-\d+-\d+/g)?.length ?? 0), 0);
+      assert.equal(lines, 100_000);
+      removeImage(build.image);
+    } finally {
+      await service.stop();
+    }
+  });
+});
+
 describe('the Docker engine goes away and comes back', () => {
   let fixtures: Fixtures;
   let service: ServiceProcess;
@@ -166,7 +189,7 @@ describe('the Docker engine goes away and comes back', () => {
     assert.equal(okBuild.phase, 'built', okBuild.error);
     made.push(okBuild.image);
     const { body: slow } = await service.api('POST', '/api/builds', { repo: fixtures.slow });
-    await waitForLog(service, slow.id, 'sleeping');
+    await waitForLog(service, slow.id, SLEEPING);
 
     const outageStarted = Date.now();
     await stopEngine();
@@ -212,4 +235,3 @@ describe('the Docker engine goes away and comes back', () => {
   });
 });
 
-export { restartEngine };

@@ -3,9 +3,9 @@ import { once } from 'node:events';
 import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { BuildLogEvent } from '../../src/api/contract.js';
+import type { BuildLogEvent, ServiceStoppingEvent } from '../../src/api/contract.js';
 import type { BuildRecord } from '../../src/builds/build-record.js';
-import { parseLastEventId, streamBuildLog } from '../../src/http/log-stream.js';
+import { parseLastEventId, stopLogStreams, streamBuildLog } from '../../src/http/log-stream.js';
 import { makeRecord } from '../helpers/unit-builds.js';
 
 describe('parseLastEventId', () => {
@@ -421,5 +421,53 @@ describe('streamBuildLog', () => {
     build.finish('built', 'done');
     await delay(20);
     assert.equal(fixture.closedCount, 1);
+  });
+});
+
+describe('stopLogStreams (service stopping)', () => {
+  it('gives an open stream the rest of the log and a final service_stopping event, then closes it', async () => {
+    const build = makeRecord();
+    build.append('building', 'first');
+    useBuild(build);
+    const response = await request();
+    const reading = readAll(response, 5000);
+    await delay(100);
+    build.append('building', 'second, appended just before the stop');
+    assert.equal(stopLogStreams([build], 'the service is stopping'), 1);
+    const { events } = await reading;
+    assert.deepEqual(events.map(e => e.event), ['log', 'log', 'service_stopping']);
+    const last = events.at(-1)! as unknown as ServiceStoppingEvent & { id: string };
+    assert.equal(last.message, 'the service is stopping');
+    assert.equal(last.lastSeq, 2);
+    assert.equal(last.id, '', 'no id: resuming goes on after the last log event');
+    assert.equal(fixture.closedCount, 1);
+    assert.equal(build.subscriberCount, 0);
+  });
+
+  it('cuts off a client that reads nothing, without waiting for it', async () => {
+    const build = makeRecord();
+    for (let i = 0; i < 20_000; i++) build.append('building', `line ${i} ${'x'.repeat(100)}`);
+    useBuild(build);
+    const response = await request();
+    response.pause(); // never reads
+    await delay(200);
+    const served = fixture.lastResponse!;
+    const started = Date.now();
+    stopLogStreams([build], 'stopping');
+    // The server's side is what must not wait (a paused client sees the end only once it reads).
+    await once(served, 'close');
+    assert.ok(served.socket === null || served.socket.destroyed, 'the connection is closed');
+    assert.ok(Date.now() - started < 2000, `closed after ${Date.now() - started} ms`);
+    assert.equal(fixture.closedCount, 1);
+    response.destroy();
+  });
+
+  it('a stream opened after the stop gets the final event at once', async () => {
+    const build = makeRecord();
+    build.append('building', 'only line');
+    stopLogStreams([build], 'stopping');
+    useBuild(build);
+    const { events } = await readAll(await request(), 3000);
+    assert.deepEqual(events.map(e => e.event), ['log', 'service_stopping']);
   });
 });

@@ -5,7 +5,9 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { hostname } from 'node:os';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { spawnSupervised } from '../../src/backends/supervise.js';
 import { currentInstance, INSTANCE_ENV, instanceState, processStartTime } from '../../src/docker/instance.js';
@@ -13,6 +15,9 @@ import { orphanBuildProcesses } from '../../src/docker/reaper.js';
 import { SERVICE_DIR } from '../helpers/paths.js';
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
+const until = async (probe: () => boolean, ms: number): Promise<void> => {
+  for (const end = Date.now() + ms; !probe() && Date.now() < end; ) await sleep(50);
+};
 /** Live members of a process group (zombies do not count: pid 1 here may never reap them). */
 const groupMembers = (pgid: number): number[] =>
   spawnSync('ps', ['-eo', 'pid=,pgid=,stat='], { encoding: 'utf8' })
@@ -33,6 +38,24 @@ describe('spawnSupervised', () => {
     assert.equal(code, 7);
     assert.equal(out, 'out\n');
     assert.equal(err, 'err\n');
+  });
+
+  it('drains the command at full speed while the service does not read, and loses nothing', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'r2d-supervise-')), 'done');
+    // ~20 MB, far more than a pipe holds: without the relay the command would block on write.
+    const child = spawnSupervised('sh', ['-c', `seq 1 2500000 >&2; touch '${marker}'`], { env: process.env });
+    child.stderr.pause();
+    await until(() => existsSync(marker), 10_000);
+    assert.ok(existsSync(marker), 'the command finished although nobody read its output');
+    let text = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', chunk => (text += chunk));
+    child.stderr.resume();
+    const code = await new Promise(resolve => child.on('close', resolve));
+    assert.equal(code, 0);
+    const lines = text.trimEnd().split('\n');
+    assert.equal(lines.length, 2_500_000);
+    assert.equal(lines.at(-1), '2500000');
   });
 
   it('a command that cannot start gives the spawn error, as a plain spawn would, then exit 127', async () => {
