@@ -181,15 +181,19 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     });
 
     if (state) {
-      try {
-        const saved = await state.fetch(VIEW_STATE_KEY);
-        model.restoreViewState(saved as Partial<IViewState> | undefined);
-      } catch (reason) {
-        console.warn(`${PLUGIN_ID}: could not read the panel's view state.`, reason);
-      }
-      model.viewStateChanged.connect((_, view) => {
-        void state.save(VIEW_STATE_KEY, view as unknown as ReadonlyPartialJSONValue);
-      });
+      // Not awaited: the state database answers only once the application has restored its
+      // workspace, which waits for this plugin to activate.
+      void state
+        .fetch(VIEW_STATE_KEY)
+        .then(saved => model.restoreViewState(saved as Partial<IViewState> | undefined))
+        .catch(reason => {
+          console.warn(`${PLUGIN_ID}: could not read the panel's view state.`, reason);
+        })
+        .then(() => {
+          model.viewStateChanged.connect((_, view) => {
+            void state.save(VIEW_STATE_KEY, view as unknown as ReadonlyPartialJSONValue);
+          });
+        });
     }
 
     void model.start();

@@ -50,10 +50,15 @@ async function openLab(page: Page): Promise<Locator> {
     `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`,
   );
   const panel = sidebar(page);
-  if (!(await panel.isVisible())) {
-    await tab.click();
-  }
-  await expect(panel).toBeVisible();
+  await expect(tab).toBeVisible();
+  // The restored workspace may open the sidebar a moment later: click only while it is closed
+  // (a click on the open one would close it), and check again.
+  await expect(async () => {
+    if (!(await tab.evaluate((e) => e.classList.contains("lm-mod-current")))) {
+      await tab.click();
+    }
+    await expect(panel).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
   const form = panel.getByRole("form", { name: "Build an environment" });
   await expect(form.locator("fieldset")).toBeEnabled({ timeout: 90_000 });
   return panel;
@@ -88,6 +93,9 @@ async function buildFromForm(page: Page, repo: string): Promise<IBuild> {
 }
 
 async function setTheme(page: Page, theme: string): Promise<void> {
+  if ((await page.locator("body").getAttribute("data-jp-theme-name")) === theme) {
+    return;
+  }
   await page.evaluate(async (name) => {
     const app = (window as any).jupyterapp;
     if (app) {
@@ -123,9 +131,17 @@ async function setTheme(page: Page, theme: string): Promise<void> {
     .toBe(dark ? "rgb(33, 33, 33)" : "rgb(255, 255, 255)");
 }
 
-/** Serious and critical axe-core violations inside `selector`. */
+/**
+ * Serious and critical axe-core violations inside `selector`. JupyterLab's own main-area
+ * toolbar is left out: its `ToolbarButtonComponent` sets `aria-pressed` on every button (an
+ * `aria-allowed-attr` violation of JupyterLab 4.6 itself, on every toolbar of the application,
+ * notebooks included), which the extension cannot change.
+ */
 async function axeViolations(page: Page, selector: string): Promise<string[]> {
-  const results = await new AxeBuilder({ page }).include(selector).analyze();
+  const results = await new AxeBuilder({ page })
+    .include(selector)
+    .exclude(`${selector} > jp-toolbar`)
+    .analyze();
   return results.violations
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map(
@@ -161,6 +177,9 @@ test("every image and build action works in laptop mode", async ({ page }) => {
     ).toBeVisible();
   });
 
+  // Viewers restored from an earlier test of the suite (same workspace) may be open already.
+  const viewers = page.locator(".jp-Repo2DockerLogWidget");
+  let open = 0;
   await test.step("show the image's log", async () => {
     await image.getByRole("button", { name: `Show log of ${label}` }).click();
     const viewer = page.locator(
@@ -170,9 +189,11 @@ test("every image and build action works in laptop mode", async ({ page }) => {
     await expect(viewer.locator(".jp-Repo2DockerLog-connection")).toHaveText(
       "Log complete",
     );
+    open = await viewers.count();
     // Showing it again focuses the same viewer instead of opening another.
     await image.getByRole("button", { name: `Show log of ${label}` }).click();
-    await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(1);
+    await expect(viewer).toBeVisible();
+    await expect(viewers).toHaveCount(open);
   });
 
   let rebuilt!: IBuild;
@@ -187,7 +208,7 @@ test("every image and build action works in laptop mode", async ({ page }) => {
     expect(response.status(), await response.text()).toBe(202);
     rebuilt = (await response.json()) as IBuild;
     expect(rebuilt.id).not.toBe(okBuild.id);
-    await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(2);
+    await expect(viewers).toHaveCount(open + 1);
     await expect(buildCard(panel, rebuilt.id)).toHaveClass(
       /jp-Repo2Docker-phase-built/,
       { timeout: 180_000 },
@@ -196,13 +217,14 @@ test("every image and build action works in laptop mode", async ({ page }) => {
       .locator("#jp-main-dock-panel .lm-TabBar-tab .lm-TabBar-tabLabel")
       .allTextContents();
     const ours = titles.filter((t) => t.startsWith(label));
-    expect(ours).toHaveLength(2);
-    expect(new Set(ours).size, ours.join(" / ")).toBe(2);
+    expect(ours.length).toBeGreaterThanOrEqual(2);
+    // Every viewer of this image has its own title (the build's start time).
+    expect(new Set(ours).size, ours.join(" / ")).toBe(ours.length);
     // The build card's "Show log" reveals the open viewer.
     await buildCard(panel, rebuilt.id)
       .getByRole("button", { name: /^Show log of / })
       .click();
-    await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(2);
+    await expect(viewers).toHaveCount(open + 1);
   });
 
   await test.step("cancel a slow build", async () => {
@@ -236,7 +258,8 @@ test("every image and build action works in laptop mode", async ({ page }) => {
       ),
       dialog.getByRole("button", { name: "Delete" }).click(),
     ]);
-    expect([200, 204], await response.text()).toContain(response.status());
+    // 204: no body to read.
+    expect([200, 204]).toContain(response.status());
     await expect(image).toHaveCount(0);
     const listed = await api<{ images: { name: string }[] }>(
       page.request,
@@ -306,13 +329,25 @@ test("200 builds and 200 images: the panel stays navigable and the filter finds 
   const base = await buildAndWait(request, { repo: FIXTURE_OK_URL });
   const names = await makeImageFixtures(base.image, 200, "fx");
   try {
+    // 200 real builds, fast: a slow build holds the user's one running slot, so each new one
+    // waits in the queue and is cancelled there at once (no repo2docker run). The service
+    // keeps only 20 "already built" answers per user, so those would not make 200.
+    const holder = await api<IBuild>(request, "POST", "api/builds", {
+      repo: FIXTURE_SLOW_URL,
+      force: true,
+    });
+    expect(holder.status, JSON.stringify(holder.body)).toBe(202);
     for (const name of names) {
       const r = await api<IBuild>(request, "POST", "api/builds", {
-        repo: FIXTURE_OK_URL,
+        repo: FIXTURE_SLOW_URL,
         name: shortName(name),
+        force: true,
       });
-      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.status, JSON.stringify(r.body)).toBe(202);
+      const cancel = await api<IBuild>(request, "DELETE", `api/builds/${r.body.id}`);
+      expect(cancel.status, JSON.stringify(cancel.body)).toBe(200);
     }
+    await api(request, "DELETE", `api/builds/${holder.body.id}`);
     const panel = await openLab(page);
     await refresh(panel);
     const images = panel.locator("section", {
