@@ -273,6 +273,9 @@ write_config "$RIG/docker-down.toml" ', "503"'
 # The whole run stays under 4 minutes at the default 60 cases: each Schemathesis run has a
 # ceiling (2 s a case, at least 120 s and 60 s; under load here they took 62 s and 20 s), and
 # reaching it is a failure (exit 124), not a silent cut.
+# filter_too_much is Hypothesis judging its own generator (it drops path parameters it cannot
+# put in a URL, e.g. for DELETE /api/images/{name}), not the service: on a busy machine it
+# sometimes trips and ended a green run as an "error". Every check on the answers stays on.
 run_schemathesis() { # label, base url, seconds, extra args...
   local label="$1" url="$2" seconds="$3"; shift 3
   log "── schemathesis: $label (seed $SEED, at most $seconds s)"
@@ -283,6 +286,7 @@ run_schemathesis() { # label, base url, seconds, extra args...
     --workers 1 \
     --request-timeout 60 \
     --max-redirects 0 \
+    --suppress-health-check filter_too_much \
     --no-color \
     --report ndjson --report-ndjson-path "$REPORTS/$label.ndjson" \
     "$@"
