@@ -152,7 +152,7 @@ test.describe("the Environments sidebar under JupyterHub", () => {
     expect(okBuild.owner).toBe("alice");
     expect(okBuild.name).toBe("ok");
     expect(okBuild.image).toMatch(/alice\/ok:/);
-    await expect(form.getByRole("status")).toContainText("started");
+    await expect(form.getByRole("status")).toContainText("its log is open in a tab");
     await expect(buildItem(panel, okBuild.id)).toBeVisible();
 
     // The log viewer opens by itself, docked in the main area, and streams the build.
