@@ -8,14 +8,16 @@ import fastifyCors from '@fastify/cors';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { missingScope } from './api/errors.js';
 import { serviceVersion } from './assets.js';
+import { createAuthenticator } from './auth/factory.js';
 import type { Authenticator } from './auth/identity.js';
 import { scopeNames } from './auth/identity.js';
-import { LocalAuthenticator, SECRET_HEADER } from './auth/local.js';
+import { SECRET_HEADER } from './auth/local.js';
 import { oauthSettingsFromEnv, type OAuthSettings } from './auth/oauth.js';
 import type { BuildBackend } from './backends/backend.js';
-import { LocalRepo2DockerBackend } from './backends/local-repo2docker.js';
+import { RegistryPusher } from './backends/engine-push.js';
+import { createBackend } from './backends/factory.js';
 import { BuildManager } from './builds/manager.js';
-import { checkTemplate } from './builds/naming.js';
+import { checkTemplate } from './images/naming.js';
 import { GitRefResolver } from './builds/ref-resolver.js';
 import { hostPolicyFromConfig } from './builds/host-policy.js';
 import { registryHost, type ServiceConfig } from './config.js';
@@ -31,11 +33,10 @@ import { imageRoutes } from './http/routes/images.js';
 import { infoRoutes, systemRoutes } from './http/routes/system.js';
 import { ServiceMetrics } from './metrics.js';
 import { loadRegistryCredentials, REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, type RegistryCredentials } from './registry/credentials.js';
-import { MergedImageStore } from './registry/merged-store.js';
+import { MergedImageStore } from './images/merged-store.js';
 import { watchImageEvents } from './docker/events.js';
 import { reapOrphans } from './docker/reaper.js';
 import { ImageCatalog } from './images/catalog.js';
-import { RegistryPusher } from './registry/push.js';
 import { RegistryStore } from './registry/registry.js';
 
 /** Environment variables holding secrets; kept from every child process. */
@@ -55,12 +56,17 @@ export interface Service {
   context: ServiceContext;
 }
 
+/** Parts a test puts in place of the real ones; by default each is made from the configuration. */
 export interface ServiceParts {
+  /** By default the one `auth.mode` names (auth/factory.ts). */
   authenticator?: Authenticator;
   /** OAuth client settings for the service page; by default from JupyterHub's environment. */
   oauth?: OAuthSettings | null;
+  /** By default the one `backend.kind` names (backends/factory.ts). */
   backend?: BuildBackend;
   engine?: DockerEngine;
+  /** Where JupyterHub's variables are read (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
   /** Registry credentials; by default from the environment or `registry.credentialsFile`. */
   registryCredentials?: RegistryCredentials | null;
   /** The registry client's fetch (tests). */
@@ -68,6 +74,7 @@ export interface ServiceParts {
 }
 
 export function createService(config: ServiceConfig, parts: ServiceParts = {}): Service {
+  const env = parts.env ?? process.env;
   const host = config.registry.url ? registryHost(config.registry.url) : null;
   const repositoryPrefix = host ? `${host}/${config.registry.prefix}` : '';
   checkTemplate(repositoryPrefix + config.images.template);
@@ -89,7 +96,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     const credentials =
       parts.registryCredentials !== undefined
         ? parts.registryCredentials
-        : loadRegistryCredentials(host, config.registry.credentialsFile, process.env);
+        : loadRegistryCredentials(host, config.registry.credentialsFile, env);
     const store = new RegistryStore({
       url: config.registry.url,
       prefix: config.registry.prefix,
@@ -114,28 +121,18 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   );
   const backend =
     parts.backend ??
-    new LocalRepo2DockerBackend({
-      command: config.repo2docker.command,
-      configFile: config.repo2docker.configFile,
-      userId: config.repo2docker.userId,
-      userName: config.repo2docker.userName,
+    createBackend(config.backend.kind, {
+      config,
+      engine,
+      pusher,
       secretEnv: SECRET_ENV,
-      git: config.git.command,
-      allowLocalRepos: config.builds.allowLocalRepos,
-      followRedirects: !hostPolicy.refusesPrivateAddresses,
       checkHost: repo => hostPolicy.check(repo),
-      verifyLabels: (image, labels) => engine.verifyLabels(image, labels),
-      onTraceback: (buildId, traceback) => app.log.warn({ buildId, traceback }, 'repo2docker traceback')
+      refusesPrivateAddresses: hostPolicy.refusesPrivateAddresses,
+      log: app.log
     });
-  let manager: BuildManager | null = null;
   const authenticator: Authenticator =
-    parts.authenticator ?? new LocalAuthenticator(config.auth.localUser, config.auth.secret, config.serviceName);
-  const metrics = new ServiceMetrics(
-    () => manager?.queueLength ?? 0,
-    () => manager?.runningCount ?? 0,
-    () => authenticator.cacheStats?.() ?? null
-  );
-  manager = new BuildManager(
+    parts.authenticator ?? createAuthenticator(config, env, message => process.stderr.write(`repo2docker-service: ${message}\n`));
+  const manager = new BuildManager(
     {
       imageTemplate: config.images.template,
       repositoryPrefix,
@@ -146,12 +143,22 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
       logs: config.logs
     },
     backend,
-    engine,
+    images,
     new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds, { hostPolicy, allowLocalRepos: config.builds.allowLocalRepos }),
-    metrics,
-    app.log,
-    { images, pusher, onImagesChanged: () => catalog.invalidate() }
+    app.log
   );
+  const metrics = new ServiceMetrics(
+    () => manager.queueLength,
+    () => manager.runningCount,
+    () => authenticator.cacheStats?.() ?? null
+  );
+  metrics.subscribe(manager.events);
+  // A build that ran may have added, replaced or pushed an image.
+  manager.events.onEnded(({ ran }) => {
+    if (ran) {
+      catalog.invalidate();
+    }
+  });
   const context: ServiceContext = {
     config,
     version: VERSION,
@@ -184,7 +191,7 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     config.auth.cookieSecret ?? randomBytes(32).toString('hex'),
     config.auth.trustedProxies
   );
-  const oauth = parts.oauth !== undefined ? parts.oauth : oauthSettingsFromEnv(process.env, config.serviceName, config.prefix);
+  const oauth = parts.oauth !== undefined ? parts.oauth : oauthSettingsFromEnv(env, config.serviceName, config.prefix);
   app.register(fastifyCookie, { secret: session.cookieSecret });
   // Only the listed origins (the hub's user hosts under subdomain_host); no credentials: the
   // extension sends its token in a header, and cookies stay same-origin.

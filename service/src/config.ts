@@ -2,8 +2,9 @@
  * The service's configuration: defaults, overlaid by environment variables, then by a JSON
  * config file, then by command-line flags (each later source wins).
  *
- * `CONFIG_REFERENCE` documents every key; the README's configuration reference is generated from
- * it (`repo2docker-service --help-config`), so a key added here is documented in one place.
+ * `SETTINGS` declares every key once (default, environment variable, flag, help, check): the
+ * defaults, the environment and flag parsing, the validation and the README's reference
+ * (`repo2docker-service --help-config`) all come from it.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -39,6 +40,8 @@ export interface ServiceConfig {
    * the service has a host of its own: e.g. `https://*.hub.example.org` for the user hosts.
    */
   corsOrigins: string[];
+  /** Which build backend runs builds: a kind registered in backends/factory.ts. */
+  backend: { kind: string };
   repo2docker: {
     /** argv prefix that runs repo2docker, e.g. `["repo2docker"]` or `["/venv/bin/repo2docker"]`. */
     command: string[];
@@ -100,87 +103,190 @@ export interface ServiceConfig {
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 }
 
-export const DEFAULT_CONFIG: ServiceConfig = {
-  serviceName: 'repo2docker',
-  listen: { host: '127.0.0.1', port: 10101 },
-  prefix: '/',
-  auth: {
-    mode: 'local',
-    localUser: 'user',
-    secret: null,
-    hubApiUrl: null,
-    cacheSeconds: 10,
-    cacheMaxEntries: 10000,
-    cookieSecret: null,
-    failureLimit: { maxFailures: 20, windowSeconds: 60 },
-    trustedProxies: ['127.0.0.1', '::1']
-  },
-  corsOrigins: [],
-  repo2docker: { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan' },
-  git: { command: 'git', lsRemoteTimeoutSeconds: 30 },
-  images: { template: 'r2d-{owner}/{name}' },
-  registry: { url: null, prefix: '', pushByDefault: false, credentialsFile: null, insecure: false },
-  builds: {
-    maxConcurrent: 2,
-    maxConcurrentPerUser: 1,
-    maxQueuedPerUser: 10,
-    timeoutSeconds: 3600,
-    allowLocalRepos: false,
-    refusePrivateAddresses: null,
-    allowedHosts: []
-  },
-  logs: { maxBuilds: 200, maxBytes: 512 * 1024 * 1024, maxBuildBytes: 64 * 1024 * 1024, maxStreamsPerUser: 20, maxStreams: 1000 },
-  heartbeatSeconds: 15,
-  logLevel: 'info'
-};
+/** One configuration key, declared once: its value by default, where else it may come from, its words. */
+export interface Setting {
+  /** Dotted path in `ServiceConfig`. */
+  key: string;
+  default: unknown;
+  /** The environment variable that sets it (several rows may read one variable). */
+  env?: string;
+  /** How the variable's text becomes the value (default: the text itself). */
+  fromEnv?: (text: string) => unknown;
+  /** The command-line flag that sets it, without `--` (`--config`'s file is overlaid before flags). */
+  flag?: string;
+  /** How the flag's text becomes the value (default: the text; a boolean default makes a switch). */
+  fromFlag?: (text: string) => unknown;
+  /** One line for `--help-config` and the README. */
+  help: string;
+  /** Why the (merged) value is wrong, naming the key; `null` when it is fine. */
+  check?: (value: unknown) => string | null;
+}
 
-/** One line per key, for `--help-config` and the README. */
-export const CONFIG_REFERENCE: Record<string, string> = {
-  serviceName: 'Service name in JupyterHub; env JUPYTERHUB_SERVICE_NAME. Default "repo2docker".',
-  listen: '{"host","port"} or {"socket": path}; env JUPYTERHUB_SERVICE_URL; flags --host/--port/--socket.',
-  prefix: 'URL prefix; env JUPYTERHUB_SERVICE_PREFIX; flag --prefix. Default "/".',
-  'auth.mode': '"jupyterhub" (default when JUPYTERHUB_API_URL is set) or "local".',
-  'auth.hubApiUrl': 'JupyterHub mode: the hub API; env JUPYTERHUB_API_URL (which also selects this mode).',
-  'auth.cacheSeconds / cacheMaxEntries': 'JupyterHub mode: token lookups cached this long (default 10 s), at most this many (10000).',
-  'auth.cookieSecret': 'Signs the service page cookies; env REPO2DOCKER_SERVICE_COOKIE_SECRET (random per start if unset).',
-  'auth.failureLimit': '{"maxFailures","windowSeconds"}: failed token checks allowed per client address in that window; more gives 429 with Retry-After, without asking the hub. Default 20 per 60 s.',
-  'auth.trustedProxies': 'Peer addresses (the hub\'s proxy) whose X-Forwarded-For, its last entry, names the client for auth.failureLimit; other peers are the client themselves. Default ["127.0.0.1", "::1"].',
-  corsOrigins: 'Browser origins allowed to call the API (CORS), e.g. ["https://*.hub.example.org"] with subdomain_host. Default none.',
-  'auth.localUser': 'Local mode: the single user (default $USER).',
-  'auth.secret': 'Local mode: shared secret; env REPO2DOCKER_SERVICE_SECRET (random if unset on TCP).',
-  'repo2docker.command': 'argv that runs repo2docker; env REPO2DOCKER_COMMAND. Default ["repo2docker"].',
-  'repo2docker.configFile': 'repo2docker config passed with --config; flag --repo2docker-config.',
-  'repo2docker.userId / userName': 'User the image runs as (repo2docker --user-id/--user-name).',
-  'git.command': 'git executable that resolves refs (git ls-remote) and fetches repositories for builds, always with no system or global config, no credential helper and only the https, http and git transports. Default "git".',
-  'git.lsRemoteTimeoutSeconds': 'How long resolving a ref may take. Default 30.',
-  'images.template': 'Image repository template with {owner} and {name}. Default "r2d-{owner}/{name}".',
-  'registry.url': 'OCI registry to push to and list from, e.g. "https://registry.example.org"; http:// only on loopback or with registry.insecure. Image names then begin with its host[:port]. Default none.',
-  'registry.prefix': 'Path put before every image repository in the registry, e.g. "jupyter/". Default "".',
-  'registry.pushByDefault': 'Builds push unless the request says "push": false. Default false.',
-  'registry.credentialsFile': 'JSON file with {"username","password"} (or a Docker config.json with "auths") for the registry; env REPO2DOCKER_REGISTRY_USERNAME and REPO2DOCKER_REGISTRY_PASSWORD win over it. Never logged nor returned.',
-  'registry.insecure': 'Allow plain http:// to a registry that is not on loopback (the Docker engine must list it in insecure-registries too). Default false.',
-  'builds.maxConcurrent': 'Builds running at once over all users. Default 2.',
-  'builds.maxConcurrentPerUser': 'Builds running at once per user. Default 1.',
-  'builds.maxQueuedPerUser': 'Builds a user may have waiting or running; more gives 429. Default 10.',
-  'builds.timeoutSeconds': 'A build running longer fails and is cleaned up. Default 3600.',
-  'builds.allowLocalRepos': 'Accept local paths/file:// URLs; flag --allow-local-repos. Default false.',
-  'builds.refusePrivateAddresses': 'Refuse (400) repositories whose host resolves to a loopback, link-local, private (10/8, 172.16/12, 192.168/16, 100.64/10) or unique-local address, so users cannot clone the hub\'s internal services or cloud metadata; git then follows no HTTP redirects. The name is resolved when the request arrives and again before the clone: a DNS answer that changes in between is not caught (use an egress firewall for that). Default true under JupyterHub, false in local mode.',
-  'builds.allowedHosts': 'Host patterns exempt from builds.refusePrivateAddresses, e.g. ["gitlab.internal", "*.corp.example"] ("*." matches any subdomain). Default none.',
-  'logs.maxBuilds': 'Finished builds whose logs stay in memory. Default 200.',
-  'logs.maxBytes': 'Bytes of finished logs kept in memory. Default 512 MiB.',
-  'logs.maxBuildBytes': 'Bytes of log one build may write; past it the build is stopped and fails, saying so. Default 64 MiB.',
-  'logs.maxStreamsPerUser / maxStreams': 'Log streams open at once per user and over all users; more gives 429 with Retry-After. Default 20 and 1000.',
-  heartbeatSeconds: 'SSE keep-alive comment interval. Default 15.',
-  logLevel: 'Service log level; flag --log-level. Default "info".'
-};
+const positive = (key: string) => (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? null : `${key} must be a positive number`);
+const stringList = (message: string) => (value: unknown) =>
+  Array.isArray(value) && value.every(item => typeof item === 'string' && item.trim() !== '') ? null : message;
+
+/** Every key, in the order the reference lists them. `listen` is one row: a socket or host and port. */
+export const SETTINGS: readonly Setting[] = [
+  { key: 'serviceName', default: 'repo2docker', env: 'JUPYTERHUB_SERVICE_NAME', help: 'Service name in JupyterHub; scopes are checked against it.' },
+  {
+    key: 'listen',
+    default: { host: '127.0.0.1', port: 10101 },
+    env: 'JUPYTERHUB_SERVICE_URL',
+    fromEnv: text => {
+      const url = new URL(text);
+      return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
+    },
+    help: '{"host","port"} or {"socket": path}; flags --host/--port/--socket (a socket wins).',
+    check: value => {
+      const listen = value as ListenAddress;
+      return 'port' in listen && !(Number.isInteger(listen.port) && listen.port >= 0 && listen.port < 65536)
+        ? `listen.port must be a port number, got ${String(listen.port)}`
+        : null;
+    }
+  },
+  { key: 'prefix', default: '/', env: 'JUPYTERHUB_SERVICE_PREFIX', flag: 'prefix', help: 'URL prefix the service answers under.' },
+  {
+    key: 'auth.mode',
+    default: 'local',
+    env: 'JUPYTERHUB_API_URL',
+    fromEnv: () => 'jupyterhub',
+    help: '"jupyterhub" (the default when JUPYTERHUB_API_URL is set) or "local"; nothing falls back from one to the other.',
+    check: value => (value === 'local' || value === 'jupyterhub' ? null : `auth.mode must be "local" or "jupyterhub", got ${JSON.stringify(value)}`)
+  },
+  { key: 'auth.hubApiUrl', default: null, env: 'JUPYTERHUB_API_URL', help: 'JupyterHub mode: the hub API (its variable also selects this mode).' },
+  { key: 'auth.cacheSeconds', default: 10, help: 'JupyterHub mode: how long a token lookup is trusted before asking the hub again.' },
+  { key: 'auth.cacheMaxEntries', default: 10000, help: 'JupyterHub mode: token lookups cached at most.' },
+  { key: 'auth.cookieSecret', default: null, env: 'REPO2DOCKER_SERVICE_COOKIE_SECRET', help: 'Signs the service page cookies; random per start if unset.' },
+  {
+    key: 'auth.failureLimit',
+    default: { maxFailures: 20, windowSeconds: 60 },
+    help: '{"maxFailures","windowSeconds"}: failed token checks allowed per client address in that window; more gives 429 with Retry-After, without asking the hub.',
+    check: value => {
+      const limit = value as { maxFailures?: number; windowSeconds?: number } | null;
+      return (limit?.maxFailures ?? 0) > 0 && (limit?.windowSeconds ?? 0) > 0
+        ? null
+        : 'auth.failureLimit must be {"maxFailures": N, "windowSeconds": S} with positive numbers';
+    }
+  },
+  {
+    key: 'auth.trustedProxies',
+    default: ['127.0.0.1', '::1'],
+    help: "Peer addresses (the hub's proxy) whose X-Forwarded-For, its last entry, names the client for auth.failureLimit; other peers are the client themselves.",
+    check: value => (Array.isArray(value) && value.every(proxy => typeof proxy === 'string') ? null : 'auth.trustedProxies must be a list of addresses, e.g. ["127.0.0.1"]')
+  },
+  { key: 'auth.localUser', default: 'user', env: 'USER', help: 'Local mode: the single user.' },
+  { key: 'auth.secret', default: null, env: 'REPO2DOCKER_SERVICE_SECRET', help: 'Local mode: shared secret (random if unset on TCP).' },
+  { key: 'corsOrigins', default: [], help: 'Browser origins allowed to call the API (CORS), e.g. ["https://*.hub.example.org"] with subdomain_host.' },
+  {
+    key: 'backend.kind',
+    default: 'local',
+    help: 'Which build backend runs builds: "local" (repo2docker on the Docker engine); an unknown kind stops the start.',
+    check: value => (typeof value === 'string' && value !== '' ? null : 'backend.kind must name a build backend, e.g. "local"')
+  },
+  {
+    key: 'repo2docker.command',
+    default: ['repo2docker'],
+    env: 'REPO2DOCKER_COMMAND',
+    fromEnv: text => [text],
+    help: 'argv that runs repo2docker (the variable gives the executable alone).',
+    check: value => (Array.isArray(value) && value.length > 0 ? null : 'repo2docker.command must be a non-empty list (argv)')
+  },
+  { key: 'repo2docker.configFile', default: null, flag: 'repo2docker-config', help: 'repo2docker config passed with --config (e.g. offline build args).' },
+  { key: 'repo2docker.userId', default: 1000, help: 'User id the image runs as (repo2docker --user-id).' },
+  { key: 'repo2docker.userName', default: 'jovyan', help: 'User name the image runs as (repo2docker --user-name).' },
+  {
+    key: 'git.command',
+    default: 'git',
+    help: 'git executable that resolves refs (git ls-remote) and fetches repositories for builds, always with no system or global config, no credential helper and only the https, http and git transports.'
+  },
+  { key: 'git.lsRemoteTimeoutSeconds', default: 30, help: 'How long resolving a ref may take.' },
+  {
+    key: 'images.template',
+    default: 'r2d-{owner}/{name}',
+    help: 'Image repository template with {owner} and {name}; the tag is the commit.',
+    check: value =>
+      typeof value === 'string' && value.includes('{owner}') && value.includes('{name}')
+        ? null
+        : 'images.template must contain {owner} and {name}, so that users cannot overwrite each other'
+  },
+  {
+    key: 'registry.url',
+    default: null,
+    help: 'OCI registry to push to and list from, e.g. "https://registry.example.org"; http:// only on loopback or with registry.insecure. Image names then begin with its host[:port].'
+  },
+  { key: 'registry.prefix', default: '', help: 'Path put before every image repository in the registry, e.g. "jupyter/".' },
+  { key: 'registry.pushByDefault', default: false, help: 'Builds push unless the request says "push": false.' },
+  {
+    key: 'registry.credentialsFile',
+    default: null,
+    help: 'JSON file with {"username","password"} (or a Docker config.json with "auths") for the registry; REPO2DOCKER_REGISTRY_USERNAME and REPO2DOCKER_REGISTRY_PASSWORD win over it. Never logged nor returned.'
+  },
+  { key: 'registry.insecure', default: false, help: "Allow plain http:// to a registry that is not on loopback (the Docker engine must list it in insecure-registries too)." },
+  { key: 'builds.maxConcurrent', default: 2, help: 'Builds running at once over all users.', check: positive('builds.maxConcurrent') },
+  { key: 'builds.maxConcurrentPerUser', default: 1, help: 'Builds running at once per user.', check: positive('builds.maxConcurrentPerUser') },
+  { key: 'builds.maxQueuedPerUser', default: 10, help: 'Builds a user may have waiting or running; more gives 429.', check: positive('builds.maxQueuedPerUser') },
+  { key: 'builds.timeoutSeconds', default: 3600, help: 'A build running longer fails and is cleaned up.', check: positive('builds.timeoutSeconds') },
+  { key: 'builds.allowLocalRepos', default: false, flag: 'allow-local-repos', help: 'Accept local paths and file:// URLs as repositories.' },
+  {
+    key: 'builds.refusePrivateAddresses',
+    default: null,
+    help: "Refuse (400) repositories whose host resolves to a loopback, link-local, private (10/8, 172.16/12, 192.168/16, 100.64/10) or unique-local address, so users cannot clone the hub's internal services or cloud metadata; git then follows no HTTP redirects. The name is resolved when the request arrives and again before the clone: a DNS answer that changes in between is not caught (use an egress firewall for that). null: on under JupyterHub, off in local mode."
+  },
+  {
+    key: 'builds.allowedHosts',
+    default: [],
+    help: 'Host patterns exempt from builds.refusePrivateAddresses, e.g. ["gitlab.internal", "*.corp.example"] ("*." matches any subdomain).',
+    check: stringList('builds.allowedHosts must be a list of host patterns, e.g. ["gitlab.internal", "*.corp.example"]')
+  },
+  { key: 'logs.maxBuilds', default: 200, help: 'Finished builds whose logs stay in memory.' },
+  { key: 'logs.maxBytes', default: 512 * 1024 * 1024, help: 'Bytes of finished logs kept in memory.' },
+  { key: 'logs.maxBuildBytes', default: 64 * 1024 * 1024, help: 'Bytes of log one build may write; past it the build is stopped and fails, saying so.', check: positive('logs.maxBuildBytes') },
+  { key: 'logs.maxStreamsPerUser', default: 20, help: 'Log streams open at once per user; more gives 429 with Retry-After.', check: positive('logs.maxStreamsPerUser') },
+  { key: 'logs.maxStreams', default: 1000, help: 'Log streams open at once over all users; more gives 429 with Retry-After.', check: positive('logs.maxStreams') },
+  { key: 'heartbeatSeconds', default: 15, help: 'SSE keep-alive comment interval.' },
+  { key: 'logLevel', default: 'info', flag: 'log-level', help: 'Service log level.' }
+];
+
+function getPath(object: unknown, key: string): unknown {
+  return key.split('.').reduce<unknown>((value, part) => (value as Record<string, unknown> | undefined)?.[part], object);
+}
+
+function setPath(object: Record<string, unknown>, key: string, value: unknown): void {
+  const parts = key.split('.');
+  let node = object;
+  for (const part of parts.slice(0, -1)) {
+    node = (node[part] ??= {}) as Record<string, unknown>;
+  }
+  node[parts.at(-1)!] = value;
+}
+
+function fromSettings(pick: (setting: Setting) => { has: boolean; value?: unknown }): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const setting of SETTINGS) {
+    const { has, value } = pick(setting);
+    if (has) {
+      setPath(out, setting.key, structuredClone(value));
+    }
+  }
+  return out;
+}
+
+export const DEFAULT_CONFIG: ServiceConfig = fromSettings(setting => ({ has: true, value: setting.default })) as unknown as ServiceConfig;
+
+/** One line per key (its help), for tests that look keys up. */
+export const CONFIG_REFERENCE: Record<string, string> = Object.fromEntries(SETTINGS.map(setting => [setting.key, setting.help]));
+
+const shown = (value: unknown): string => (value === null ? 'none' : `\`${JSON.stringify(value)}\``);
 
 /** The reference as a markdown table: `--help-config` prints it, README.md carries it (a test compares). */
 export function renderConfigReference(): string {
-  const rows = Object.entries(CONFIG_REFERENCE).map(([key, text]) => `| \`${key}\` | ${text} |`);
-  return ['| key | meaning |', '| --- | --- |', ...rows].join('\n') + '\n';
+  const rows = SETTINGS.map(
+    setting =>
+      `| \`${setting.key}\` | ${shown(setting.default)} | ${setting.env ? `\`${setting.env}\`` : ''} | ${setting.flag ? `\`--${setting.flag}\`` : ''} | ${setting.help} |`
+  );
+  return ['| key | default | environment | flag | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n') + '\n';
 }
-
-type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -224,37 +330,11 @@ function mergeListen(current: ListenAddress, value: Record<string, unknown>, pat
   return { host: (value.host as string | undefined) ?? base.host, port: (value.port as number | undefined) ?? base.port };
 }
 
-function fromEnvironment(env: NodeJS.ProcessEnv): DeepPartial<ServiceConfig> {
-  const patch: DeepPartial<ServiceConfig> = {};
-  if (env.JUPYTERHUB_SERVICE_NAME) {
-    patch.serviceName = env.JUPYTERHUB_SERVICE_NAME;
-  }
-  if (env.JUPYTERHUB_SERVICE_URL) {
-    const url = new URL(env.JUPYTERHUB_SERVICE_URL);
-    patch.listen = { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
-  }
-  if (env.JUPYTERHUB_SERVICE_PREFIX) {
-    patch.prefix = env.JUPYTERHUB_SERVICE_PREFIX;
-  }
-  const auth: DeepPartial<ServiceConfig['auth']> = {};
-  if (env.JUPYTERHUB_API_URL) {
-    auth.mode = 'jupyterhub';
-    auth.hubApiUrl = env.JUPYTERHUB_API_URL;
-  }
-  if (env.REPO2DOCKER_SERVICE_SECRET) {
-    auth.secret = env.REPO2DOCKER_SERVICE_SECRET;
-  }
-  if (env.REPO2DOCKER_SERVICE_COOKIE_SECRET) {
-    auth.cookieSecret = env.REPO2DOCKER_SERVICE_COOKIE_SECRET;
-  }
-  if (env.USER) {
-    auth.localUser = env.USER;
-  }
-  patch.auth = auth;
-  if (env.REPO2DOCKER_COMMAND) {
-    patch.repo2docker = { command: [env.REPO2DOCKER_COMMAND] };
-  }
-  return patch;
+function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  return fromSettings(setting => {
+    const text = setting.env ? env[setting.env] : undefined;
+    return text ? { has: true, value: setting.fromEnv ? setting.fromEnv(text) : text } : { has: false };
+  });
 }
 
 export interface LoadedConfig {
@@ -265,6 +345,7 @@ export interface LoadedConfig {
 
 /** Build the configuration from argv and the environment. Throws with a plain message on errors. */
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+  const flagged = SETTINGS.filter(setting => setting.flag);
   const { values } = parseArgs({
     args: argv,
     strict: true,
@@ -273,11 +354,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
       host: { type: 'string' },
       port: { type: 'string' },
       socket: { type: 'string' },
-      prefix: { type: 'string' },
-      'allow-local-repos': { type: 'boolean' },
-      'repo2docker-config': { type: 'string' },
-      'log-level': { type: 'string' },
-      'help-config': { type: 'boolean' }
+      'help-config': { type: 'boolean' },
+      ...Object.fromEntries(
+        flagged.map(setting => [setting.flag!, { type: typeof setting.default === 'boolean' ? ('boolean' as const) : ('string' as const) }])
+      )
     }
   });
   let config = merge(structuredClone(DEFAULT_CONFIG), fromEnvironment(env));
@@ -297,18 +377,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     const current = 'port' in config.listen ? config.listen : DEFAULT_CONFIG.listen as { host: string; port: number };
     config.listen = { host: values.host ?? current.host, port: values.port ? Number(values.port) : current.port };
   }
-  if (values.prefix) {
-    config.prefix = values.prefix;
-  }
-  if (values['allow-local-repos']) {
-    config.builds = { ...config.builds, allowLocalRepos: true };
-  }
-  if (values['repo2docker-config']) {
-    config.repo2docker = { ...config.repo2docker, configFile: values['repo2docker-config'] };
-  }
-  if (values['log-level']) {
-    config.logLevel = values['log-level'] as ServiceConfig['logLevel'];
-  }
+  const fromFlags = fromSettings(setting => {
+    const given = setting.flag ? (values as Record<string, string | boolean | undefined>)[setting.flag] : undefined;
+    // A switch only ever turns its setting on; an empty value is no value.
+    return given ? { has: true, value: setting.fromFlag ? setting.fromFlag(String(given)) : given } : { has: false };
+  });
+  config = merge(config, fromFlags);
   return { config: checkConfig(config), helpConfig: values['help-config'] ?? false };
 }
 
@@ -318,34 +392,11 @@ export function checkConfig(config: ServiceConfig): ServiceConfig {
   if (!prefix.endsWith('/')) {
     prefix += '/';
   }
-  if ('port' in config.listen && !(Number.isInteger(config.listen.port) && config.listen.port >= 0 && config.listen.port < 65536)) {
-    throw new Error(`listen.port must be a port number, got ${String(config.listen.port)}`);
-  }
-  for (const key of ['maxConcurrent', 'maxConcurrentPerUser', 'maxQueuedPerUser', 'timeoutSeconds'] as const) {
-    if (!(Number.isFinite(config.builds[key]) && config.builds[key] > 0)) {
-      throw new Error(`builds.${key} must be a positive number`);
+  for (const setting of SETTINGS) {
+    const problem = setting.check?.(getPath(config, setting.key));
+    if (problem) {
+      throw new Error(problem);
     }
-  }
-  for (const key of ['maxBuildBytes', 'maxStreamsPerUser', 'maxStreams'] as const) {
-    if (!(Number.isFinite(config.logs[key]) && config.logs[key] > 0)) {
-      throw new Error(`logs.${key} must be a positive number`);
-    }
-  }
-  const { failureLimit, trustedProxies } = config.auth;
-  if (!(failureLimit?.maxFailures > 0 && failureLimit?.windowSeconds > 0)) {
-    throw new Error('auth.failureLimit must be {"maxFailures": N, "windowSeconds": S} with positive numbers');
-  }
-  if (!Array.isArray(trustedProxies) || !trustedProxies.every(proxy => typeof proxy === 'string')) {
-    throw new Error('auth.trustedProxies must be a list of addresses, e.g. ["127.0.0.1"]');
-  }
-  if (!Array.isArray(config.builds.allowedHosts) || !config.builds.allowedHosts.every(host => typeof host === 'string' && host.trim() !== '')) {
-    throw new Error('builds.allowedHosts must be a list of host patterns, e.g. ["gitlab.internal", "*.corp.example"]');
-  }
-  if (!config.images.template.includes('{owner}') || !config.images.template.includes('{name}')) {
-    throw new Error('images.template must contain {owner} and {name}, so that users cannot overwrite each other');
-  }
-  if (!Array.isArray(config.repo2docker.command) || config.repo2docker.command.length === 0) {
-    throw new Error('repo2docker.command must be a non-empty list (argv)');
   }
   return { ...config, prefix, registry: checkRegistry(config.registry) };
 }

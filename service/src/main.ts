@@ -3,12 +3,10 @@
  * `repo2docker-service`: read configuration, start the service, listen on TCP or a unix socket,
  * and stop cleanly (cancelling running builds) on SIGTERM/SIGINT.
  */
-import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, unlinkSync } from 'node:fs';
 import { createService, type Service } from './app.js';
 import type { BuildManager } from './builds/manager.js';
 import { stopLogStreams } from './http/log-stream.js';
-import { JupyterHubAuthenticator } from './auth/jupyterhub.js';
 import { loadConfig, renderConfigReference } from './config.js';
 
 async function main(): Promise<void> {
@@ -17,29 +15,7 @@ async function main(): Promise<void> {
     process.stdout.write(renderConfigReference());
     return;
   }
-  const onSocket = 'socket' in config.listen;
-  if (config.auth.mode === 'local' && config.auth.secret === null && !onSocket) {
-    // No unauthenticated mode on TCP: with no secret given, nobody can call us until restarted
-    // with one. The launcher (jupyter-server-proxy) always gives one.
-    config.auth.secret = randomBytes(32).toString('hex');
-    process.stderr.write('repo2docker-service: REPO2DOCKER_SERVICE_SECRET not set; using a random secret nobody knows\n');
-  }
-  let authenticator: JupyterHubAuthenticator | undefined;
-  if (config.auth.mode === 'jupyterhub') {
-    const apiToken = process.env.JUPYTERHUB_API_TOKEN;
-    if (!config.auth.hubApiUrl || !apiToken) {
-      throw new Error('auth mode "jupyterhub" needs JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN (JupyterHub sets both for its services)');
-    }
-    authenticator = new JupyterHubAuthenticator({
-      apiUrl: config.auth.hubApiUrl,
-      apiToken,
-      serviceName: config.serviceName,
-      cacheSeconds: config.auth.cacheSeconds,
-      cacheMaxEntries: config.auth.cacheMaxEntries,
-      failureLimit: config.auth.failureLimit
-    });
-  }
-  const { app, context } = createService(config, { authenticator });
+  const { app, context } = createService(config);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void stop(app, context.manager, signal));
   }
@@ -78,7 +54,7 @@ async function stop(app: Service['app'], manager: BuildManager, signal: NodeJS.S
   const running = manager.runningCount + manager.queueLength;
   app.log.info({ signal, builds: running }, 'stopping: cancelling queued and running builds');
   const ended = await manager.shutdown({ waitMs: BUILDS_STOP_MS });
-  const streams = stopLogStreams(manager.registry.all(), 'the service is stopping; builds under way were cancelled');
+  const streams = stopLogStreams(manager.history.all(), 'the service is stopping; builds under way were cancelled');
   await app.close();
   app.log.info({ signal, buildsEnded: ended, streamsStopped: streams, ms: Date.now() - started }, 'stopped');
   process.exit(0);

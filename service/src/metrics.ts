@@ -3,6 +3,7 @@
  * in one process.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BuildEvents } from './builds/build-events.js';
 
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -62,6 +63,16 @@ export class ServiceMetrics {
       name: 'repo2docker_log_streams_active',
       help: 'Clients streaming a build log now',
       registers: [this.registry]
+    });
+  }
+
+  /** Count builds and their durations as the manager reports them ending. */
+  subscribe(events: BuildEvents): () => void {
+    return events.onEnded(({ outcome, seconds }) => {
+      this.buildsTotal.inc({ outcome });
+      if (seconds !== null) {
+        this.buildDuration.observe({ outcome }, seconds);
+      }
     });
   }
 }

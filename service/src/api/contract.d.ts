@@ -1,115 +1,140 @@
+// Generated from contract.ts (declarations only); do not edit. See test/unit/contract.test.ts.
 /**
- * The REST API's contract: every shape that crosses the wire, typed once.
+ * The REST API's contract: every shape that crosses the wire, typed once, and the values the
+ * shapes are made of (phases, error codes, event names), listed once.
  *
- * The service imports these types for its handlers and the JupyterLab extension imports them
- * (type-only) for its client, so the two cannot drift. `service/openapi.yaml` describes the same
- * shapes for other clients; a unit test checks the two agree on the build request's fields.
- *
- * It is a declaration file so that it cannot hold runtime code: the extension imports it
- * type-only and its bundler never sees it.
+ * The service, its page and the JupyterLab extension import it, so they cannot drift.
+ * `service/openapi.yaml` describes the same for other clients; test/unit/openapi.test.ts checks
+ * it against these values. The file imports nothing, so any TypeScript build can compile it.
  */
-
-/** Where a build is in its life. The last three are final. */
-export type BuildPhase =
-  | 'queued'
-  | 'fetching'
-  | 'building'
-  | 'pushing'
-  | 'built'
-  | 'failed'
-  | 'cancelled';
-
+/** Where a build is in its life, in order. The last three are final. */
+export declare const BUILD_PHASES: readonly ["queued", "fetching", "building", "pushing", "built", "failed", "cancelled"];
+export type BuildPhase = (typeof BUILD_PHASES)[number];
+/** Phases a build never leaves; the log stream ends with one. */
+export declare const FINAL_PHASES: readonly ["built", "failed", "cancelled"];
+export type FinalPhase = (typeof FINAL_PHASES)[number];
+export declare function isFinalPhase(phase: BuildPhase): phase is FinalPhase;
+/** Every `error.code` the API answers with, and its HTTP status. */
+export declare const ERROR_CODES: {
+    readonly invalid_body: 400;
+    readonly invalid_field: 400;
+    readonly oauth_code: 400;
+    readonly oauth_denied: 400;
+    readonly oauth_state: 400;
+    readonly unauthenticated: 401;
+    readonly forbidden: 403;
+    readonly missing_scope: 403;
+    readonly xsrf: 403;
+    readonly not_found: 404;
+    readonly method_not_allowed: 405;
+    readonly image_in_use: 409;
+    readonly registry_delete_unsupported: 409;
+    readonly log_expired: 410;
+    readonly too_large: 413;
+    readonly unsupported_media_type: 415;
+    readonly too_many_builds: 429;
+    readonly too_many_failures: 429;
+    readonly too_many_streams: 429;
+    readonly internal: 500;
+    readonly registry_error: 502;
+    readonly registry_unauthorized: 502;
+    readonly registry_unreachable: 502;
+    readonly oauth_reply: 502;
+    readonly docker_unreachable: 503;
+    readonly hub_unreachable: 503;
+    readonly service_stopping: 503;
+};
+export type ErrorCode = keyof typeof ERROR_CODES;
+/** SSE event names of `GET /api/builds/{id}/logs`. */
+export declare const LOG_STREAM_EVENTS: {
+    readonly log: "log";
+    readonly serviceStopping: "service_stopping";
+};
 /** `POST /api/builds` body. Unknown fields are refused with 400. */
 export interface BuildRequest {
-  /** https://, http:// or git:// URL (local paths only when the admin allows them). */
-  repo: string;
-  /** Branch, tag or commit; default `HEAD`. Resolved to a commit before building. */
-  ref?: string;
-  /** Image name within the caller's namespace, `[a-z0-9][a-z0-9._-]{0,62}`; default from the URL. */
-  name?: string;
-  /** Free text shown in the UI instead of the name. */
-  displayName?: string;
-  /**
-   * Push to the configured registry after building (default: the registry's `pushByDefault`).
-   * An image that exists already but is not in the registry is pushed without a rebuild.
-   */
-  push?: boolean;
-  /** Build from this directory of the repository. */
-  subdir?: string;
-  /** Rebuild even if an image for this repository and commit exists. */
-  force?: boolean;
-  /** Build into the shared namespace that every user sees (admin scope only). */
-  shared?: boolean;
+    /** https://, http:// or git:// URL (local paths only when the admin allows them). */
+    repo: string;
+    /** Branch, tag or commit; default `HEAD`. Resolved to a commit before building. */
+    ref?: string;
+    /** Image name within the caller's namespace, `[a-z0-9][a-z0-9._-]{0,62}`; default from the URL. */
+    name?: string;
+    /** Free text shown in the UI instead of the name. */
+    displayName?: string;
+    /**
+     * Push to the configured registry after building (default: the registry's `pushByDefault`).
+     * An image that exists already but is not in the registry is pushed without a rebuild.
+     */
+    push?: boolean;
+    /** Build from this directory of the repository. */
+    subdir?: string;
+    /** Rebuild even if an image for this repository and commit exists. */
+    force?: boolean;
+    /** Build into the shared namespace that every user sees (admin scope only). */
+    shared?: boolean;
 }
-
 /** Progress reported by the build tool, where it reports any. */
 export interface BuildProgress {
-  /** Step being run, 1-based (BuildKit's `[2/5]`). */
-  current: number;
-  /** Number of steps known so far. */
-  total: number;
+    /** Step being run, 1-based (BuildKit's `[2/5]`). */
+    current: number;
+    /** Number of steps known so far. */
+    total: number;
 }
-
 /** A build as the API shows it. */
 export interface Build {
-  id: string;
-  /** Hub user whose namespace the image is in (for shared builds: the admin who asked). */
-  owner: string;
-  /** Built into the shared namespace. */
-  shared: boolean;
-  repo: string;
-  /** The ref as asked for. */
-  ref: string;
-  /** The commit the ref resolved to. */
-  commit: string;
-  subdir: string | null;
-  /** Short image name (the `name` of the request, or the one derived from the URL). */
-  name: string;
-  displayName: string;
-  /** Full image reference `name:tag` that the build produces. */
-  image: string;
-  /** Whether the build pushes (or pushed) the image to the registry. */
-  push: boolean;
-  phase: BuildPhase;
-  /** Last progress seen, if the tool reports any. */
-  progress: BuildProgress | null;
-  /** Why a build failed or was cancelled; `null` otherwise. */
-  error: string | null;
-  /** True when the answer came from an existing image and nothing was built. */
-  alreadyBuilt: boolean;
-  /** 1-based position among queued builds, while queued. */
-  queuePosition: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  /** Whether the log of this build is still kept in memory. */
-  logAvailable: boolean;
+    id: string;
+    /** Hub user whose namespace the image is in (for shared builds: the admin who asked). */
+    owner: string;
+    /** Built into the shared namespace. */
+    shared: boolean;
+    repo: string;
+    /** The ref as asked for. */
+    ref: string;
+    /** The commit the ref resolved to. */
+    commit: string;
+    subdir: string | null;
+    /** Short image name (the `name` of the request, or the one derived from the URL). */
+    name: string;
+    displayName: string;
+    /** Full image reference `name:tag` that the build produces. */
+    image: string;
+    /** Whether the build pushes (or pushed) the image to the registry. */
+    push: boolean;
+    phase: BuildPhase;
+    /** Last progress seen, if the tool reports any. */
+    progress: BuildProgress | null;
+    /** Why a build failed or was cancelled; `null` otherwise. */
+    error: string | null;
+    /** True when the answer came from an existing image and nothing was built. */
+    alreadyBuilt: boolean;
+    /** 1-based position among queued builds, while queued. */
+    queuePosition: number | null;
+    createdAt: string;
+    startedAt: string | null;
+    finishedAt: string | null;
+    /** Whether the log of this build is still kept in memory. */
+    logAvailable: boolean;
 }
-
 export interface BuildList {
-  builds: Build[];
+    builds: Build[];
 }
-
 /**
  * One event of `GET /api/builds/{id}/logs` (the `data` of an SSE event whose `id` is `seq`).
  * Sequence numbers start at 1 and grow by one per event within a build.
  */
 export interface BuildLogEvent {
-  seq: number;
-  phase: BuildPhase;
-  /** One or more lines of text (no trailing newline). May contain ANSI colour codes. */
-  message: string;
-  progress?: BuildProgress;
-  /** ISO 8601 time the service received the line. */
-  time: string;
+    seq: number;
+    phase: BuildPhase;
+    /** One or more lines of text (no trailing newline). May contain ANSI colour codes. */
+    message: string;
+    progress?: BuildProgress;
+    /** ISO 8601 time the service received the line. */
+    time: string;
 }
-
 /**
  * SSE event name of every log event. The stream of a build ends with one event whose phase is
  * final (`built`, `failed` or `cancelled`), after which the service closes it.
  */
-export type BuildLogEventName = 'log';
-
+export type BuildLogEventName = typeof LOG_STREAM_EVENTS.log;
 /**
  * SSE event name of the last event of a stream cut short because the service is stopping
  * (SIGTERM/SIGINT). It has no `id` (resuming goes on after the last `log` event); its `data` is a
@@ -117,130 +142,126 @@ export type BuildLogEventName = 'log';
  * service stops are cancelled: their log usually ends with a `cancelled` event first. A client
  * that only listens to `log` events sees the stream end, as on any lost connection.
  */
-export type ServiceStoppingEventName = 'service_stopping';
-
+export type ServiceStoppingEventName = typeof LOG_STREAM_EVENTS.serviceStopping;
 export interface ServiceStoppingEvent {
-  /** Plain words for the user, e.g. "the service is stopping; this build was cancelled". */
-  message: string;
-  /** ISO 8601 time the service began stopping. */
-  time: string;
-  /** Sequence number of the build's last log event when the service stopped. */
-  lastSeq: number;
+    /** Plain words for the user, e.g. "the service is stopping; this build was cancelled". */
+    message: string;
+    /** ISO 8601 time the service began stopping. */
+    time: string;
+    /** Sequence number of the build's last log event when the service stopped. */
+    lastSeq: number;
 }
-
 /**
  * Where an image lives. An image built here whose push failed (or was not asked for) has
  * `engine: true, registry: false`: it is not pushed.
  */
 export interface ImageLocation {
-  /** In the Docker engine the service builds with. */
-  engine: boolean;
-  /** In the configured registry (the same build as in the engine, when both). */
-  registry: boolean;
+    /** In the Docker engine the service builds with. */
+    engine: boolean;
+    /** In the configured registry (the same build as in the engine, when both). */
+    registry: boolean;
 }
-
 export interface Image {
-  /** Full reference `repository:tag`, as `docker run` takes it. */
-  name: string;
-  repository: string;
-  tag: string;
-  owner: string;
-  shared: boolean;
-  repo: string;
-  ref: string;
-  commit: string;
-  subdir: string | null;
-  displayName: string;
-  buildId: string;
-  builtAt: string;
-  /** Bytes, as the engine reports them; `null` when only the registry has it. */
-  size: number | null;
-  location: ImageLocation;
+    /** Full reference `repository:tag`, as `docker run` takes it. */
+    name: string;
+    repository: string;
+    tag: string;
+    owner: string;
+    shared: boolean;
+    repo: string;
+    ref: string;
+    commit: string;
+    subdir: string | null;
+    displayName: string;
+    buildId: string;
+    builtAt: string;
+    /** Bytes, as the engine reports them; `null` when only the registry has it. */
+    size: number | null;
+    location: ImageLocation;
 }
-
 export interface ImageList {
-  images: Image[];
-  /** What could not be read, in plain words (e.g. the registry does not answer); absent when all went well. */
-  warnings?: string[];
+    images: Image[];
+    /** What could not be read, in plain words (e.g. the registry does not answer); absent when all went well. */
+    warnings?: string[];
 }
-
 /**
  * `DELETE /api/images/{name}` answers `204` when every copy is gone; `200` with this body when
  * the registry does not allow deletes and only the engine's copy could be removed.
  */
 export interface ImageDeletion {
-  name: string;
-  /** Where the image was removed from. */
-  removed: ImageLocation;
-  /** What was done and what is still there, for the user. */
-  message: string;
+    name: string;
+    /** Where the image was removed from. */
+    removed: ImageLocation;
+    /** What was done and what is still there, for the user. */
+    message: string;
 }
-
 /** What the caller may do, from the scopes of their token. */
 export interface Permissions {
-  /** `access:services!service=<name>`: reach the service at all. */
-  access: boolean;
-  read: boolean;
-  build: boolean;
-  admin: boolean;
-}
-
-export interface Info {
-  service: string;
-  version: string;
-  /** Which build backend runs builds. */
-  backend: 'local' | 'binderhub';
-  /**
-   * The registry images are pushed to and listed from, if any (its URL only, never its
-   * credentials); with one, image names begin with its `host[:port]`.
-   */
-  registry: { url: string; pushByDefault: boolean } | null;
-  limits: {
-    maxConcurrentBuilds: number;
-    maxConcurrentBuildsPerUser: number;
-    maxQueuedBuildsPerUser: number;
-    buildTimeoutSeconds: number;
-    allowLocalRepos: boolean;
-  };
-  /** The image name template, e.g. `r2d-{owner}/{name}`. */
-  imageNameTemplate: string;
-  user: {
-    name: string;
+    /** `access:services!service=<name>`: reach the service at all. */
+    access: boolean;
+    read: boolean;
+    build: boolean;
     admin: boolean;
-    permissions: Permissions;
-    /** Scopes of the caller's token that concern this service. */
-    scopes: string[];
+}
+export interface Info {
+    service: string;
+    version: string;
+    /** Which build backend runs builds: its `backend.kind` ("local", or another registered kind). */
+    backend: string;
     /**
-     * Scopes the caller would need for the permissions they lack, each with the configuration
-     * that grants it, so the UI can explain what is missing.
+     * The registry images are pushed to and listed from, if any (its URL only, never its
+     * credentials); with one, image names begin with its `host[:port]`.
      */
-    missing: MissingScope[];
-  };
-  auth: 'local' | 'jupyterhub';
+    registry: {
+        url: string;
+        pushByDefault: boolean;
+    } | null;
+    limits: {
+        maxConcurrentBuilds: number;
+        maxConcurrentBuildsPerUser: number;
+        maxQueuedBuildsPerUser: number;
+        buildTimeoutSeconds: number;
+        allowLocalRepos: boolean;
+    };
+    /** The image name template, e.g. `r2d-{owner}/{name}`. */
+    imageNameTemplate: string;
+    user: {
+        name: string;
+        admin: boolean;
+        permissions: Permissions;
+        /** Scopes of the caller's token that concern this service. */
+        scopes: string[];
+        /**
+         * Scopes the caller would need for the permissions they lack, each with the configuration
+         * that grants it, so the UI can explain what is missing.
+         */
+        missing: MissingScope[];
+    };
+    auth: 'local' | 'jupyterhub';
 }
-
 export interface MissingScope {
-  scope: string;
-  grants: keyof Permissions;
-  /** A `jupyterhub_config.py` hint that grants it. */
-  hint: string;
+    scope: string;
+    grants: keyof Permissions;
+    /** A `jupyterhub_config.py` hint that grants it. */
+    hint: string;
 }
-
 /** Every error response: `{"error": {...}}`. */
 export interface ErrorBody {
-  error: {
-    /** Stable machine-readable code, e.g. `invalid_field`, `missing_scope`, `not_found`. */
-    code: string;
-    message: string;
-    /** The request field at fault, for 400s about input. */
-    field?: string;
-    /** The scope that would have allowed the request, for 403s about scopes. */
-    scope?: string;
-  };
+    error: {
+        /**
+         * Stable machine-readable code: the service answers only with `ERROR_CODES` (ApiError is
+         * typed so); a client still gets plain strings off the wire and must tolerate others.
+         */
+        code: ErrorCode | (string & {});
+        message: string;
+        /** The request field at fault, for 400s about input. */
+        field?: string;
+        /** The scope that would have allowed the request, for 403s about scopes. */
+        scope?: string;
+    };
 }
-
 /** `GET /health`. */
 export interface Health {
-  status: 'ok' | 'degraded';
-  docker: 'ok' | 'unreachable';
+    status: 'ok' | 'degraded';
+    docker: 'ok' | 'unreachable';
 }

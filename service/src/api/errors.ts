@@ -1,4 +1,4 @@
-import type { ErrorBody } from './contract.js';
+import type { ErrorBody, ErrorCode } from './contract.js';
 
 /**
  * An error the API reports to its caller: a status, a stable code and a message meant for a
@@ -7,7 +7,7 @@ import type { ErrorBody } from './contract.js';
 export class ApiError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly extra: { field?: string; scope?: string } = {}
   ) {

@@ -13,6 +13,7 @@
  * process that reaches the service directly from a trusted address can choose its own key; set
  * `auth.trustedProxies` to the proxy's address only when other local processes are not trusted.
  */
+import type { ErrorCode } from '../api/contract.js';
 import { ApiError } from '../api/errors.js';
 
 export interface FailureLimit {
@@ -26,7 +27,7 @@ export interface FailureLimit {
 /** A 429 that says when to come back; app.ts turns `retryAfterSeconds` into `Retry-After`. */
 export class TooManyRequests extends ApiError {
   constructor(
-    code: string,
+    code: ErrorCode,
     message: string,
     readonly retryAfterSeconds: number
   ) {

@@ -1,187 +1,169 @@
 /**
- * Builds with repo2docker against the Docker engine DOCKER_HOST names. The service fetches the
- * repository itself first (checkout.ts: controlled git, subdir and symlink checks) and gives
- * repo2docker the local checkout. repo2docker is started as argv (never a shell), in its own
- * process group so that cancelling also stops the `docker buildx build` it runs; its JSON log
- * lines arrive on stderr. Once it is done, the image's labels are checked against ours.
+ * The local backend: repo2docker on the service's own Docker engine. Around each run it owns
+ * every step the engine needs: a tag of the build's own while it builds, the retag to the real
+ * name once complete, removing the image a forced rebuild replaced, removing what a failed or
+ * cancelled build left, and the push to the registry.
  */
-import type { BuildPhase } from '../api/contract.js';
-import { spawnSupervised } from './supervise.js';
-import { BuildFailure, type BuildBackend, type BuildJob, type BuildSink } from './backend.js';
-import { checkout, type Checkout } from './checkout.js';
-import { gitEnv } from './git-env.js';
-import { LineSplitter, parseRepo2DockerLine } from './repo2docker-log.js';
+import type { Image } from '../api/contract.js';
+import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
+import { labelsDiffer } from '../images/labels.js';
+import { splitImageReference } from '../images/naming.js';
+import type { Logger } from '../util/log.js';
+import {
+  BuildFailure,
+  ImageKept,
+  type BuildBackend,
+  type BuildJob,
+  type BuildSink,
+  type BuiltImage,
+  type PushDestination
+} from './backend.js';
+import type { PushTarget } from './engine-push.js';
+import type { Repo2DockerRunner } from './repo2docker-run.js';
 
-export interface LocalRepo2DockerOptions {
-  command: string[];
-  configFile: string | null;
-  userId: number;
-  userName: string;
-  /** Environment variables that must not reach repo2docker (the service's own secrets). */
-  secretEnv: string[];
-  /** The git executable that fetches repositories. Default "git". */
-  git?: string;
-  /** Local repositories allowed (the `file` transport for the top-level clone). */
-  allowLocalRepos?: boolean;
-  /** Let git follow HTTP redirects (off when private addresses are refused). Default true. */
-  followRedirects?: boolean;
-  /** The host policy, asked again before the clone (HostPolicy.check in the service). */
-  checkHost?: (repo: string) => Promise<void>;
-  /**
-   * Checks the built image's labels are exactly ours; rejects (having removed the image) when
-   * not. DockerEngine.verifyLabels in the service.
-   */
-  verifyLabels?: (image: string, expected: Record<string, string>) => Promise<void>;
-  /** Grace period between SIGTERM and SIGKILL on cancel. */
-  killGraceMs?: number;
-  /** Receives repo2docker's tracebacks, for operators. */
-  onTraceback?: (buildId: string, traceback: string) => void;
+/** What the backend needs of the engine: DockerEngine has it (and so do the unit tests' fakes). */
+export interface LocalEngine {
+  find(reference: string): Promise<Image | null>;
+  imageId(reference: string): Promise<string | null>;
+  retag(source: string, target: string): Promise<void>;
+  removeIfUntagged(imageId: string): Promise<void>;
+  removeBuildArtifacts(buildId: string): Promise<{ images: number; containers: number }>;
+  ping(): Promise<boolean>;
+}
+
+export interface LocalBackendOptions {
+  /** Pushes built images to the registry; `null` when none is configured. */
+  pusher?: PushTarget | null;
+  /** This process's identity on the engine's artifacts (default: docker/instance.ts). */
+  instance?: string;
+  log: Pick<Logger, 'info' | 'error'>;
 }
 
 /**
- * repo2docker's argv for a job built from the local checkout `dir`; exported for tests. Every
- * user value comes after its option. No `--ref`: the checkout is at the commit already, and
- * repo2docker's local-directory provider has nothing to check out.
+ * After a run: the image's labels in our namespace must be exactly `expected` (no other key of
+ * ours, no other value). Keys outside it (repo2docker.*, a base image's) are not ours to judge.
+ * Otherwise the image is removed and the build fails.
  */
-export function repo2dockerArgs(job: BuildJob, options: LocalRepo2DockerOptions, dir: string): string[] {
-  const args = [
-    ...options.command.slice(1),
-    '--no-run',
-    '--json-logs',
-    '--user-id',
-    String(options.userId),
-    '--user-name',
-    options.userName,
-    '--image-name',
-    job.image
-  ];
-  if (options.configFile) {
-    args.push('--config', options.configFile);
+export async function verifyLabels(
+  engine: { labelsOf(reference: string): Promise<Record<string, string> | null>; untag(reference: string): Promise<void> },
+  reference: string,
+  expected: Record<string, string>
+): Promise<void> {
+  const labels = await engine.labelsOf(reference);
+  if (labels === null) {
+    return; // nothing was made; the backend reports that
   }
-  if (job.subdir) {
-    args.push('--subdir', job.subdir);
+  const wrong = labelsDiffer(labels, expected);
+  if (wrong.length === 0) {
+    return;
   }
-  if (job.push) {
-    args.push('--push');
+  try {
+    await engine.untag(reference);
+  } catch {
+    // The cleanup after the failure removes what carries this build's id.
   }
-  for (const [key, value] of Object.entries(job.labels)) {
-    args.push('--label', `${key}=${value}`);
-  }
-  // `--` ends the options: the checkout's path is never read as one.
-  args.push('--', dir);
-  return args;
+  throw new BuildFailure(
+    `the image's labels do not match what the service set (${wrong.slice(0, 3).join(', ')}); ` +
+      'the repository may be trying to forge its provenance, so the image was removed'
+  );
 }
 
 export class LocalRepo2DockerBackend implements BuildBackend {
-  readonly kind = 'local' as const;
+  readonly kind = 'local';
+  readonly pushes: PushDestination | null;
+  private readonly pusher: PushTarget | null;
 
-  constructor(private readonly options: LocalRepo2DockerOptions) {}
+  constructor(
+    private readonly runner: Repo2DockerRunner,
+    private readonly engine: LocalEngine,
+    private readonly options: LocalBackendOptions
+  ) {
+    this.pusher = options.pusher ?? null;
+    this.pushes = this.pusher;
+  }
 
-  async run(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    const fetched = await checkout(
+  async run(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<BuiltImage> {
+    if (!job.pushOnly) {
+      try {
+        await this.build(job, sink, signal);
+      } catch (error) {
+        await this.removeArtifacts(job.buildId);
+        throw error;
+      }
+    }
+    // `job.push` is read now: a request that joined during the build may have asked for it.
+    if (!job.push || !this.pusher) {
+      return { reference: job.image, digest: null, location: { engine: true, registry: false } };
+    }
+    // From here the image is complete under its name: whatever happens, it is kept.
+    try {
+      sink.line('pushing', `Pushing ${job.image} to ${this.pusher.url}`, null);
+      const { digest } = await this.pusher.push(job.image, line => sink.line('pushing', line.message, line.progress), signal);
+      return { reference: job.image, digest, location: { engine: true, registry: true } };
+    } catch (error) {
+      throw new ImageKept(job.image, error);
+    }
+  }
+
+  /** Whether the engine answers a ping within a few seconds (a hung engine counts as gone). */
+  async lostBuilder(): Promise<string | null> {
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>(resolve => {
+      timer = setTimeout(() => resolve(false), 3000);
+    });
+    try {
+      const answers = await Promise.race([this.engine.ping().catch(() => false), late]);
+      return answers ? null : 'the Docker engine stopped answering during the build';
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Run repo2docker into this build's own tag, then give the image its real name. */
+  private async build(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
+    const temporaryTag = `${splitImageReference(job.image).repository}:build-${job.buildId}`;
+    // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
+    const replacedLookup = this.engine.imageId(job.image).catch(() => null);
+    await this.runner.run(
       {
-        git: this.options.git ?? 'git',
-        allowLocalRepos: this.options.allowLocalRepos ?? false,
-        followRedirects: this.options.followRedirects ?? true,
-        checkHost: this.options.checkHost
+        buildId: job.buildId,
+        repo: job.repo,
+        commit: job.commit,
+        subdir: job.subdir,
+        // repo2docker builds under a tag of this build's own; the image takes its real name only
+        // once complete, so a failed or cancelled build never touches it, and a forced rebuild
+        // replaces it in one step (repo2docker itself would reuse an existing tag).
+        image: temporaryTag,
+        // The push follows the retag, here: repo2docker would push the temporary tag.
+        push: false,
+        labels: {
+          ...job.labels,
+          // Which service process made it: a later start reaps only what dead processes left.
+          [INSTANCE_LABEL]: this.options.instance ?? currentInstance()
+        }
       },
-      job,
-      message => sink.line('fetching', message, null),
+      sink,
       signal
     );
-    try {
-      await this.build(job, fetched, sink, signal);
-    } finally {
-      await fetched.remove(); // always: built, failed or cancelled
+    const made = await this.engine.find(temporaryTag);
+    if (!made || made.buildId !== job.buildId) {
+      throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
     }
-    await this.options.verifyLabels?.(job.image, job.labels);
-  }
-
-  /** The environment of repo2docker: the service's, without secrets or git settings, HOME its own. */
-  private environment(home: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, PYTHONUNBUFFERED: '1' };
-    for (const name of this.options.secretEnv) {
-      delete env[name];
-    }
-    for (const name of Object.keys(env)) {
-      if (name.startsWith('GIT_') || name === 'SSH_AUTH_SOCK' || name === 'DOCKER_CONFIG') {
-        delete env[name];
-      }
-    }
-    // The git settings too (repo2docker's buildpacks may run git), and a HOME of this build's own:
-    // neither the service user's ~/.docker/config.json (registry credentials) nor its git config.
-    const { PATH: _path, ...git } = gitEnv({ home, allowFile: false });
-    return { ...env, ...git };
-  }
-
-  private async build(job: BuildJob, fetched: Checkout, sink: BuildSink, signal: AbortSignal): Promise<void> {
-    signal.throwIfAborted();
-    const env = this.environment(fetched.home);
-    // Under a supervisor leading its own process group: kill(-pid) reaches buildx too, and the
-    // whole group dies with the service, even when it is SIGKILLed (backends/supervise.ts).
-    const child = spawnSupervised(this.options.command[0], repo2dockerArgs(job, this.options, fetched.dir), { env });
-    let lastFailure: string | null = null;
-    let phase: BuildPhase = 'fetching';
-    const handle = (raw: string): void => {
-      const parsed = parseRepo2DockerLine(raw);
-      if (!parsed) {
-        return;
-      }
-      if (parsed.traceback) {
-        this.options.onTraceback?.(job.buildId, parsed.traceback);
-      }
-      if (parsed.phase === 'failed') {
-        lastFailure = parsed.message;
-      } else if (parsed.phase && parsed.phase !== 'built') {
-        phase = parsed.phase;
-      }
-      // Only the manager decides when a build is final; repo2docker's own verdict is its exit code.
-      sink.line(phase, parsed.message, parsed.progress);
-    };
-    for (const stream of [child.stdout, child.stderr]) {
-      const splitter = new LineSplitter();
-      stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => splitter.push(chunk).forEach(handle));
-      stream.on('end', () => splitter.flush().forEach(handle));
-    }
-
-    const onAbort = (): void => this.stop(child.pid);
-    signal.addEventListener('abort', onAbort, { once: true });
-    try {
-      const [code, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
-        child.once('error', error =>
-          reject(new BuildFailure(`could not start repo2docker (${this.options.command[0]}): ${error.message}`))
-        );
-        child.once('close', (exitCode, closeSignal) => resolve([exitCode, closeSignal]));
-      });
-      signal.throwIfAborted();
-      if (code !== 0) {
-        throw new BuildFailure(lastFailure ?? `repo2docker stopped with ${exitSignal ?? `exit code ${code}`}`);
-      }
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-      this.stop(child.pid, true);
+    await this.engine.retag(temporaryTag, job.image);
+    const replaced = await replacedLookup;
+    if (replaced) {
+      await this.engine.removeIfUntagged(replaced); // only if no tag points at it any more
     }
   }
 
-  /** SIGTERM the process group, then SIGKILL after the grace period. */
-  private stop(pid: number | undefined, quietly = false): void {
-    if (pid === undefined) {
-      return;
+  /** After a failed or cancelled build: no half-tagged image, no orphan container. */
+  private async removeArtifacts(buildId: string): Promise<void> {
+    const removed = await this.engine.removeBuildArtifacts(buildId).catch(cleanupError => {
+      this.options.log.error({ buildId, err: cleanupError }, 'cleanup after build failed');
+      return null;
+    });
+    if (removed && removed.images + removed.containers > 0) {
+      this.options.log.info({ buildId, ...removed }, 'removed what the build left');
     }
-    const kill = (sig: NodeJS.Signals): void => {
-      try {
-        process.kill(-pid, sig);
-      } catch {
-        // The group is gone already.
-      }
-    };
-    if (quietly) {
-      kill('SIGKILL'); // anything left of the group once repo2docker itself has exited
-      return;
-    }
-    kill('SIGTERM');
-    setTimeout(() => kill('SIGKILL'), this.options.killGraceMs ?? 5000).unref();
   }
 }

@@ -9,6 +9,9 @@
 import type { BuildPhase, BuildProgress } from '../api/contract.js';
 import { BuildkitFailureParser, describeVerdict, shorten } from './buildkit-failure.js';
 
+// The splitter lives lower down since the Docker adapter splits the engine's streams too.
+export { LineSplitter } from '../util/lines.js';
+
 export interface ParsedLine {
   /** The phase the line reports, if any (repo2docker's "failed" included). */
   phase: BuildPhase | null;
@@ -53,25 +56,6 @@ export function parseRepo2DockerLine(line: string): ParsedLine | null {
     return null;
   }
   return { phase, message, progress: progressOf(message), traceback };
-}
-
-/** Splits a byte stream into lines, keeping the partial last line until more arrives. */
-export class LineSplitter {
-  private pending = '';
-
-  push(chunk: string): string[] {
-    const text = this.pending + chunk;
-    const lines = text.split('\n');
-    this.pending = lines.pop() ?? '';
-    return lines;
-  }
-
-  /** Whatever is left once the stream ends. */
-  flush(): string[] {
-    const rest = this.pending;
-    this.pending = '';
-    return rest === '' ? [] : [rest];
-  }
 }
 
 /**

@@ -3,10 +3,11 @@
  * SSE route, metrics) read the log by sequence number and are woken when it grows, so a slow
  * client costs a cursor, not a copy of the log.
  */
-import type { Build, BuildLogEvent, BuildPhase, BuildProgress } from '../api/contract.js';
+import { FINAL_PHASES as FINAL, type Build, type BuildLogEvent, type BuildPhase, type BuildProgress } from '../api/contract.js';
 import { BuildFailure } from '../backends/backend.js';
 
-export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set(['built', 'failed', 'cancelled']);
+/** The contract's final phases, as a set for the checks on every append. */
+export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set(FINAL);
 
 /** Bytes as people read them: `64 MiB`, `512 KiB`, `100 bytes`. */
 export function formatBytes(bytes: number): string {

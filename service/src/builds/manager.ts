@@ -5,17 +5,16 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError, invalidField } from '../api/errors.js';
-import { BuildFailure, type BuildBackend, type BuildJob } from '../backends/backend.js';
+import { BuildFailure, ImageKept, type BuildBackend, type BuildJob, type BuiltImage } from '../backends/backend.js';
 import { FailureWitness } from '../backends/repo2docker-log.js';
-import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
-import type { DockerEngine, ImageStore } from '../docker/engine.js';
-import { toLabels } from '../docker/labels.js';
-import type { ServiceMetrics } from '../metrics.js';
-import type { PushTarget } from '../registry/push.js';
+import { toLabels } from '../images/labels.js';
+import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from '../images/naming.js';
+import type { ImageStore } from '../images/store.js';
+import type { Logger } from '../util/log.js';
+import { BuildEvents } from './build-events.js';
+import { BuildHistory } from './build-history.js';
 import { BuildRecord } from './build-record.js';
 import { LineBatcher } from './line-batcher.js';
-import { BuildRegistry } from './build-registry.js';
-import { isValidRepository, nameFromRepo, namespaceFor, renderRepository, splitImageReference } from './naming.js';
 import { BuildQueue } from './queue.js';
 import type { RefResolver } from './ref-resolver.js';
 import type { ValidBuildRequest } from './validate.js';
@@ -29,28 +28,13 @@ export interface ManagerOptions {
   maxQueuedPerUser: number;
   timeoutSeconds: number;
   logs: { maxBuilds: number; maxBytes: number };
-  /** This process's identity on the engine's artifacts (default: docker/instance.ts). */
-  instance?: string;
 }
 
-export interface Logger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-  error(obj: object, msg?: string): void;
-}
+export type { Logger };
 
 /** Why a build was aborted; decides whether it ends `cancelled` or `failed`. */
 class CancelRequest extends Error {}
 class BuildTimeout extends Error {}
-
-export interface ManagerParts {
-  /** Where "already built?" looks: the engine and the registry (default: the engine alone). */
-  images?: ImageStore;
-  /** Pushes built images to the registry; `null` when none is configured. */
-  pusher?: PushTarget | null;
-  /** Told when a build ended, since it may have added, replaced or pushed an image. */
-  onImagesChanged?: () => void;
-}
 
 /** Options of `shutdown()`. */
 export interface ShutdownOptions {
@@ -65,14 +49,13 @@ export interface SubmitResult {
 }
 
 export class BuildManager {
-  readonly registry: BuildRegistry;
+  readonly history: BuildHistory;
+  /** Subscribe here to builds ending (metrics, the image catalog). */
+  readonly events = new BuildEvents();
   private readonly queue: BuildQueue<BuildRecord>;
   private readonly running = new Set<Promise<void>>();
   /** Builds that only push an image the engine has already (it was built without a push). */
   private readonly pushOnly = new WeakSet<BuildRecord>();
-  private readonly images: ImageStore;
-  private readonly pusher: PushTarget | null;
-  private readonly onImagesChanged: () => void;
   /**
    * Requests in flight, registered before their first await so that an identical request
    * arriving during any wait joins them: ref resolutions by `repo + ref`, and the "already
@@ -83,19 +66,17 @@ export class BuildManager {
   private stopping = false;
   private shutdownDone: Promise<boolean> | null = null;
 
+  /**
+   * @param images where "already built?" looks: the engine and the registry, merged.
+   */
   constructor(
     private readonly options: ManagerOptions,
     private readonly backend: BuildBackend,
-    private readonly engine: DockerEngine,
+    private readonly images: ImageStore,
     private readonly resolver: RefResolver,
-    private readonly metrics: ServiceMetrics,
-    private readonly log: Logger,
-    parts: ManagerParts = {}
+    private readonly log: Logger
   ) {
-    this.images = parts.images ?? engine;
-    this.pusher = parts.pusher ?? null;
-    this.onImagesChanged = parts.onImagesChanged ?? (() => undefined);
-    this.registry = new BuildRegistry(options.logs);
+    this.history = new BuildHistory(options.logs);
     this.queue = new BuildQueue(
       { global: options.maxConcurrent, perUser: options.maxConcurrentPerUser },
       build => {
@@ -132,16 +113,17 @@ export class BuildManager {
       throw invalidField('name', `the image name "${repository}" would be too long or invalid; choose a shorter name`);
     }
     const image = `${repository}:${commit}`;
-    if (request.push && !this.pusher) {
+    const pushes = this.backend.pushes;
+    if (request.push && !pushes) {
       throw invalidField('push', 'no registry is configured on this service, so images cannot be pushed');
     }
-    const push = request.push ?? this.pusher?.pushByDefault ?? false;
+    const push = request.push ?? pushes?.pushByDefault ?? false;
     const target = `${image}\0${request.repo}\0${request.subdir ?? ''}`;
 
     // From here to registering our own decision nothing awaits, except waiting for another
     // request's decision about the same target, after which everything is checked again.
     for (;;) {
-      const underWay = this.registry
+      const underWay = this.history
         .active()
         .find(build => build.spec.image === image && build.spec.repo === request.repo && build.spec.subdir === request.subdir);
       if (underWay) {
@@ -234,22 +216,22 @@ export class BuildManager {
           const build = new BuildRecord({ ...spec, displayName: existing.displayName || spec.displayName });
           build.alreadyBuilt = true;
           build.startedAt = build.createdAt;
-          this.registry.add(build);
+          this.history.add(build);
           const where = existing.location.engine
             ? existing.location.registry
               ? 'in the Docker engine and the registry'
               : 'in the Docker engine'
             : 'in the registry';
           build.finish('built', `${image} already exists ${where} (built ${existing.builtAt}); nothing to build`);
-          this.registry.markFinished(build);
-          this.metrics.buildsTotal.inc({ outcome: 'already_built' });
+          this.history.markFinished(build);
+          this.events.emitEnded({ build, outcome: 'already_built', ran: false, seconds: null });
           return { build, outcome: 'existing' };
         }
       }
     }
 
     this.refuseWhileStopping();
-    const mine = this.registry.active().filter(build => build.owner === owner).length;
+    const mine = this.history.active().filter(build => build.owner === owner).length;
     if (mine >= this.options.maxQueuedPerUser) {
       throw new ApiError(
         429,
@@ -259,7 +241,7 @@ export class BuildManager {
     }
 
     const build = new BuildRecord(spec);
-    this.registry.add(build);
+    this.history.add(build);
     if (pushOnly) {
       this.pushOnly.add(build);
       build.append('queued', `Queued a push of ${image}: it is built already but not in the registry`);
@@ -277,8 +259,8 @@ export class BuildManager {
     }
     if (this.queue.remove(build)) {
       build.finish('cancelled', `Cancelled by ${by} before it started`, `cancelled by ${by}`);
-      this.registry.markFinished(build);
-      this.metrics.buildsTotal.inc({ outcome: 'cancelled' });
+      this.history.markFinished(build);
+      this.events.emitEnded({ build, outcome: 'cancelled', ran: false, seconds: null });
       return build;
     }
     build.abort.abort(new CancelRequest(`cancelled by ${by}`));
@@ -302,7 +284,7 @@ export class BuildManager {
 
   private async stopAll({ waitMs = Infinity }: ShutdownOptions): Promise<boolean> {
     this.stopping = true;
-    for (const build of this.registry.active()) {
+    for (const build of this.history.active()) {
       this.cancel(build, 'the service stopping');
     }
     const all = Promise.allSettled([...this.running]).then(() => true);
@@ -329,34 +311,62 @@ export class BuildManager {
       this.options.timeoutSeconds * 1000
     );
     let outcome: 'built' | 'failed' | 'cancelled' = 'failed';
-    // Once the image has its real name in the engine, a failure (of the push) keeps it.
-    let imageComplete = pushOnly;
     const witness = new FailureWitness();
+    const batcher = new LineBatcher((phase, message, progress, receivedAt) => {
+      if (!build.isFinal) {
+        build.append(phase, message, progress, receivedAt);
+      }
+    });
+    const job: BuildJob = {
+      buildId: spec.id,
+      repo: spec.repo,
+      commit: spec.commit,
+      subdir: spec.subdir,
+      image: spec.image,
+      // The spec already holds every label's value under the same name, but for these two.
+      labels: toLabels({ ...spec, buildId: spec.id, builtAt: build.startedAt.toISOString() }),
+      // Read by the backend once the image is made: a request joining meanwhile may ask for a push.
+      get push() {
+        return spec.push;
+      },
+      pushOnly
+    };
     try {
       if (!pushOnly) {
         build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
-        await this.buildImage(build, witness);
-        imageComplete = true;
       }
-      let digest: string | null = null;
-      if (spec.push && this.pusher) {
-        build.append('pushing', `Pushing ${spec.image} to ${this.pusher.url}`);
-        ({ digest } = await this.pusher.push(
-          spec.image,
-          line => {
-            if (!build.isFinal) {
-              build.append('pushing', line.message, line.progress);
+      let made: BuiltImage;
+      try {
+        made = await this.backend.run(
+          job,
+          {
+            line: (phase, message, progress) => {
+              if (phase === 'pushing') {
+                // Push progress: one event per line at once, as the engine reports each layer.
+                batcher.flush();
+                if (!build.isFinal) {
+                  build.append('pushing', message, progress);
+                }
+                return;
+              }
+              witness.line(message);
+              batcher.line(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
             }
           },
           build.abort.signal
-        ));
+        );
+      } finally {
+        batcher.flush(); // every line is in the log before the build's final event
       }
       outcome = 'built';
       build.finish(
         'built',
-        spec.push ? `${pushOnly ? 'Pushed' : 'Built and pushed'} ${spec.image}${digest ? ` (${digest})` : ''}` : `Built ${spec.image}`
+        spec.push ? `${pushOnly ? 'Pushed' : 'Built and pushed'} ${spec.image}${made.digest ? ` (${made.digest})` : ''}` : `Built ${spec.image}`
       );
-    } catch (error) {
+    } catch (thrown) {
+      // Once the image has its real name, a failure (of the push) keeps it.
+      const imageComplete = pushOnly || thrown instanceof ImageKept;
+      const error = thrown instanceof ImageKept ? thrown.reason : thrown;
       const reason = build.abort.signal.aborted ? build.abort.signal.reason : error;
       outcome = reason instanceof CancelRequest ? 'cancelled' : 'failed';
       let message =
@@ -365,9 +375,9 @@ export class BuildManager {
           : reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof ApiError
             ? (reason as Error).message
             : 'the build stopped unexpectedly; see the service log';
-      if (outcome === 'failed' && !(reason instanceof BuildTimeout) && !(await this.engineAnswers())) {
-        // Whatever repo2docker or the push said, the cause is the engine going away.
-        message = 'the Docker engine stopped answering during the build';
+      if (outcome === 'failed' && !(reason instanceof BuildTimeout)) {
+        // Whatever repo2docker or the push said, the cause may be the builder going away.
+        message = (await this.lostBuilder()) ?? message;
       }
       if (!(reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure)) {
         this.log.error({ buildId: spec.id, err: error }, 'build crashed');
@@ -382,91 +392,21 @@ export class BuildManager {
           outcome === 'cancelled' ? message : `push failed: ${message}`
         );
       } else {
-        const removed = await this.engine.removeBuildArtifacts(spec.id).catch(cleanupError => {
-          this.log.error({ buildId: spec.id, err: cleanupError }, 'cleanup after build failed');
-          return null;
-        });
-        if (removed && removed.images + removed.containers > 0) {
-          this.log.info({ buildId: spec.id, ...removed }, 'removed what the build left');
-        }
+        // The backend has removed what the build left.
         build.finish(outcome, outcome === 'cancelled' ? `Build cancelled: ${message}` : `Build failed: ${message}`, message);
       }
     } finally {
       clearTimeout(timer);
-      this.onImagesChanged();
       this.queue.finished(build);
-      this.registry.markFinished(build);
-      this.metrics.buildsTotal.inc({ outcome });
+      this.history.markFinished(build);
       const seconds = (build.finishedAt!.getTime() - build.startedAt.getTime()) / 1000;
-      this.metrics.buildDuration.observe({ outcome }, seconds);
       this.log.info({ buildId: spec.id, owner: spec.owner, image: spec.image, push: spec.push, outcome, seconds }, 'build ended');
+      this.events.emitEnded({ build, outcome, ran: true, seconds });
     }
   }
 
-  /** Whether the engine answers a ping within a few seconds (a hung engine counts as gone). */
-  private async engineAnswers(): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<boolean>(resolve => {
-      timer = setTimeout(() => resolve(false), 3000);
-    });
-    try {
-      return await Promise.race([this.engine.ping().catch(() => false), late]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  /** Run the backend into this build's own tag, then give the image its real name. */
-  private async buildImage(build: BuildRecord, witness: FailureWitness): Promise<void> {
-    const { spec } = build;
-    const temporaryTag = `${splitImageReference(spec.image).repository}:build-${spec.id}`;
-    const job: BuildJob = {
-      buildId: spec.id,
-      repo: spec.repo,
-      commit: spec.commit,
-      subdir: spec.subdir,
-      // repo2docker builds under a tag of this build's own; the image takes its real name only
-      // once complete, so a failed or cancelled build never touches it, and a forced rebuild
-      // replaces it in one step (repo2docker itself would reuse an existing tag).
-      image: temporaryTag,
-      // The manager pushes after the retag, itself: repo2docker would push the temporary tag.
-      push: false,
-      // The spec already holds every label's value under the same name, but for these two.
-      labels: {
-        ...toLabels({ ...spec, buildId: spec.id, builtAt: build.startedAt!.toISOString() }),
-        // Which service process made it: a later start reaps only what dead processes left.
-        [INSTANCE_LABEL]: this.options.instance ?? currentInstance()
-      }
-    };
-    // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
-    const replacedLookup = this.engine.imageId(spec.image).catch(() => null);
-    const batcher = new LineBatcher((phase, message, progress, receivedAt) => {
-      if (!build.isFinal) {
-        build.append(phase, message, progress, receivedAt);
-      }
-    });
-    try {
-      await this.backend.run(
-        job,
-        {
-          line: (phase, message, progress) => {
-            witness.line(message);
-            batcher.line(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
-          }
-        },
-        build.abort.signal
-      );
-    } finally {
-      batcher.flush(); // every line is in the log before the build's final event
-    }
-    const made = await this.engine.find(temporaryTag);
-    if (!made || made.buildId !== spec.id) {
-      throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
-    }
-    await this.engine.retag(temporaryTag, spec.image);
-    const replaced = await replacedLookup;
-    if (replaced) {
-      await this.engine.removeIfUntagged(replaced); // only if no tag points at it any more
-    }
+  /** The backend's word on its builder being gone, if it has one. */
+  private async lostBuilder(): Promise<string | null> {
+    return this.backend.lostBuilder ? this.backend.lostBuilder().catch(() => null) : null;
   }
 }

@@ -6,7 +6,7 @@
 import { isAbsolute, normalize } from 'node:path';
 import type { BuildRequest } from '../api/contract.js';
 import { invalidField } from '../api/errors.js';
-import { isValidNameComponent } from './naming.js';
+import { isValidNameComponent } from '../images/naming.js';
 
 /** The fields a build request may have; anything else is refused. */
 export const BUILD_REQUEST_FIELDS = [

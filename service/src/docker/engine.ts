@@ -6,20 +6,10 @@
 import Docker from 'dockerode';
 import type { Image } from '../api/contract.js';
 import { ApiError, dockerUnreachable } from '../api/errors.js';
-import { LineSplitter } from '../backends/repo2docker-log.js';
-import { namespaceFor, renderRepository, splitImageReference } from '../builds/naming.js';
-import { BuildFailure } from '../backends/backend.js';
-import { fromLabels, LABEL, labelsDiffer, toImage, type ImageLabels } from './labels.js';
-
-/** What the build manager and the routes need from an image store (engine or registry). */
-export interface ImageStore {
-  /** Every image this service built that the store holds. */
-  list(): Promise<Image[]>;
-  /** One image by its full reference, or `null`. */
-  find(reference: string): Promise<Image | null>;
-  /** Remove a tag; `false` when there was none. */
-  remove(reference: string): Promise<boolean>;
-}
+import { LineSplitter } from '../util/lines.js';
+import { namespaceFor, renderRepository, splitImageReference } from '../images/naming.js';
+import { fromLabels, LABEL, toImage, type ImageLabels } from '../images/labels.js';
+import type { ImageStore } from '../images/store.js';
 
 /** One line of the engine's push progress stream. */
 export interface PushEvent {
@@ -54,7 +44,7 @@ function rethrow(error: unknown): never {
   throw error;
 }
 
-/** How the service names images: the manager's template and prefix (see builds/naming.ts). */
+/** How the service names images: the manager's template and prefix (see images/naming.ts). */
 export interface EngineNaming {
   template: string;
   /** `host[:port]/prefix/` of the registry, or `""`. */
@@ -91,35 +81,21 @@ export class DockerEngine implements ImageStore {
     return repository === expected && (tag === labels.commit || (allowTemporary && tag === temporaryTag(labels.buildId)));
   }
 
-  /**
-   * After a build: the image's labels in our namespace must be exactly `expected` (no other key
-   * of ours, no other value). Keys outside it (repo2docker.*, a base image's) are not ours to
-   * judge. Otherwise the image is removed and the build fails.
-   */
-  async verifyLabels(reference: string, expected: Record<string, string>): Promise<void> {
-    let labels: Record<string, string> | null;
+  /** An image's labels, or `null` when there is no such image. */
+  async labelsOf(reference: string): Promise<Record<string, string> | null> {
     try {
-      labels = (await this.docker.getImage(reference).inspect()).Config?.Labels ?? null;
+      return (await this.docker.getImage(reference).inspect()).Config?.Labels ?? {};
     } catch (error) {
       if (statusOf(error) === 404) {
-        return; // nothing was made; the manager reports that
+        return null;
       }
       rethrow(error);
     }
-    const wrong = labelsDiffer(labels ?? {}, expected);
-    if (wrong.length === 0) {
-      return;
-    }
-    try {
-      // The tag only (no force): if some other tag points at the same image, that one stays.
-      await this.docker.getImage(reference).remove({ noprune: false });
-    } catch {
-      // The manager's cleanup removes what carries this build's id.
-    }
-    throw new BuildFailure(
-      `the image's labels do not match what the service set (${wrong.slice(0, 3).join(', ')}); ` +
-        'the repository may be trying to forge its provenance, so the image was removed'
-    );
+  }
+
+  /** Drop one tag (no force): if some other tag points at the same image, that one stays. */
+  async untag(reference: string): Promise<void> {
+    await this.docker.getImage(reference).remove({ noprune: false });
   }
 
   async ping(): Promise<boolean> {

@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type Docker from 'dockerode';
-import { LABEL } from './labels.js';
+import { LABEL } from '../images/labels.js';
 import { INSTANCE_ENV, INSTANCE_LABEL, instanceState } from './instance.js';
 
 /** `repository:build-<hex id>`: the tag a build runs into before it takes its real name. */

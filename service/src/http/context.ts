@@ -5,7 +5,7 @@ import type { ServiceConfig } from '../config.js';
 import type { DockerEngine } from '../docker/engine.js';
 import type { ImageCatalog } from '../images/catalog.js';
 import type { ServiceMetrics } from '../metrics.js';
-import type { MergedImageStore } from '../registry/merged-store.js';
+import type { MergedImageStore } from '../images/merged-store.js';
 
 export interface ServiceContext {
   config: ServiceConfig;
@@ -18,7 +18,8 @@ export interface ServiceContext {
   /** The image list, cached and kept fresh; `GET /api/images` answers from it. */
   catalog: ImageCatalog;
   metrics: ServiceMetrics;
-  backendKind: 'local' | 'binderhub';
+  /** `backend.kind`: which registered backend builds (backends/factory.ts). */
+  backendKind: string;
 }
 
 declare module 'fastify' {

@@ -7,7 +7,7 @@
  */
 import type { ServerResponse } from 'node:http';
 import { EventBuffer } from 'better-sse';
-import type { ServiceStoppingEvent } from '../api/contract.js';
+import { LOG_STREAM_EVENTS, type ServiceStoppingEvent } from '../api/contract.js';
 import type { BuildRecord } from '../builds/build-record.js';
 
 /** Events per write at most, and bytes of log text per write at most (events carry up to a
@@ -16,7 +16,7 @@ const BATCH = 1000;
 const MAX_WRITE_TEXT = 256 * 1024;
 
 /** SSE event name of the stream's last event when the service stops (see the contract). */
-export const SERVICE_STOPPING_EVENT = 'service_stopping';
+export const SERVICE_STOPPING_EVENT = LOG_STREAM_EVENTS.serviceStopping;
 
 /** A stream the service can end when it stops; kept per build, so per service. */
 interface OpenStream {
@@ -105,7 +105,7 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
       for (let batch = build.eventsAfter(cursor, BATCH); batch.length > 0 && res.writableLength < MAX_WRITE_TEXT; ) {
         const buffer = new EventBuffer(); // one per write: read() does not empty it
         for (const event of batch) {
-          buffer.push(event, 'log', String(event.seq));
+          buffer.push(event, LOG_STREAM_EVENTS.log, String(event.seq));
           cursor = event.seq;
         }
         res.write(buffer.read());
@@ -144,7 +144,7 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
         const buffer = new EventBuffer();
         let text = 0;
         for (const event of batch) {
-          buffer.push(event, 'log', String(event.seq));
+          buffer.push(event, LOG_STREAM_EVENTS.log, String(event.seq));
           cursor = event.seq;
           text += event.message.length;
           if (text >= MAX_WRITE_TEXT) {

@@ -7,7 +7,7 @@
  * others). Concurrent requests share one listing; each answer's JSON is rendered once per
  * generation for each (caller's visibility, filters), and carries an ETag.
  */
-import type { ImageListing } from '../registry/merged-store.js';
+import type { ImageListing } from './merged-store.js';
 
 export interface ImageSource {
   listWithWarnings(): Promise<ImageListing>;

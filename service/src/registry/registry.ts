@@ -6,11 +6,10 @@
  * the registry asks. Credentials go only to the registry and to its token endpoint.
  */
 import { createHash } from 'node:crypto';
-import type { Image } from '../api/contract.js';
-import { ApiError } from '../api/errors.js';
-import type { ImageStore } from '../docker/engine.js';
-import { fromLabels, toImage, type ImageLabels } from '../docker/labels.js';
-import { namespaceFor, renderRepository } from '../builds/naming.js';
+import type { ErrorCode, Image } from '../api/contract.js';
+import { StoreDeleteUnsupported, StoreError, type RemoteImageStore } from '../images/store.js';
+import { fromLabels, toImage, type ImageLabels } from '../images/labels.js';
+import { namespaceFor, renderRepository } from '../images/naming.js';
 import { redactCredentials, type RegistryCredentials } from './credentials.js';
 import {
   isDigest,
@@ -39,15 +38,15 @@ export interface RegistryOptions {
 }
 
 /** The registry could not be asked (unreachable, refused the credentials, answered nonsense). */
-export class RegistryError extends ApiError {
-  constructor(message: string, status = 502, code = 'registry_error') {
-    super(status, code, message);
+export class RegistryError extends StoreError {
+  constructor(message: string, status = 502, code: ErrorCode = 'registry_error') {
+    super(message, status, code);
     this.name = 'RegistryError';
   }
 }
 
 /** The registry does not allow deleting manifests (`storage.delete.enabled: false` and the like). */
-export class RegistryDeleteUnsupported extends RegistryError {
+export class RegistryDeleteUnsupported extends StoreDeleteUnsupported {
   constructor(host: string, reference: string) {
     super(
       `the registry ${host} does not allow deleting images, so ${reference} is still there; ` +
@@ -131,7 +130,7 @@ interface CachedToken {
   expires: number;
 }
 
-export class RegistryStore implements ImageStore {
+export class RegistryStore implements RemoteImageStore {
   readonly url: string;
   /** `host[:port]`, as image names begin with it. */
   readonly host: string;

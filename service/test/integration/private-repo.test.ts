@@ -16,10 +16,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { once } from 'node:events';
-import { BuildFailure, type BuildJob, type BuildSink } from '../../src/backends/backend.js';
+import { BuildFailure, type BuildSink } from '../../src/backends/backend.js';
 import { checkout, type Checkout, type CheckoutOptions } from '../../src/backends/checkout.js';
 import { PASSWORD_VAR } from '../../src/backends/git-credentials.js';
-import { LocalRepo2DockerBackend } from '../../src/backends/local-repo2docker.js';
+import { Repo2DockerRun, type Repo2DockerJob } from '../../src/backends/repo2docker-run.js';
 import { removeImage } from '../helpers/docker-cli.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { OFFLINE_CONFIG, REPO2DOCKER, requireRealParts } from '../helpers/paths.js';
@@ -315,7 +315,7 @@ describe('private repositories over http with basic auth', () => {
     const r2d = join(root, 'repo2docker-recorder.sh');
     writeFileSync(r2d, `#!/bin/sh\n{ printf '%s\\n' "$@"; env; } > '${r2dLog}'\nexec '${REPO2DOCKER}' "$@"\n`);
     chmodSync(r2d, 0o755);
-    const backend = new LocalRepo2DockerBackend({
+    const backend = new Repo2DockerRun({
       command: [r2d],
       configFile: OFFLINE_CONFIG,
       userId: 1000,
@@ -323,7 +323,7 @@ describe('private repositories over http with basic auth', () => {
       secretEnv: [],
       git: recorder.command
     });
-    const job: BuildJob = {
+    const job: Repo2DockerJob = {
       buildId: `private-${nonce}`,
       repo: privateRepo.url,
       commit: privateRepo.commit,
@@ -336,9 +336,9 @@ describe('private repositories over http with basic auth', () => {
     const sink: BuildSink = { line: (_phase, message) => lines.push(message) };
     const fetched = await checkout(options, job, line => lines.push(line), never, { username: USERNAME, password: PASSWORD });
     try {
-      // The backend's own build step on this checkout (BuildJob does not carry credentials yet,
+      // The backend's own build step on this checkout (Repo2DockerJob does not carry credentials yet,
       // so run() cannot be asked to fetch with them): the environment and argv it gives repo2docker.
-      const build = (backend as unknown as { build(job: BuildJob, fetched: Checkout, sink: BuildSink, signal: AbortSignal): Promise<void> }).build;
+      const build = (backend as unknown as { build(job: Repo2DockerJob, fetched: Checkout, sink: BuildSink, signal: AbortSignal): Promise<void> }).build;
       await build.call(backend, job, fetched, sink, never);
     } finally {
       await fetched.remove();

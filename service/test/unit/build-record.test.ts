@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BuildFailure } from '../../src/backends/backend.js';
 import { BuildRecord, FINAL_PHASES, formatBytes, LogTooLarge } from '../../src/builds/build-record.js';
-import { BuildRegistry } from '../../src/builds/build-registry.js';
+import { BuildHistory } from '../../src/builds/build-history.js';
 import { finishedRecord, makeRecord, makeSpec } from '../helpers/unit-builds.js';
 
 describe('BuildRecord', () => {
@@ -223,7 +223,7 @@ describe('BuildRecord log cap (logs.maxBuildBytes)', () => {
   });
 
   it('is given to every record the registry adds', () => {
-    const registry = new BuildRegistry({ maxBuilds: 10, maxBytes: 1e9, maxBuildBytes: 10 });
+    const registry = new BuildHistory({ maxBuilds: 10, maxBytes: 1e9, maxBuildBytes: 10 });
     const record = makeRecord();
     registry.add(record);
     record.append('building', 'x'.repeat(11));
@@ -237,9 +237,9 @@ describe('BuildRecord log cap (logs.maxBuildBytes)', () => {
   });
 });
 
-describe('BuildRegistry', () => {
+describe('BuildHistory', () => {
   it('adds, gets and lists builds, active ones apart', () => {
-    const registry = new BuildRegistry({ maxBuilds: 10, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 10, maxBytes: 1e9 });
     const running = makeRecord();
     const done = finishedRecord(1);
     registry.add(running);
@@ -252,7 +252,7 @@ describe('BuildRegistry', () => {
   });
 
   it('drops the oldest finished logs first past maxBuilds', () => {
-    const registry = new BuildRegistry({ maxBuilds: 2, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 2, maxBytes: 1e9 });
     const records = [finishedRecord(3), finishedRecord(3), finishedRecord(3), finishedRecord(3)];
     for (const record of records) {
       registry.add(record);
@@ -271,7 +271,7 @@ describe('BuildRegistry', () => {
   });
 
   it('never drops the logs of active builds', () => {
-    const registry = new BuildRegistry({ maxBuilds: 1, maxBytes: 10 });
+    const registry = new BuildHistory({ maxBuilds: 1, maxBytes: 10 });
     const active = [makeRecord(), makeRecord(), makeRecord()];
     for (const record of active) {
       registry.add(record);
@@ -293,7 +293,7 @@ describe('BuildRegistry', () => {
   });
 
   it('drops the oldest finished logs first past maxBytes', () => {
-    const registry = new BuildRegistry({ maxBuilds: 100, maxBytes: 250 });
+    const registry = new BuildHistory({ maxBuilds: 100, maxBytes: 250 });
     const records = [finishedRecord(1, 100), finishedRecord(1, 100), finishedRecord(1, 100)];
     for (const record of records) {
       registry.add(record);
@@ -315,7 +315,7 @@ describe('BuildRegistry', () => {
   });
 
   it('drops the whole record of finished builds past twice maxBuilds, oldest first', () => {
-    const registry = new BuildRegistry({ maxBuilds: 2, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 2, maxBytes: 1e9 });
     const active = makeRecord();
     registry.add(active);
     const records = Array.from({ length: 7 }, () => finishedRecord(1));
@@ -337,7 +337,7 @@ describe('BuildRegistry', () => {
   });
 
   it('keeps everything within the bounds', () => {
-    const registry = new BuildRegistry({ maxBuilds: 3, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 3, maxBytes: 1e9 });
     const records = [finishedRecord(2), finishedRecord(2), finishedRecord(2)];
     for (const record of records) {
       registry.add(record);

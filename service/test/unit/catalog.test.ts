@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ImageCatalog } from '../../src/images/catalog.js';
-import type { ImageListing } from '../../src/registry/merged-store.js';
+import type { ImageListing } from '../../src/images/merged-store.js';
 
 /** A listing source whose calls are counted; `gate` makes the next call wait until opened. */
 function source() {

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type Docker from 'dockerode';
 import { BuildFailure } from '../../src/backends/backend.js';
+import { verifyLabels } from '../../src/backends/local-repo2docker.js';
 import { DockerEngine } from '../../src/docker/engine.js';
-import { LABEL, toLabels } from '../../src/docker/labels.js';
+import { LABEL, toLabels } from '../../src/images/labels.js';
 
 const COMMIT = 'a'.repeat(40);
 
@@ -117,7 +118,7 @@ describe('DockerEngine ownership and label verification', () => {
     assert.equal((await engine.find('r2d-alice/x:build-b1'))?.buildId, 'b1', 'the manager finds its temporary tag');
   });
 
-  it('verifyLabels accepts exactly our labels (others ignored) and removes an image with any other of ours', async () => {
+  it('the local backend\'s verifyLabels accepts exactly our labels (others ignored) and removes an image with any other of ours', async () => {
     const expected = labelsOf('alice', 'x');
     const images = [
       { Id: 'sha256:ok', RepoTags: ['r2d-alice/x:build-ok'], Labels: { ...expected, 'repo2docker.ref': 'None', 'org.opencontainers.image.title': 'base' } },
@@ -126,9 +127,9 @@ describe('DockerEngine ownership and label verification', () => {
       { Id: 'sha256:missing', RepoTags: ['r2d-alice/x:build-missing'], Labels: { [LABEL.owner]: 'alice' } }
     ];
     const engine = new DockerEngine(fakeDocker(images).docker);
-    await engine.verifyLabels('r2d-alice/x:build-ok', expected);
+    await verifyLabels(engine, 'r2d-alice/x:build-ok', expected);
     for (const tag of ['extra', 'other', 'missing']) {
-      await assert.rejects(engine.verifyLabels(`r2d-alice/x:build-${tag}`, expected), (error: Error) => {
+      await assert.rejects(verifyLabels(engine, `r2d-alice/x:build-${tag}`, expected), (error: Error) => {
         assert.ok(error instanceof BuildFailure);
         assert.match(error.message, /the image's labels do not match what the service set/);
         return true;

@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { ApiError } from '../../src/api/errors.js';
 import { TooManyRequests } from '../../src/auth/failure-limiter.js';
 import { identityFromHub, JupyterHubAuthenticator } from '../../src/auth/jupyterhub.js';
-import { namespaceFor } from '../../src/builds/naming.js';
+import { namespaceFor } from '../../src/images/naming.js';
 
 const ACCESS = 'access:services!service=repo2docker';
 

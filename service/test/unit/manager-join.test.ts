@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Image } from '../../src/api/contract.js';
 import { ApiError } from '../../src/api/errors.js';
-import type { BuildBackend, BuildJob, BuildSink } from '../../src/backends/backend.js';
+import type { BuildSink } from '../../src/backends/backend.js';
 import { BuildFailure } from '../../src/backends/backend.js';
+import { LocalRepo2DockerBackend } from '../../src/backends/local-repo2docker.js';
+import type { Repo2DockerJob, Repo2DockerRunner } from '../../src/backends/repo2docker-run.js';
 import { BuildManager } from '../../src/builds/manager.js';
 import type { ValidBuildRequest } from '../../src/builds/validate.js';
-import type { DockerEngine } from '../../src/docker/engine.js';
 import { INSTANCE_LABEL, currentInstance } from '../../src/docker/instance.js';
-import { fromLabels, toImage } from '../../src/docker/labels.js';
-import { ServiceMetrics } from '../../src/metrics.js';
+import { fromLabels, toImage } from '../../src/images/labels.js';
+import type { ImageStore } from '../../src/images/store.js';
 
 const COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -46,17 +47,17 @@ class SlowEngine {
   }
 }
 
-class CountingBackend implements BuildBackend {
-  readonly kind = 'local' as const;
+/** repo2docker's run under the real local backend (which tags, retags and cleans up on the fake engine). */
+class CountingBackend implements Repo2DockerRunner {
   runs = 0;
-  jobs: BuildJob[] = [];
+  jobs: Repo2DockerJob[] = [];
   lines: string[] = [];
   failWith: string | null = null;
   constructor(
     private readonly engine: SlowEngine,
     private readonly runMs: number
   ) {}
-  async run(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
+  async run(job: Repo2DockerJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
     this.runs++;
     this.jobs.push(job);
     for (const line of this.lines) sink.line('building', line, null);
@@ -87,8 +88,8 @@ function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {
       timeoutSeconds: 60,
       logs: { maxBuilds: 100, maxBytes: 1e7 }
     },
-    backend,
-    engine as unknown as DockerEngine,
+    new LocalRepo2DockerBackend(backend, engine, { log: { info() {}, error() {} } }),
+    engine as unknown as ImageStore,
     {
       resolve: async () => {
         resolves++;
@@ -96,14 +97,13 @@ function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {
         return COMMIT;
       }
     },
-    new ServiceMetrics(() => 0, () => 0),
     { info() {}, warn() {}, error() {} }
   );
   return { engine, backend, manager, resolves: () => resolves };
 }
 
 const untilFinal = async (manager: BuildManager) => {
-  while (manager.registry.active().length > 0) await sleep(5);
+  while (manager.history.active().length > 0) await sleep(5);
 };
 
 describe('BuildManager joins identical requests', () => {

@@ -1,5 +1,5 @@
 /**
- * The build manager with a registry, on fakes (no engine, no registry): when a build pushes, the
+ * The build manager and the local backend with a registry, on fakes (no engine, no registry): when a build pushes, the
  * `pushing` phase and its progress, a failed push that keeps the image, push-only builds for
  * images built without a push, and the already-built answer from the registry.
  */
@@ -7,14 +7,15 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Image } from '../../src/api/contract.js';
 import { ApiError } from '../../src/api/errors.js';
-import type { BuildBackend, BuildJob, BuildSink } from '../../src/backends/backend.js';
+import type { BuildSink } from '../../src/backends/backend.js';
+import { PushFailure, type PushLine, type PushTarget } from '../../src/backends/engine-push.js';
+import { LocalRepo2DockerBackend } from '../../src/backends/local-repo2docker.js';
+import type { Repo2DockerJob, Repo2DockerRunner } from '../../src/backends/repo2docker-run.js';
 import type { BuildRecord } from '../../src/builds/build-record.js';
 import { BuildManager } from '../../src/builds/manager.js';
 import type { ValidBuildRequest } from '../../src/builds/validate.js';
-import type { DockerEngine, ImageStore } from '../../src/docker/engine.js';
-import { fromLabels, toImage } from '../../src/docker/labels.js';
-import { ServiceMetrics } from '../../src/metrics.js';
-import { PushFailure, type PushLine, type PushTarget } from '../../src/registry/push.js';
+import { fromLabels, toImage } from '../../src/images/labels.js';
+import type { ImageStore } from '../../src/images/store.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const HOST = '127.0.0.1:5000';
@@ -52,13 +53,13 @@ class FakeEngine {
   }
 }
 
-class FakeBackend implements BuildBackend {
-  readonly kind = 'local' as const;
+/** repo2docker's run, under the real local backend (which retags and pushes on the fakes). */
+class FakeBackend implements Repo2DockerRunner {
   runs = 0;
   /** Builds wait for this before they finish. */
   hold: Promise<void> = Promise.resolve();
   constructor(private readonly engine: FakeEngine) {}
-  async run(job: BuildJob, sink: BuildSink): Promise<void> {
+  async run(job: Repo2DockerJob, sink: BuildSink): Promise<void> {
     this.runs++;
     sink.line('building', '#5 [1/1] RUN echo hi', { current: 1, total: 1 });
     await this.hold;
@@ -119,12 +120,10 @@ function setup(options: { pusher?: FakePusher | null; registryImages?: Image[] }
       timeoutSeconds: 60,
       logs: { maxBuilds: 100, maxBytes: 1e7 }
     },
-    backend,
-    engine as unknown as DockerEngine,
+    new LocalRepo2DockerBackend(backend, engine, { pusher, log }),
+    images,
     { resolve: async () => COMMIT },
-    new ServiceMetrics(() => 0, () => 0),
-    log,
-    { images, pusher }
+    log
   );
   return { engine, backend, pusher, manager };
 }

@@ -13,7 +13,7 @@ import {
   SHARED_NAMESPACE,
   splitImageReference,
   unescapeOwner
-} from '../../src/builds/naming.js';
+} from '../../src/images/naming.js';
 
 const DEFAULT_TEMPLATE = 'r2d-{owner}/{name}';
 

@@ -212,8 +212,8 @@ describe('the page, the log stream and image names: what a hostile user can try'
 
   it('answers CORS on the log stream as on every other route: a listed origin only', async () => {
     const build = finishedRecord(3, 10, 'built', { owner: 'alice' });
-    service.context.manager.registry.add(build);
-    service.context.manager.registry.markFinished(build);
+    service.context.manager.history.add(build);
+    service.context.manager.history.markFinished(build);
     const stream = (origin: string) =>
       service.app.inject({ url: `${base}/api/builds/${build.id}/logs`, headers: { ...auth, origin, accept: 'text/event-stream' } });
     const listed = await stream('https://alice.hub.example.org');

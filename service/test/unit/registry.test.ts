@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Image } from '../../src/api/contract.js';
 import { loadConfig } from '../../src/config.js';
-import type { ImageStore } from '../../src/docker/engine.js';
-import { LABEL } from '../../src/docker/labels.js';
+import type { ImageStore } from '../../src/images/store.js';
+import { LABEL } from '../../src/images/labels.js';
 import { credentialsFromJson, loadRegistryCredentials, redactCredentials } from '../../src/registry/credentials.js';
 import {
   labelsOfConfig,
@@ -24,8 +24,8 @@ import {
   parseManifest,
   parseWwwAuthenticate
 } from '../../src/registry/distribution.js';
-import { mergeImages, MergedImageStore } from '../../src/registry/merged-store.js';
-import { describePushError, PushProgress } from '../../src/registry/push.js';
+import { mergeImages, MergedImageStore } from '../../src/images/merged-store.js';
+import { describePushError, PushProgress } from '../../src/backends/engine-push.js';
 import {
   RegistryDeleteUnsupported,
   RegistryError,

@@ -2,10 +2,14 @@
  * The service page's script, served as /page.js. Plain browser JavaScript with no build step:
  * it calls the same REST API as the JupyterLab extension (same origin, session cookie, XSRF header
  * on writes) and follows logs with EventSource, which resumes with Last-Event-ID by itself.
- * Every value from the API is written with textContent, never as markup.
+ * Every value from the API is written with textContent, never as markup. The contract's values
+ * (final phases) are written into it from the contract module.
  */
+import { FINAL_PHASES } from '../../api/contract.js';
+
 export const PAGE_SCRIPT = String.raw`
 'use strict';
+const FINAL_PHASES = ${JSON.stringify(FINAL_PHASES)};
 const xsrf = document.querySelector('meta[name="xsrf-token"]').content;
 const $ = (id) => document.getElementById(id);
 const el = (tag, text, cls) => { const e = document.createElement(tag); if (text !== undefined) e.textContent = text; if (cls) e.className = cls; return e; };
@@ -35,7 +39,7 @@ async function refresh() {
       if (b.push) row.append(el('span', b.phase === 'built' ? 'pushed' : 'push', 'location'), ' ');
       if (b.error) row.append(el('span', b.error, 'error'), ' ');
       const logs = el('button', 'Logs'); logs.onclick = () => follow(b.id, b.displayName); row.append(logs);
-      if (!['built', 'failed', 'cancelled'].includes(b.phase) && canBuild) {
+      if (!FINAL_PHASES.includes(b.phase) && canBuild) {
         const cancel = el('button', 'Cancel'); cancel.onclick = () => api('DELETE', 'api/builds/' + b.id).then(refresh, e => showError($('error'), e)); row.append(' ', cancel);
       }
       buildList.append(row);
@@ -70,7 +74,7 @@ function follow(id, label) {
   stream.addEventListener('log', (message) => {
     const event = JSON.parse(message.data);
     log.append(el('div', event.message, event.phase === 'pushing' ? 'pushing' : undefined));
-    if (['built', 'failed', 'cancelled'].includes(event.phase)) { stream.close(); stream = null; refresh(); }
+    if (FINAL_PHASES.includes(event.phase)) { stream.close(); stream = null; refresh(); }
     log.scrollTop = log.scrollHeight;
   });
 }

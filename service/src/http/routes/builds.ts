@@ -15,7 +15,7 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const streams = new StreamLimits({ perUser: ctx.config.logs.maxStreamsPerUser, total: ctx.config.logs.maxStreams });
   const show = (build: BuildRecord): Build => build.toApi(ctx.manager.queuePosition(build));
   const visibleBuild = (id: string, request: { identity: Parameters<typeof canSee>[0] }): BuildRecord => {
-    const build = ctx.manager.registry.get(id);
+    const build = ctx.manager.history.get(id);
     if (!build || !canSee(request.identity, build.spec)) {
       throw notFound(`build ${id}`);
     }
@@ -34,7 +34,7 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   app.get('/api/builds', async request => {
     requirePermission(request.identity, 'read', scopes.read);
-    const builds = ctx.manager.registry
+    const builds = ctx.manager.history
       .all()
       .filter(build => canSee(request.identity, build.spec))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())

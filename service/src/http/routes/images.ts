@@ -4,7 +4,7 @@ import type { Image, ImageDeletion, ImageList } from '../../api/contract.js';
 import { ApiError, invalidField, notFound } from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
 import { canModify, canSee, requireModify, requirePermission } from '../../auth/policy.js';
-import { isValidRepository, isValidTag, splitImageReference } from '../../builds/naming.js';
+import { isValidRepository, isValidTag, splitImageReference } from '../../images/naming.js';
 import type { ServiceContext } from '../context.js';
 
 interface ImageQuery {

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BuildRecord } from '../../src/builds/build-record.js';
-import { BuildRegistry } from '../../src/builds/build-registry.js';
+import { BuildHistory } from '../../src/builds/build-history.js';
 import { finishedRecord, makeSpec } from '../helpers/unit-builds.js';
 
-function finish(registry: BuildRegistry, owner: string, lines = 1, bytesEach = 10): BuildRecord {
+function finish(registry: BuildHistory, owner: string, lines = 1, bytesEach = 10): BuildRecord {
   const record = finishedRecord(lines, bytesEach, 'built', { owner });
   registry.add(record);
   registry.markFinished(record);
@@ -13,7 +13,7 @@ function finish(registry: BuildRegistry, owner: string, lines = 1, bytesEach = 1
 }
 
 /** What the manager makes for a request whose image exists already. */
-function answer(registry: BuildRegistry, owner: string): BuildRecord {
+function answer(registry: BuildHistory, owner: string): BuildRecord {
   const record = new BuildRecord(makeSpec({ owner }));
   record.alreadyBuilt = true;
   registry.add(record);
@@ -22,9 +22,9 @@ function answer(registry: BuildRegistry, owner: string): BuildRecord {
   return record;
 }
 
-describe('BuildRegistry fairness', () => {
+describe('BuildHistory fairness', () => {
   it("one owner's flood of builds drops only that owner's logs (count bound)", () => {
-    const registry = new BuildRegistry({ maxBuilds: 10, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 10, maxBytes: 1e9 });
     const alice = finish(registry, 'alice');
     const mallory = Array.from({ length: 500 }, () => finish(registry, 'mallory'));
     assert.equal(alice.logAvailable, true, "alice's log survives");
@@ -36,7 +36,7 @@ describe('BuildRegistry fairness', () => {
   });
 
   it("one owner's huge logs drop only that owner's logs (byte bound)", () => {
-    const registry = new BuildRegistry({ maxBuilds: 100, maxBytes: 1000 });
+    const registry = new BuildHistory({ maxBuilds: 100, maxBytes: 1000 });
     const alice = finish(registry, 'alice', 10, 10); // 100 bytes
     const big = Array.from({ length: 20 }, () => finish(registry, 'mallory', 3, 100)); // 300 bytes each
     assert.equal(alice.logAvailable, true);
@@ -45,7 +45,7 @@ describe('BuildRegistry fairness', () => {
   });
 
   it('evicts from whoever holds the most, so owners converge to fair shares', () => {
-    const registry = new BuildRegistry({ maxBuilds: 9, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 9, maxBytes: 1e9 });
     const kept = (owner: string, records: BuildRecord[]) => records.filter(r => r.owner === owner && r.logAvailable).length;
     const all: BuildRecord[] = [];
     for (let i = 0; i < 30; i++) {
@@ -57,7 +57,7 @@ describe('BuildRegistry fairness', () => {
   });
 
   it('keeps the oldest of the other owners when it must drop whole records too', () => {
-    const registry = new BuildRegistry({ maxBuilds: 2, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 2, maxBytes: 1e9 });
     const alice = finish(registry, 'alice');
     for (let i = 0; i < 50; i++) {
       finish(registry, 'mallory');
@@ -67,7 +67,7 @@ describe('BuildRegistry fairness', () => {
   });
 
   it('still drops the oldest first when there is one owner', () => {
-    const registry = new BuildRegistry({ maxBuilds: 3, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 3, maxBytes: 1e9 });
     const records = Array.from({ length: 5 }, () => finish(registry, 'alice'));
     assert.deepEqual(
       records.map(r => r.logAvailable),
@@ -76,9 +76,9 @@ describe('BuildRegistry fairness', () => {
   });
 });
 
-describe('BuildRegistry "already built" answers', () => {
+describe('BuildHistory "already built" answers', () => {
   it('cost no log slot: 500 answers leave every build log in place', () => {
-    const registry = new BuildRegistry({ maxBuilds: 5, maxBytes: 1e9 });
+    const registry = new BuildHistory({ maxBuilds: 5, maxBytes: 1e9 });
     const logs = [finish(registry, 'alice'), finish(registry, 'mallory')];
     for (let i = 0; i < 500; i++) {
       answer(registry, 'mallory');
@@ -88,7 +88,7 @@ describe('BuildRegistry "already built" answers', () => {
   });
 
   it('are kept a few per owner (the newest), and a bounded number in all', () => {
-    const registry = new BuildRegistry({ maxBuilds: 5, maxBytes: 1e9, maxAnswersPerOwner: 3, maxAnswers: 5 });
+    const registry = new BuildHistory({ maxBuilds: 5, maxBytes: 1e9, maxAnswersPerOwner: 3, maxAnswers: 5 });
     const mallory = Array.from({ length: 10 }, () => answer(registry, 'mallory'));
     assert.deepEqual(
       mallory.map(r => registry.get(r.id) !== undefined),

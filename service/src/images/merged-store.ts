@@ -5,8 +5,7 @@
  * engine when they list, find or delete images.
  */
 import type { Image, ImageLocation } from '../api/contract.js';
-import type { ImageStore } from '../docker/engine.js';
-import { RegistryDeleteUnsupported, RegistryError, type RegistryStore } from './registry.js';
+import { StoreDeleteUnsupported, StoreError, type ImageStore, type RemoteImageStore } from './store.js';
 
 export interface Warn {
   warn(obj: object, msg?: string): void;
@@ -49,7 +48,7 @@ export interface RemoveResult {
 export class MergedImageStore implements ImageStore {
   constructor(
     readonly engine: ImageStore,
-    readonly registry: RegistryStore | null,
+    readonly registry: RemoteImageStore | null,
     private readonly log: Warn
   ) {}
 
@@ -110,10 +109,10 @@ export class MergedImageStore implements ImageStore {
       try {
         registry = await this.registry.remove(reference);
       } catch (error) {
-        if (error instanceof RegistryDeleteUnsupported) {
+        if (error instanceof StoreDeleteUnsupported) {
           refused = error.message;
-        } else if (engine && error instanceof RegistryError) {
-          throw new RegistryError(`removed ${reference} from the Docker engine, but not from the registry: ${error.message}`, error.status, error.code);
+        } else if (engine && error instanceof StoreError) {
+          throw new StoreError(`removed ${reference} from the Docker engine, but not from the registry: ${error.message}`, error.status, error.code);
         } else {
           throw error;
         }
@@ -123,7 +122,7 @@ export class MergedImageStore implements ImageStore {
   }
 
   private registryWarning(error: Error, doing: string): string {
-    const message = error instanceof RegistryError ? error.message : `the registry could not be read (${error.message})`;
+    const message = error instanceof StoreError ? error.message : `the registry could not be read (${error.message})`;
     this.log.warn({ registry: this.registry?.host, err: message }, `registry error while ${doing}`);
     return message;
   }

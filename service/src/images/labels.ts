@@ -3,7 +3,7 @@
  * a new process lists images by these labels and knows owner, source and build again.
  */
 import type { Image, ImageLocation } from '../api/contract.js';
-import { splitImageReference } from '../builds/naming.js';
+import { splitImageReference } from './naming.js';
 
 const PREFIX = 'org.jupyter.repo2docker-service.';
 

@@ -31,7 +31,7 @@ interface Holdings {
   bytes: number;
 }
 
-export class BuildRegistry {
+export class BuildHistory {
   private readonly builds = new Map<string, BuildRecord>();
   /** Finished builds per owner. */
   private readonly owners = new Map<string, Holdings>();

@@ -1,5 +1,5 @@
 /**
- * The local backend: repo2docker's argv, and runs against fake "repo2docker" node scripts written
+ * One repo2docker run (the local backend's process): repo2docker's argv, and runs against fake "repo2docker" node scripts written
  * into a temporary directory (a unit test at the process boundary: no Docker, no network).
  */
 import assert from 'node:assert/strict';
@@ -9,13 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BuildPhase, BuildProgress } from '../../src/api/contract.js';
-import { BuildFailure, type BuildJob, type BuildSink } from '../../src/backends/backend.js';
-import { LocalRepo2DockerBackend, repo2dockerArgs, type LocalRepo2DockerOptions } from '../../src/backends/local-repo2docker.js';
+import { BuildFailure, type BuildSink } from '../../src/backends/backend.js';
+import { Repo2DockerRun, repo2dockerArgs, type Repo2DockerJob, type Repo2DockerOptions } from '../../src/backends/repo2docker-run.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const CHECKOUT = '/tmp/r2d-checkout-x/repo';
 
-function job(overrides: Partial<BuildJob> = {}): BuildJob {
+function job(overrides: Partial<Repo2DockerJob> = {}): Repo2DockerJob {
   return {
     buildId: 'b0001',
     repo: 'https://github.com/org/repo',
@@ -28,7 +28,7 @@ function job(overrides: Partial<BuildJob> = {}): BuildJob {
   };
 }
 
-function options(overrides: Partial<LocalRepo2DockerOptions> = {}): LocalRepo2DockerOptions {
+function options(overrides: Partial<Repo2DockerOptions> = {}): Repo2DockerOptions {
   return { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan', secretEnv: [], ...overrides };
 }
 
@@ -239,12 +239,12 @@ function recorder(): BuildSink & { lines: Line[] } {
   return { lines, line: (phase, message, progress) => lines.push({ phase, message, progress }) };
 }
 
-function fake(script: string, overrides: Partial<LocalRepo2DockerOptions> = {}): LocalRepo2DockerBackend {
-  return new LocalRepo2DockerBackend(options({ command: [process.execPath, join(dir, script)], allowLocalRepos: true, ...overrides }));
+function fake(script: string, overrides: Partial<Repo2DockerOptions> = {}): Repo2DockerRun {
+  return new Repo2DockerRun(options({ command: [process.execPath, join(dir, script)], allowLocalRepos: true, ...overrides }));
 }
 
 /** A job for the local repository made in `before`. */
-function localJob(overrides: Partial<BuildJob> = {}): BuildJob {
+function localJob(overrides: Partial<Repo2DockerJob> = {}): Repo2DockerJob {
   return job({ repo: repoUrl, commit: repoCommit, ...overrides });
 }
 
@@ -313,7 +313,7 @@ function cleanup(pids: number[]): void {
   }
 }
 
-describe('LocalRepo2DockerBackend', () => {
+describe('Repo2DockerRun', () => {
   it('resolves on exit 0, relaying every line with its phase', async () => {
     const argvFile = join(dir, 'argv.json');
     process.env.R2D_FAKE_ARGV_FILE = argvFile;
@@ -410,7 +410,7 @@ describe('LocalRepo2DockerBackend', () => {
   // can turn it into a BuildFailure, so a missing repo2docker rejects with a plain Error
   // ("spawn ... ENOENT") and the manager reports "the build stopped unexpectedly".
   it('rejects with BuildFailure when repo2docker cannot be started', async () => {
-    const backend = new LocalRepo2DockerBackend(options({ command: [join(dir, 'no-such-repo2docker')], allowLocalRepos: true }));
+    const backend = new Repo2DockerRun(options({ command: [join(dir, 'no-such-repo2docker')], allowLocalRepos: true }));
     const error = await backend.run(localJob(), recorder(), new AbortController().signal).then(
       () => assert.fail('the build should have failed'),
       (e: unknown) => e

@@ -1,12 +1,12 @@
 /**
- * Pushing a built image to the registry through the Docker engine (`POST /images/{name}/push`,
+ * The local backend's push: a built image to the registry through the Docker engine (`POST /images/{name}/push`,
  * credentials in `X-Registry-Auth`), with the engine's JSON progress stream turned into the
  * build's `pushing` log lines and progress, and its errors into plain words without secrets.
  */
 import type { BuildProgress } from '../api/contract.js';
-import { BuildFailure } from '../backends/backend.js';
+import { BuildFailure } from './backend.js';
 import type { DockerEngine, PushEvent } from '../docker/engine.js';
-import { REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, redactCredentials, type RegistryCredentials } from './credentials.js';
+import { REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, redactCredentials, type RegistryCredentials } from '../registry/credentials.js';
 
 /** A push that failed; its message is for users. */
 export class PushFailure extends BuildFailure {
