@@ -15,6 +15,7 @@ run bench/service-overhead.mts 7
 for lines in 50000 100000 200000; do run bench/log-relay.mts "$lines" 1 10 100; done
 for images in 1000 2000 4000; do run bench/api-load.mts "$images" 10; done
 run bench/hub-api-load.mts 2000 10
+run bench/binderhub.mts   # against a real BinderHub on the same engine (~6 min)
 # Soak last: it restarts the Docker engine once midway. SOAK_MINUTES shortens it (default 10).
 run bench/soak.mts --minutes "${SOAK_MINUTES:-10}"
 if [ -f bench/viewer.sh ]; then bash bench/viewer.sh; fi
