@@ -46,7 +46,8 @@ export const SECRET_ENV = [
   'JUPYTERHUB_API_TOKEN',
   'JPY_API_TOKEN',
   REGISTRY_USERNAME_ENV,
-  REGISTRY_PASSWORD_ENV
+  REGISTRY_PASSWORD_ENV,
+  'REPO2DOCKER_BINDERHUB_TOKEN' // backend.token (config.ts)
 ];
 
 export const VERSION: string = serviceVersion();

@@ -41,7 +41,17 @@ export interface ServiceConfig {
    */
   corsOrigins: string[];
   /** Which build backend runs builds: a kind registered in backends/factory.ts. */
-  backend: { kind: string };
+  backend: {
+    kind: string;
+    /** kind "binderhub": BinderHub's URL (its base_url included). */
+    url: string | null;
+    /** kind "binderhub": sent as `Authorization: token …` when BinderHub sits behind JupyterHub auth. */
+    token: string | null;
+    /** kind "binderhub": BinderHub's repo provider; only "git" takes any repository URL. */
+    provider: 'git';
+    /** kind "binderhub": keep BinderHub's own tag once the image is ours (others use it as a cache). */
+    keepBinderHubImage: boolean;
+  };
   repo2docker: {
     /** argv prefix that runs repo2docker, e.g. `["repo2docker"]` or `["/venv/bin/repo2docker"]`. */
     command: string[];
@@ -181,9 +191,28 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: 'backend.kind',
     default: 'local',
-    help: 'Which build backend runs builds: "local" (repo2docker on the Docker engine); an unknown kind stops the start.',
+    help: 'Which build backend runs builds: "local" (repo2docker on the Docker engine) or "binderhub" (a BinderHub build API, backend.url); an unknown kind stops the start.',
     check: value => (typeof value === 'string' && value !== '' ? null : 'backend.kind must name a build backend, e.g. "local"')
   },
+  {
+    key: 'backend.url',
+    default: null,
+    help: 'backend.kind "binderhub": BinderHub\'s URL, e.g. "http://127.0.0.1:8585" (its builds must land in this service\'s Docker engine).',
+    check: value => (value === null || (typeof value === 'string' && /^https?:\/\/[^\s]+$/.test(value)) ? null : 'backend.url must be an http:// or https:// URL')
+  },
+  {
+    key: 'backend.token',
+    default: null,
+    env: 'REPO2DOCKER_BINDERHUB_TOKEN',
+    help: 'backend.kind "binderhub": token sent as "Authorization: token …" when BinderHub has auth enabled; best from the environment.'
+  },
+  {
+    key: 'backend.provider',
+    default: 'git',
+    help: 'backend.kind "binderhub": BinderHub\'s repo provider; only "git" (any repository URL at a commit).',
+    check: value => (value === 'git' ? null : 'backend.provider must be "git"')
+  },
+  { key: 'backend.keepBinderHubImage', default: false, help: 'backend.kind "binderhub": keep BinderHub\'s own image name once the image is ours (when others use it as a cache).' },
   {
     key: 'repo2docker.command',
     default: ['repo2docker'],

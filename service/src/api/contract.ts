@@ -75,7 +75,28 @@ export interface BuildRequest {
   force?: boolean;
   /** Build into the shared namespace that every user sees (admin scope only). */
   shared?: boolean;
+  /**
+   * A username and token for a private repository (https://, or http:// to a loopback host).
+   * Kept in memory for this build only and given to git through a credential helper: never in
+   * an answer, a label, a log line or the image. The image is then private to its owner.
+   */
+  credentials?: GitCredentials;
+  /**
+   * Docker build arguments for a Dockerfile repository: at most 32, names `[A-Za-z_][A-Za-z0-9_]*`,
+   * values at most 4 KiB without control characters. The values stay readable in the image's
+   * history. Part of what "already built" compares.
+   */
+  buildArgs?: Record<string, string>;
 }
+
+export interface GitCredentials {
+  username: string;
+  /** A password or access token. */
+  password: string;
+}
+
+/** Limits of `BuildRequest.buildArgs`. */
+export const BUILD_ARG_LIMITS = { maxCount: 32, maxValueBytes: 4096, name: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
 
 /** Progress reported by the build tool, where it reports any. */
 export interface BuildProgress {
@@ -119,6 +140,10 @@ export interface Build {
   finishedAt: string | null;
   /** Whether the log of this build is still kept in memory. */
   logAvailable: boolean;
+  /** Built with credentials: the image is its owner's only (never answered "already built" to others). */
+  private: boolean;
+  /** The build arguments given (names and values); `{}` when none. */
+  buildArgs: Record<string, string>;
 }
 
 export interface BuildList {
@@ -188,6 +213,12 @@ export interface Image {
   displayName: string;
   buildId: string;
   builtAt: string;
+  /** Built from a private repository (with credentials): its owner's only. */
+  private: boolean;
+  /** Names of the build arguments it was built with (the values are only in its history). */
+  buildArgs: string[];
+  /** `sha256:` of the sorted build arguments, names and values; `""` when built without any. */
+  buildArgsDigest: string;
   /** Bytes, as the engine reports them; `null` when only the registry has it. */
   size: number | null;
   location: ImageLocation;

@@ -6,7 +6,7 @@
  * when and how long a build runs, and what its outcome is. Chosen by configuration through one
  * factory (factory.ts), as configurable-http-proxy chooses its store.
  */
-import type { BuildPhase, BuildProgress, ImageLocation } from '../api/contract.js';
+import type { BuildPhase, BuildProgress, GitCredentials, ImageLocation } from '../api/contract.js';
 
 export interface BuildJob {
   buildId: string;
@@ -25,6 +25,13 @@ export interface BuildJob {
   readonly push: boolean;
   /** The image exists already (built without a push): only push it. */
   pushOnly: boolean;
+  /** Docker build arguments (sorted by name); `{}` when none. */
+  buildArgs: Record<string, string>;
+  /**
+   * A private repository's username and token, for this build's git only. Never logged, never
+   * labelled, never given to repo2docker: a backend hands them to checkout() and forgets them.
+   */
+  credentials?: GitCredentials;
 }
 
 /** What a build made. */
@@ -88,4 +95,9 @@ export interface BuildBackend {
    * engine stopped answering), else `null`. Its answer is waited for only a few seconds.
    */
   lostBuilder?(): Promise<string | null>;
+  /**
+   * Refuse, at submit, what this backend cannot build (throws a 400 `ApiError` naming the field);
+   * the manager asks it before anything else.
+   */
+  checkRequest?(request: { subdir: string | null; buildArgs?: Record<string, string>; credentials?: unknown }): void;
 }

@@ -8,6 +8,8 @@ import type { DockerEngine } from '../docker/engine.js';
 import type { Logger } from '../util/log.js';
 import type { BuildBackend } from './backend.js';
 import type { PushTarget } from './engine-push.js';
+import { BinderHubBackend, binderHubClient } from './binderhub.js';
+import { relabel } from './engine-relabel.js';
 import { LocalRepo2DockerBackend, verifyLabels } from './local-repo2docker.js';
 import { Repo2DockerRun } from './repo2docker-run.js';
 
@@ -66,4 +68,22 @@ registerBackend('local', ({ config, engine, pusher, secretEnv, checkHost, refuse
     onTraceback: (buildId, traceback) => log.warn({ buildId, traceback }, 'repo2docker traceback')
   });
   return new LocalRepo2DockerBackend(run, engine, { pusher, log });
+});
+
+registerBackend('binderhub', ({ config, engine, log }) => {
+  const client = binderHubClient(config.backend);
+  const images = {
+    relabel: (source: string, target: string, labels: Record<string, string>, signal: AbortSignal) =>
+      relabel(engine.docker, source, target, labels, signal),
+    retag: (source: string, target: string) => engine.retag(source, target),
+    imageId: (reference: string) => engine.imageId(reference),
+    removeIfUntagged: (imageId: string) => engine.removeIfUntagged(imageId),
+    removeBuildArtifacts: (buildId: string) => engine.removeBuildArtifacts(buildId),
+    untag: (reference: string) => engine.untag(reference)
+  };
+  return new BinderHubBackend(client, images, {
+    keepBinderHubImage: config.backend.keepBinderHubImage,
+    verifyLabels: (image, labels) => verifyLabels(engine, image, labels),
+    log
+  });
 });

@@ -136,6 +136,8 @@ export class LocalRepo2DockerBackend implements BuildBackend {
         image: temporaryTag,
         // The push follows the retag, here: repo2docker would push the temporary tag.
         push: false,
+        buildArgs: job.buildArgs,
+        credentials: job.credentials,
         labels: {
           ...job.labels,
           // Which service process made it: a later start reaps only what dead processes left.

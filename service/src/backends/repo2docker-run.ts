@@ -10,6 +10,7 @@ import type { BuildPhase } from '../api/contract.js';
 import { spawnSupervised } from './supervise.js';
 import { BuildFailure, type BuildSink } from './backend.js';
 import { checkout, type Checkout } from './checkout.js';
+import type { GitCredentials } from './git-credentials.js';
 import { gitEnv } from './git-env.js';
 import { LineSplitter, parseRepo2DockerLine } from './repo2docker-log.js';
 
@@ -23,6 +24,10 @@ export interface Repo2DockerJob {
   image: string;
   labels: Record<string, string>;
   push: boolean;
+  /** Docker build arguments, given as `--build-arg=NAME=value` argv (validate.ts checked them). */
+  buildArgs?: Record<string, string>;
+  /** For the checkout's git only; repo2docker never sees them (it builds the local checkout). */
+  credentials?: GitCredentials;
 }
 
 /** What the local backend needs of a run; the fake in its unit tests implements it too. */
@@ -85,6 +90,11 @@ export function repo2dockerArgs(job: Repo2DockerJob, options: Repo2DockerOptions
   for (const [key, value] of Object.entries(job.labels)) {
     args.push('--label', `${key}=${value}`);
   }
+  // One argv element each, `=` joined to the option: a value beginning with "-" cannot be read
+  // as an option by repo2docker's argparse; repo2docker hands them to buildx as argv too.
+  for (const [name, value] of Object.entries(job.buildArgs ?? {})) {
+    args.push(`--build-arg=${name}=${value}`);
+  }
   // `--` ends the options: the checkout's path is never read as one.
   args.push('--', dir);
   return args;
@@ -104,7 +114,8 @@ export class Repo2DockerRun implements Repo2DockerRunner {
       },
       job,
       message => sink.line('fetching', message, null),
-      signal
+      signal,
+      job.credentials
     );
     try {
       await this.build(job, fetched, sink, signal);

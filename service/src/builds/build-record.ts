@@ -42,6 +42,10 @@ export interface BuildSpec {
   displayName: string;
   image: string;
   push: boolean;
+  /** Built with credentials (which are never here: the manager keeps them beside the record). */
+  private: boolean;
+  /** Sorted by name; `{}` when none. */
+  buildArgs: Record<string, string>;
 }
 
 export class BuildRecord {
@@ -188,7 +192,9 @@ export class BuildRecord {
       createdAt: this.createdAt.toISOString(),
       startedAt: this.startedAt?.toISOString() ?? null,
       finishedAt: this.finishedAt?.toISOString() ?? null,
-      logAvailable: this.logAvailable
+      logAvailable: this.logAvailable,
+      private: spec.private,
+      buildArgs: { ...spec.buildArgs }
     };
   }
 

@@ -7,7 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { ApiError, invalidField } from '../api/errors.js';
 import { BuildFailure, ImageKept, type BuildBackend, type BuildJob, type BuiltImage } from '../backends/backend.js';
 import { FailureWitness } from '../backends/repo2docker-log.js';
-import { toLabels } from '../images/labels.js';
+import type { GitCredentials } from '../api/contract.js';
+import { buildArgsDigest, toLabels } from '../images/labels.js';
 import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from '../images/naming.js';
 import type { ImageStore } from '../images/store.js';
 import type { Logger } from '../util/log.js';
@@ -57,6 +58,11 @@ export class BuildManager {
   /** Builds that only push an image the engine has already (it was built without a push). */
   private readonly pushOnly = new WeakSet<BuildRecord>();
   /**
+   * A private repository's credentials, beside its record (never on it: the record is what the
+   * API, the logs and the metrics read). Handed to the backend once, forgotten when it ends.
+   */
+  private readonly credentials = new WeakMap<BuildRecord, GitCredentials>();
+  /**
    * Requests in flight, registered before their first await so that an identical request
    * arriving during any wait joins them: ref resolutions by `repo + ref`, and the "already
    * built? else queue" decision by image target (`image + repo + subdir`).
@@ -100,7 +106,11 @@ export class BuildManager {
 
   async submit(owner: string, request: ValidBuildRequest): Promise<SubmitResult> {
     this.refuseWhileStopping();
-    const commit = await this.resolveShared(request.repo, request.ref);
+    this.backend.checkRequest?.(request); // e.g. BinderHub has no subdir: a 400 before any work
+    const commit = request.credentials
+      ? // Never shared: another request's credentials must not answer for (or fail) these.
+        await this.resolver.resolve(request.repo, request.ref, request.credentials)
+      : await this.resolveShared(request.repo, request.ref);
     this.refuseWhileStopping();
     const name = request.name ?? nameFromRepo(request.repo);
     const repository = renderRepository(
@@ -118,14 +128,24 @@ export class BuildManager {
       throw invalidField('push', 'no registry is configured on this service, so images cannot be pushed');
     }
     const push = request.push ?? pushes?.pushByDefault ?? false;
-    const target = `${image}\0${request.repo}\0${request.subdir ?? ''}`;
+    const digest = buildArgsDigest(request.buildArgs);
+    const isPrivate = request.credentials !== null;
+    const target = `${image}\0${request.repo}\0${request.subdir ?? ''}\0${digest}\0${isPrivate ? owner : ''}`;
 
     // From here to registering our own decision nothing awaits, except waiting for another
     // request's decision about the same target, after which everything is checked again.
     for (;;) {
       const underWay = this.history
         .active()
-        .find(build => build.spec.image === image && build.spec.repo === request.repo && build.spec.subdir === request.subdir);
+        .find(
+          build =>
+            build.spec.image === image &&
+            build.spec.repo === request.repo &&
+            build.spec.subdir === request.subdir &&
+            buildArgsDigest(build.spec.buildArgs) === digest &&
+            // A private build is joined by its owner only (a join answers with its record).
+            (!build.spec.private || build.owner === owner)
+        );
       if (underWay) {
         return this.join(underWay, push, image);
       }
@@ -202,18 +222,29 @@ export class BuildManager {
       name,
       displayName: request.displayName ?? name,
       image,
-      push
+      push,
+      private: request.credentials !== null,
+      buildArgs: request.buildArgs
     };
     let pushOnly = false;
     if (!request.force) {
       // The engine and the registry are both asked: an image that lives only in the registry
       // counts as built (as in BinderHub).
       const existing = await this.images.find(image);
-      if (existing && existing.repo === request.repo && existing.commit === commit && existing.subdir === request.subdir) {
+      if (
+        existing &&
+        existing.repo === request.repo &&
+        existing.commit === commit &&
+        existing.subdir === request.subdir &&
+        existing.buildArgsDigest === buildArgsDigest(request.buildArgs) &&
+        // A private repository's image is answered to its owner only. Names are per owner, so
+        // this matters in the shared namespace, where admins share one name.
+        (!existing.private || existing.owner === owner)
+      ) {
         if (push && existing.location.engine && !existing.location.registry) {
           pushOnly = true; // built here, never pushed (or the push failed): push it now
         } else {
-          const build = new BuildRecord({ ...spec, displayName: existing.displayName || spec.displayName });
+          const build = new BuildRecord({ ...spec, private: existing.private, displayName: existing.displayName || spec.displayName });
           build.alreadyBuilt = true;
           build.startedAt = build.createdAt;
           this.history.add(build);
@@ -242,6 +273,9 @@ export class BuildManager {
 
     const build = new BuildRecord(spec);
     this.history.add(build);
+    if (request.credentials) {
+      this.credentials.set(build, request.credentials);
+    }
     if (pushOnly) {
       this.pushOnly.add(build);
       build.append('queued', `Queued a push of ${image}: it is built already but not in the registry`);
@@ -258,6 +292,7 @@ export class BuildManager {
       return build;
     }
     if (this.queue.remove(build)) {
+      this.credentials.delete(build);
       build.finish('cancelled', `Cancelled by ${by} before it started`, `cancelled by ${by}`);
       this.history.markFinished(build);
       this.events.emitEnded({ build, outcome: 'cancelled', ran: false, seconds: null });
@@ -324,13 +359,25 @@ export class BuildManager {
       subdir: spec.subdir,
       image: spec.image,
       // The spec already holds every label's value under the same name, but for these two.
-      labels: toLabels({ ...spec, buildId: spec.id, builtAt: build.startedAt.toISOString() }),
+      labels: toLabels({
+        ...spec,
+        buildId: spec.id,
+        builtAt: build.startedAt.toISOString(),
+        buildArgs: Object.keys(spec.buildArgs).sort(),
+        buildArgsDigest: buildArgsDigest(spec.buildArgs)
+      }),
+      buildArgs: spec.buildArgs,
       // Read by the backend once the image is made: a request joining meanwhile may ask for a push.
       get push() {
         return spec.push;
       },
       pushOnly
     };
+    const credentials = this.credentials.get(build);
+    if (credentials) {
+      // Not enumerable: a log line or JSON.stringify of the job never carries them.
+      Object.defineProperty(job, 'credentials', { value: credentials, enumerable: false });
+    }
     try {
       if (!pushOnly) {
         build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
@@ -397,6 +444,7 @@ export class BuildManager {
       }
     } finally {
       clearTimeout(timer);
+      this.credentials.delete(build); // for this build only
       this.queue.finished(build);
       this.history.markFinished(build);
       const seconds = (build.finishedAt!.getTime() - build.startedAt.getTime()) / 1000;

@@ -4,8 +4,9 @@
  * options, so none of them can act as an option or reach a shell.
  */
 import { isAbsolute, normalize } from 'node:path';
-import type { BuildRequest } from '../api/contract.js';
+import { BUILD_ARG_LIMITS, type BuildRequest, type GitCredentials } from '../api/contract.js';
 import { invalidField } from '../api/errors.js';
+import { credentialsProblem } from '../backends/git-credentials.js';
 import { isValidNameComponent } from '../images/naming.js';
 
 /** The fields a build request may have; anything else is refused. */
@@ -17,7 +18,9 @@ export const BUILD_REQUEST_FIELDS = [
   'push',
   'subdir',
   'force',
-  'shared'
+  'shared',
+  'credentials',
+  'buildArgs'
 ] as const satisfies readonly (keyof BuildRequest)[];
 
 export interface ValidationOptions {
@@ -34,6 +37,10 @@ export interface ValidBuildRequest {
   subdir: string | null;
   force: boolean;
   shared: boolean;
+  /** For this build only; never stored on the build record (see manager.ts). */
+  credentials: GitCredentials | null;
+  /** Sorted by name; `{}` when none. */
+  buildArgs: Record<string, string>;
 }
 
 // C0, DEL and C1 (U+0080-U+009F: U+009B starts a terminal escape sequence).
@@ -270,6 +277,58 @@ export function validateDisplayName(displayName: string): string | null {
   return trimmed === '' ? null : trimmed;
 }
 
+const BUILD_ARG_NAME = new RegExp(BUILD_ARG_LIMITS.name);
+// repo2docker sets these itself (the user the image runs as, where the repository goes): a
+// request must not move them. BUILDKIT_* steer BuildKit (BUILDKIT_SYNTAX picks a frontend image).
+const RESERVED_BUILD_ARGS = new Set(['NB_USER', 'NB_UID', 'REPO_DIR']);
+
+/**
+ * `{NAME: value}` as SPEC's bad-input rules ask: an object of strings, names of a shell variable's
+ * form, values without control characters (a tab is allowed; a newline is not: it would start a
+ * new line in the build's log and in `docker history`). Returned sorted by name, so equal maps
+ * compare (and digest) equal.
+ */
+export function validateBuildArgs(value: unknown): Record<string, string> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalidField('buildArgs', 'buildArgs must be an object of NAME: "value" strings');
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > BUILD_ARG_LIMITS.maxCount) {
+    throw invalidField('buildArgs', `buildArgs takes at most ${BUILD_ARG_LIMITS.maxCount} arguments`);
+  }
+  const out: Record<string, string> = {};
+  for (const [name, text] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    const field = `buildArgs.${name}`;
+    if (!BUILD_ARG_NAME.test(name) || name.length > 128) {
+      // A name with control characters is not echoed back in the field.
+      throw invalidField(CONTROL.test(name) || name.length > 128 ? 'buildArgs' : field, 'build argument names are letters, digits and "_", not beginning with a digit (at most 128)');
+    }
+    if (RESERVED_BUILD_ARGS.has(name) || name.startsWith('BUILDKIT_')) {
+      throw invalidField(field, `${name} is set by repo2docker or BuildKit and cannot be given`);
+    }
+    if (typeof text !== 'string') {
+      throw invalidField(field, `${field} must be a string`);
+    }
+    if (Buffer.byteLength(text, 'utf8') > BUILD_ARG_LIMITS.maxValueBytes) {
+      throw invalidField(field, `${field} must be at most ${BUILD_ARG_LIMITS.maxValueBytes} bytes`);
+    }
+    if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) {
+      throw invalidField(field, `${field} must not contain newlines or control characters`);
+    }
+    out[name] = text;
+  }
+  return out;
+}
+
+function validateCredentials(repo: string, value: unknown): GitCredentials {
+  const problem = credentialsProblem(repo, value);
+  if (problem) {
+    throw invalidField(problem.field, problem.message);
+  }
+  const { username, password } = value as GitCredentials;
+  return { username, password };
+}
+
 /** Validate a parsed JSON body. Throws `ApiError` 400 naming the first field at fault. */
 export function validateBuildRequest(body: unknown, options: ValidationOptions): ValidBuildRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -289,14 +348,17 @@ export function validateBuildRequest(body: unknown, options: ValidationOptions):
   const name = requireString(record, 'name');
   const displayName = requireString(record, 'displayName');
   const subdir = requireString(record, 'subdir');
+  const validRepo = validateRepo(repo, options);
   return {
-    repo: validateRepo(repo, options),
+    repo: validRepo,
     ref: ref === undefined ? 'HEAD' : validateRef(ref),
     name: name === undefined ? null : validateName(name),
     displayName: displayName === undefined ? null : validateDisplayName(displayName),
     push: requireBoolean(record, 'push') ?? null,
     subdir: subdir === undefined ? null : validateSubdir(subdir),
     force: requireBoolean(record, 'force') ?? false,
-    shared: requireBoolean(record, 'shared') ?? false
+    shared: requireBoolean(record, 'shared') ?? false,
+    credentials: record.credentials === undefined ? null : validateCredentials(validRepo, record.credentials),
+    buildArgs: record.buildArgs === undefined ? {} : validateBuildArgs(record.buildArgs)
   };
 }

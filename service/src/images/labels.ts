@@ -2,6 +2,7 @@
  * The labels every image we build carries. They are the service's only memory across restarts:
  * a new process lists images by these labels and knows owner, source and build again.
  */
+import { createHash } from 'node:crypto';
 import type { Image, ImageLocation } from '../api/contract.js';
 import { splitImageReference } from './naming.js';
 
@@ -17,8 +18,25 @@ export const LABEL = {
   name: `${PREFIX}name`,
   displayName: `${PREFIX}display-name`,
   buildId: `${PREFIX}build-id`,
-  builtAt: `${PREFIX}built-at`
+  builtAt: `${PREFIX}built-at`,
+  private: `${PREFIX}private`,
+  buildArgs: `${PREFIX}build-args`,
+  buildArgsDigest: `${PREFIX}build-args-digest`
 } as const;
+
+/**
+ * What "already built" compares of the build arguments: `sha256:` of their names and values,
+ * sorted by name, as JSON (no separator a value could forge); `""` for none, which is also what an
+ * image built before build arguments existed reads as. The values themselves are not labelled:
+ * they are in the image's history, and a label would copy them into every listing.
+ */
+export function buildArgsDigest(args: Record<string, string>): string {
+  const names = Object.keys(args).sort();
+  if (names.length === 0) {
+    return '';
+  }
+  return `sha256:${createHash('sha256').update(JSON.stringify(names.map(name => [name, args[name]]))).digest('hex')}`;
+}
 
 export interface ImageLabels {
   owner: string;
@@ -31,6 +49,11 @@ export interface ImageLabels {
   displayName: string;
   buildId: string;
   builtAt: string;
+  /** Built with credentials: its owner's only. */
+  private: boolean;
+  /** Names of the build arguments, sorted. */
+  buildArgs: string[];
+  buildArgsDigest: string;
 }
 
 export function toLabels(labels: ImageLabels): Record<string, string> {
@@ -44,7 +67,10 @@ export function toLabels(labels: ImageLabels): Record<string, string> {
     [LABEL.name]: labels.name,
     [LABEL.displayName]: labels.displayName,
     [LABEL.buildId]: labels.buildId,
-    [LABEL.builtAt]: labels.builtAt
+    [LABEL.builtAt]: labels.builtAt,
+    [LABEL.private]: labels.private ? 'true' : 'false',
+    [LABEL.buildArgs]: labels.buildArgs.join(','),
+    [LABEL.buildArgsDigest]: labels.buildArgsDigest
   };
 }
 
@@ -73,7 +99,10 @@ export function fromLabels(labels: Record<string, string> | null | undefined): I
     name: labels[LABEL.name] ?? '',
     displayName: labels[LABEL.displayName] ?? '',
     buildId: labels[LABEL.buildId],
-    builtAt: labels[LABEL.builtAt] ?? ''
+    builtAt: labels[LABEL.builtAt] ?? '',
+    private: labels[LABEL.private] === 'true',
+    buildArgs: labels[LABEL.buildArgs] ? labels[LABEL.buildArgs].split(',') : [],
+    buildArgsDigest: labels[LABEL.buildArgsDigest] ?? ''
   };
 }
 
@@ -95,6 +124,9 @@ export function toImage(
     displayName: labels.displayName,
     buildId: labels.buildId,
     builtAt: labels.builtAt,
+    private: labels.private,
+    buildArgs: labels.buildArgs,
+    buildArgsDigest: labels.buildArgsDigest,
     size,
     location
   };

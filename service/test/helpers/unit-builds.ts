@@ -18,6 +18,8 @@ export function makeSpec(overrides: Partial<BuildSpec> = {}): BuildSpec {
     displayName: 'repo',
     image: 'r2d-alice/repo:0123456789abcdef0123456789abcdef01234567',
     push: false,
+    private: false,
+    buildArgs: {},
     ...overrides
   };
 }

@@ -20,9 +20,11 @@ import { BuildFailure, type BuildSink } from '../../src/backends/backend.js';
 import { checkout, type Checkout, type CheckoutOptions } from '../../src/backends/checkout.js';
 import { PASSWORD_VAR } from '../../src/backends/git-credentials.js';
 import { Repo2DockerRun, type Repo2DockerJob } from '../../src/backends/repo2docker-run.js';
-import { removeImage } from '../helpers/docker-cli.js';
+import { imageLabels, removeImage } from '../helpers/docker-cli.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import { OFFLINE_CONFIG, REPO2DOCKER, requireRealParts } from '../helpers/paths.js';
+import { ServiceProcess } from '../helpers/service-process.js';
+import { readLog } from '../helpers/sse.js';
 
 const nonce = randomBytes(4).toString('hex');
 // Distinctive, so that finding it anywhere means a leak and nothing else.
@@ -182,7 +184,9 @@ describe('private repositories over http with basic auth', () => {
   });
 
   after(() => {
-    process.env.TMPDIR = savedTmp;
+    // Assigning undefined would set the string "undefined": the next suite's mktemp would fail.
+    if (savedTmp === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = savedTmp;
     images.forEach(removeImage);
     server?.stop();
     if (root) rmSync(root, { recursive: true, force: true });
@@ -360,5 +364,128 @@ describe('private repositories over http with basic auth', () => {
     assert.ok(!holdsSecret(history), 'docker history --no-trunc');
     const inspect = execFileSync('docker', ['image', 'inspect', image], { encoding: 'utf8' });
     assert.ok(!holdsSecret(inspect), 'docker inspect');
+  });
+});
+
+/**
+ * The same, through the running service's API: credentials in POST /api/builds, and the password
+ * looked for in every answer the service gives (the builds list, the build, its log stream,
+ * /metrics, the image list), in the service's own stdout and stderr, and in the image
+ * (inspect, history, every layer of `docker save`).
+ */
+describe('private repositories through the service API', () => {
+  const PASS = `api-tok-${randomBytes(16).toString('hex')}`;
+  const FORMS = [PASS, encodeURIComponent(PASS), Buffer.from(`${USERNAME}:${PASS}`).toString('base64')];
+  const leaks = (text: string | Buffer): boolean => FORMS.some(form => (typeof text === 'string' ? text.includes(form) : text.indexOf(form) !== -1));
+  let git: GitServer;
+  let repo: { url: string; commit: string };
+  let service: ServiceProcess;
+  const made: string[] = [];
+
+  before(async () => {
+    requireRealParts();
+    git = await startGitServer(USERNAME, PASS);
+    repo = git.fixture(`api-${nonce}`);
+    service = await new ServiceProcess({
+      // info: the service logs every request and build; the password must be in none of it.
+      config: { builds: { allowLocalRepos: false, refusePrivateAddresses: false }, logLevel: 'info' }
+    }).start();
+  });
+
+  after(async () => {
+    await service?.stop();
+    made.forEach(removeImage);
+    git?.stop();
+  });
+
+  it('builds with credentials; the password is in no answer, log, metric, service output, label, history or layer', async () => {
+    const started = await service.api('POST', '/api/builds', { repo: repo.url, credentials: { username: USERNAME, password: PASS } });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    assert.equal(started.body.private, true);
+    assert.ok(!leaks(JSON.stringify(started.body)), 'POST answer');
+    const build = await service.waitForBuild(started.body.id);
+    assert.equal(build.phase, 'built', JSON.stringify(build));
+    assert.equal(build.commit, repo.commit);
+    made.push(build.image);
+
+    const answers: Record<string, string> = {
+      'GET /api/builds': JSON.stringify((await service.api('GET', '/api/builds')).body),
+      'GET /api/builds/{id}': JSON.stringify((await service.api('GET', `/api/builds/${build.id}`)).body),
+      'GET /api/images': JSON.stringify((await service.api('GET', '/api/images')).body)
+    };
+    const log = await readLog(service.url, service.headers(), build.id);
+    assert.ok(log.events.some(event => event.message.includes(`marker: private fixture api-${nonce}`)), 'the log is the real one');
+    answers['SSE log'] = JSON.stringify(log.events);
+    answers['/metrics'] = await (await fetch(`${service.url}/metrics`)).text();
+    assert.match(answers['/metrics'], /\n[a-z_]+/, 'metrics answered');
+    answers['service stdout+stderr'] = service.output;
+    assert.ok(service.output.length > 0, 'the service logged something at info');
+    const labels = imageLabels(build.image)!;
+    assert.equal(labels['org.jupyter.repo2docker-service.private'], 'true');
+    assert.equal(labels['org.jupyter.repo2docker-service.repo'], repo.url, 'the label carries the URL without credentials');
+    answers['labels'] = JSON.stringify(labels);
+    answers['docker inspect'] = execFileSync('docker', ['image', 'inspect', build.image], { encoding: 'utf8' });
+    answers['docker history'] = execFileSync('docker', ['history', '--no-trunc', build.image], { encoding: 'utf8' });
+    for (const [where, text] of Object.entries(answers)) {
+      assert.ok(!leaks(text), `the password is in ${where}`);
+    }
+    const saved = execFileSync('docker', ['save', build.image], { maxBuffer: 512 * 1024 * 1024 });
+    assert.ok(saved.includes('src/.git/config'), 'the saved image has the checkout, .git included');
+    assert.ok(!leaks(saved), 'docker save (every layer, config and manifest)');
+
+    // The owner asking again is told it is built.
+    const again = await service.api('POST', '/api/builds', { repo: repo.url, credentials: { username: USERNAME, password: PASS } });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.alreadyBuilt, true);
+    assert.ok(!leaks(service.output), 'nor after the second request');
+  });
+
+  it('a wrong token: 400 naming credentials, "authentication failed for HOST", and the token is nowhere', async () => {
+    const wrong = `wrong-${randomBytes(12).toString('hex')}`;
+    const answer = await service.api('POST', '/api/builds', { repo: repo.url, credentials: { username: USERNAME, password: wrong } });
+    assert.equal(answer.status, 400, JSON.stringify(answer.body));
+    assert.equal(answer.body.error.field, 'credentials');
+    assert.equal(answer.body.error.message, `authentication failed for 127.0.0.1:${git.port}`);
+    assert.ok(!JSON.stringify(answer.body).includes(wrong));
+    assert.ok(!service.output.includes(wrong), 'not in the service log');
+  });
+
+  it('a wrong token with a full commit (no lookup): the build ends failed with "authentication failed for HOST"', async () => {
+    const wrong = `wrong-${randomBytes(12).toString('hex')}`;
+    const started = await service.api('POST', '/api/builds', {
+      repo: repo.url,
+      ref: repo.commit,
+      force: true,
+      credentials: { username: USERNAME, password: wrong }
+    });
+    assert.equal(started.status, 202, JSON.stringify(started.body));
+    const build = await service.waitForBuild(started.body.id);
+    assert.equal(build.phase, 'failed');
+    assert.equal(build.error, `authentication failed for 127.0.0.1:${git.port}`);
+    const log = await readLog(service.url, service.headers(), build.id);
+    assert.ok(!JSON.stringify(log.events).includes(wrong));
+    assert.ok(!service.output.includes(wrong));
+  });
+
+  it('no credentials for the private repository: 400 naming repo, asking for a username and token', async () => {
+    const answer = await service.api('POST', '/api/builds', { repo: repo.url });
+    assert.equal(answer.status, 400);
+    assert.equal(answer.body.error.field, 'repo');
+    assert.match(answer.body.error.message, /^authentication required for 127\.0\.0\.1:\d+: /);
+  });
+
+  it('bad credentials are refused naming the field', async () => {
+    for (const [credentials, field] of [
+      [{ username: USERNAME }, 'credentials.password'],
+      [{ username: '', password: 'x' }, 'credentials.username'],
+      [{ username: USERNAME, password: 'a\nb' }, 'credentials.password'],
+      ['alice:tok', 'credentials']
+    ] as const) {
+      const answer = await service.api('POST', '/api/builds', { repo: repo.url, credentials });
+      assert.equal(answer.status, 400, JSON.stringify(credentials));
+      assert.equal(answer.body.error.field, field);
+    }
+    const answer = await service.api('POST', '/api/builds', { repo: `git://127.0.0.1:${git.port}/private/x.git`, credentials: { username: 'a', password: 'b' } });
+    assert.equal(answer.body.error.field, 'repo');
   });
 });

@@ -149,7 +149,9 @@ describe('BuildRecord', () => {
       createdAt: record.createdAt.toISOString(),
       startedAt: null,
       finishedAt: null,
-      logAvailable: true
+      logAvailable: true,
+      private: false,
+      buildArgs: {}
     });
     record.startedAt = new Date('2026-01-01T00:00:00Z');
     record.append('building', '#1 [1/2] FROM', { current: 1, total: 2 });

@@ -23,7 +23,10 @@ function labelsOf(owner: string, name: string, buildId = 'b1'): Record<string, s
     name,
     displayName: name,
     buildId,
-    builtAt: '2026-01-01T00:00:00.000Z'
+    builtAt: '2026-01-01T00:00:00.000Z',
+    private: false,
+    buildArgs: [],
+    buildArgsDigest: ''
   });
 }
 

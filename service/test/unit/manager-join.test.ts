@@ -72,7 +72,7 @@ class CountingBackend implements Repo2DockerRunner {
 }
 
 function request(overrides: Partial<ValidBuildRequest> = {}): ValidBuildRequest {
-  return { repo: 'https://example.org/env.git', ref: 'main', name: null, displayName: null, push: null, subdir: null, force: false, shared: false, ...overrides };
+  return { repo: 'https://example.org/env.git', ref: 'main', name: null, displayName: null, push: null, subdir: null, force: false, shared: false, credentials: null, buildArgs: {}, ...overrides };
 }
 
 function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {

@@ -90,7 +90,7 @@ class FakePusher implements PushTarget {
 }
 
 function request(overrides: Partial<ValidBuildRequest> = {}): ValidBuildRequest {
-  return { repo: 'https://example.org/env.git', ref: 'main', name: null, displayName: null, push: null, subdir: null, force: false, shared: false, ...overrides };
+  return { repo: 'https://example.org/env.git', ref: 'main', name: null, displayName: null, push: null, subdir: null, force: false, shared: false, credentials: null, buildArgs: {}, ...overrides };
 }
 
 function setup(options: { pusher?: FakePusher | null; registryImages?: Image[] } = {}) {
@@ -233,7 +233,8 @@ describe('BuildManager with a registry', () => {
   it('answers from the registry when the engine does not have the image', async () => {
     const labels = {
       owner: 'alice', shared: false, repo: 'https://example.org/env.git', ref: 'main', commit: COMMIT, subdir: null,
-      name: 'env', displayName: 'Env', buildId: 'old', builtAt: '2026-01-01T00:00:00.000Z'
+      name: 'env', displayName: 'Env', buildId: 'old', builtAt: '2026-01-01T00:00:00.000Z',
+      private: false, buildArgs: [], buildArgsDigest: ''
     };
     const remote = toImage(`${HOST}/r2d-alice/env:${COMMIT}`, labels, null, { engine: false, registry: true });
     const { manager, backend } = setup({ registryImages: [remote] });

@@ -52,6 +52,9 @@ function image(name: string, buildId: string, location = { engine: true, registr
     displayName: 'r',
     buildId,
     builtAt: '2026-01-01T00:00:00.000Z',
+    private: false,
+    buildArgs: [],
+    buildArgsDigest: '',
     size: location.engine ? 1234 : null,
     location
   };

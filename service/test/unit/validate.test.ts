@@ -35,7 +35,9 @@ describe('validateBuildRequest: good input', () => {
       push: null,
       subdir: null,
       force: false,
-      shared: false
+      shared: false,
+      credentials: null,
+      buildArgs: {}
     });
   });
 
@@ -61,7 +63,9 @@ describe('validateBuildRequest: good input', () => {
       push: true,
       subdir: 'binder',
       force: true,
-      shared: true
+      shared: true,
+      credentials: null,
+      buildArgs: {}
     });
   });
 
@@ -94,7 +98,7 @@ describe('validateBuildRequest: good input', () => {
   });
 
   it('lists exactly the fields of the API', () => {
-    assert.deepEqual([...BUILD_REQUEST_FIELDS].sort(), ['displayName', 'force', 'name', 'push', 'ref', 'repo', 'shared', 'subdir']);
+    assert.deepEqual([...BUILD_REQUEST_FIELDS].sort(), ['buildArgs', 'credentials', 'displayName', 'force', 'name', 'push', 'ref', 'repo', 'shared', 'subdir']);
   });
 });
 
