@@ -14,7 +14,7 @@ import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { errorFromNetworkFailure, errorFromResponse, SERVICE_NAME, ServiceError } from './errors';
+import { DEFAULT_SERVICE_NAME, errorFromNetworkFailure, errorFromResponse, ServiceError } from './errors';
 import type { IImageFilter, IRepo2DockerClient, IServiceLocation } from './tokens';
 
 /** The part of `PageConfig` the client reads (replaceable in tests). */
@@ -25,7 +25,24 @@ export interface IPageConfig {
 }
 
 /** Path of the service under jupyter-server-proxy, relative to the Jupyter server's base URL. */
-export const PROXY_PATH = `${SERVICE_NAME}/`;
+export function proxyPath(serviceName: string = DEFAULT_SERVICE_NAME): string {
+  return `${serviceName}/`;
+}
+
+/** The page config option a server may set to name the service (`c.JupyterHub.services`). */
+export const SERVICE_NAME_PAGE_OPTION = 'repo2dockerServiceName';
+
+/**
+ * The service's name: the `serviceName` setting when the user set one, else the page config's
+ * `repo2dockerServiceName` when the server sets it, else `repo2docker`.
+ */
+export function resolveServiceName(
+  userSetting: string | null | undefined,
+  pageConfig: IPageConfig = PageConfig
+): string {
+  const chosen = (userSetting ?? '').trim() || pageConfig.getOption(SERVICE_NAME_PAGE_OPTION).trim();
+  return chosen || DEFAULT_SERVICE_NAME;
+}
 
 function withTrailingSlash(url: string): string {
   return url.endsWith('/') ? url : `${url}/`;
@@ -39,16 +56,20 @@ function withTrailingSlash(url: string): string {
  * host, `<name>--service.<domain>` under JupyterHub's default (`idna`) subdomain hook; hubs
  * that use another hook set the `serviceUrl` setting.
  */
-export function hubServiceUrl(hubPrefix: string, hubHost: string): string {
+export function hubServiceUrl(
+  hubPrefix: string,
+  hubHost: string,
+  serviceName: string = DEFAULT_SERVICE_NAME
+): string {
   const prefix = withTrailingSlash(hubPrefix.startsWith('/') ? hubPrefix : `/${hubPrefix}`);
   const baseUrl = prefix.replace(/hub\/$/, '');
-  const path = `${baseUrl}services/${SERVICE_NAME}/`;
+  const path = `${baseUrl}services/${encodeURIComponent(serviceName)}/`;
   if (!hubHost) {
     return path;
   }
   try {
     const host = new URL(hubHost);
-    return `${host.protocol}//${SERVICE_NAME}--service.${host.host}${path}`;
+    return `${host.protocol}//${serviceName}--service.${host.host}${path}`;
   } catch {
     return `${hubHost.replace(/\/+$/, '')}${path}`;
   }
@@ -62,12 +83,15 @@ export function hubServiceUrl(hubPrefix: string, hubHost: string): string {
  *    through the Jupyter server's connection when it lies under the server's base URL, else with
  *    plain `fetch` and no credentials (never sending the server's token elsewhere).
  * 2. Under JupyterHub (`hubPrefix` in the page config): the hub's service, with the hub token.
- * 3. Otherwise: behind jupyter-server-proxy at `<base_url>repo2docker/`.
+ * 3. Otherwise: behind jupyter-server-proxy at `<base_url><service name>/`.
+ *
+ * The service name (`repo2docker` unless configured) names the hub service and the proxy path.
  */
 export function resolveServiceLocation(
-  options: { serviceUrl?: string | null; pageConfig?: IPageConfig } = {}
+  options: { serviceUrl?: string | null; serviceName?: string; pageConfig?: IPageConfig } = {}
 ): IServiceLocation {
   const pageConfig = options.pageConfig ?? PageConfig;
+  const serviceName = options.serviceName || DEFAULT_SERVICE_NAME;
   const hubPrefix = pageConfig.getOption('hubPrefix');
   const override = (options.serviceUrl ?? '').trim();
   const serverBase = pageConfig.getBaseUrl();
@@ -89,11 +113,11 @@ export function resolveServiceLocation(
   }
   if (hubPrefix) {
     return {
-      baseUrl: hubServiceUrl(hubPrefix, pageConfig.getOption('hubHost')),
+      baseUrl: hubServiceUrl(hubPrefix, pageConfig.getOption('hubHost'), serviceName),
       transport: 'hub'
     };
   }
-  return { baseUrl: URLExt.join(serverBase, PROXY_PATH), transport: 'server' };
+  return { baseUrl: URLExt.join(serverBase, proxyPath(serviceName)), transport: 'server' };
 }
 
 /**
@@ -126,10 +150,8 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     this._serverSettings = options.serverSettings;
     this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
     this._serviceUrl = options.serviceUrl ?? null;
-    this._location = resolveServiceLocation({
-      serviceUrl: this._serviceUrl,
-      pageConfig: this._pageConfig
-    });
+    this._serviceName = resolveServiceName(options.serviceName, this._pageConfig);
+    this._location = this._resolve();
   }
 
   get location(): IServiceLocation {
@@ -153,10 +175,34 @@ export class Repo2DockerClient implements IRepo2DockerClient {
       return;
     }
     this._serviceUrl = value;
-    const location = resolveServiceLocation({
-      serviceUrl: value,
+    this._relocate();
+  }
+
+  /** The service's name in JupyterHub and under jupyter-server-proxy (`repo2docker` by default). */
+  get serviceName(): string {
+    return this._serviceName;
+  }
+  /** Set from the `serviceName` setting: empty or `null` falls back to the page config, then the default. */
+  set serviceName(value: string | null) {
+    const name = resolveServiceName(value, this._pageConfig);
+    if (name === this._serviceName) {
+      return;
+    }
+    this._serviceName = name;
+    this._relocate();
+  }
+
+  private _resolve(): IServiceLocation {
+    return resolveServiceLocation({
+      serviceUrl: this._serviceUrl,
+      serviceName: this._serviceName,
       pageConfig: this._pageConfig
     });
+  }
+
+  /** Resolve the location again, and tell when it moved. */
+  private _relocate(): void {
+    const location = this._resolve();
     if (
       location.baseUrl !== this._location.baseUrl ||
       location.transport !== this._location.transport
@@ -284,7 +330,7 @@ export class Repo2DockerClient implements IRepo2DockerClient {
       throw errorFromNetworkFailure(reason, this.displayUrl, this._trans);
     }
     if (!response.ok) {
-      throw await errorFromResponse(response, this.displayUrl, this._trans);
+      throw await errorFromResponse(response, this.displayUrl, this._trans, this._serviceName);
     }
     if (response.status === 204) {
       return undefined as T;
@@ -314,6 +360,7 @@ export class Repo2DockerClient implements IRepo2DockerClient {
   private _serverSettings: ServerConnection.ISettings | undefined;
   private _trans: TranslationBundle;
   private _serviceUrl: string | null;
+  private _serviceName: string;
   private _location: IServiceLocation;
   private _locationChanged = new Signal<this, IServiceLocation>(this);
   private _logStreamOpened = new Signal<this, string>(this);
@@ -323,6 +370,8 @@ export namespace Repo2DockerClient {
   export interface IOptions {
     /** The `serviceUrl` setting; empty or `null` to resolve from the page config. */
     serviceUrl?: string | null;
+    /** The `serviceName` setting as the user set it; empty or `null`: page config, then `repo2docker`. */
+    serviceName?: string | null;
     translator?: ITranslator;
     /** Defaults to JupyterLab's `PageConfig`. */
     pageConfig?: IPageConfig;

@@ -25,6 +25,22 @@ export namespace CommandIDs {
   export const openLogs = 'repo2docker:open-logs';
   /** Refresh the Environments panel. */
   export const refresh = 'repo2docker:refresh';
+
+  // The current log viewer's actions (src/logCommands.ts; shortcuts in schema/plugin.json).
+  /** Show the search bar and focus it. */
+  export const logFind = 'repo2docker:log-find';
+  export const logFindNext = 'repo2docker:log-find-next';
+  export const logFindPrevious = 'repo2docker:log-find-previous';
+  /** Scroll to the first line that reports an error. */
+  export const logFirstError = 'repo2docker:log-first-error';
+  /** Scroll to the first line. */
+  export const logTop = 'repo2docker:log-top';
+  /** Scroll to the end and follow it. */
+  export const logLatest = 'repo2docker:log-latest';
+  /** Copy the whole log (plain text). */
+  export const logCopy = 'repo2docker:log-copy';
+  /** Download the whole log as a `.log` file. */
+  export const logDownload = 'repo2docker:log-download';
 }
 
 /** The palette category of every command. */

@@ -9,12 +9,35 @@
 
 import type { ErrorBody } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
+import {
+  accessScope,
+  CODE_WORDS,
+  engineWords,
+  isKnownCode,
+  scopeConfigHint,
+  tryAgainDiagnosis,
+  unauthorizedWords,
+  unreachableDiagnosis,
+  unreachableMessage,
+  type IErrorWords
+} from './errorWords';
 
-/** The service's name in JupyterHub (`c.JupyterHub.services`), and so in its scopes. */
-export const SERVICE_NAME = 'repo2docker';
+export { accessScope, scopeConfigHint, unreachableMessage };
 
-/** The scope without which the service refuses every request. */
-export const ACCESS_SCOPE = `access:services!service=${SERVICE_NAME}`;
+/**
+ * The service's name in JupyterHub (`c.JupyterHub.services`), and so in its scopes, unless the
+ * `serviceName` setting or the page config names it otherwise.
+ */
+export const DEFAULT_SERVICE_NAME = 'repo2docker';
+
+/** The access scope of the service under its default name. */
+export const ACCESS_SCOPE = accessScope(DEFAULT_SERVICE_NAME);
+
+/**
+ * The `error` of an error answer as received: its `code` is a string, for a service of another
+ * version may send codes this extension does not know.
+ */
+export type ErrorReply = Omit<ErrorBody['error'], 'code'> & { code: string };
 
 /** What kind of failure, from the user's point of view. */
 export type ServiceErrorKind =
@@ -32,8 +55,12 @@ export type ServiceErrorKind =
   | 'conflict'
   | 'too_large'
   | 'rate_limited'
-  /** 503: the service runs but its Docker engine is unreachable. */
+  /** 503 `docker_unreachable`: the service runs but its Docker engine is unreachable. */
   | 'engine_unavailable'
+  /** 503 `hub_unreachable`: the service runs but cannot reach JupyterHub to check tokens. */
+  | 'hub_unavailable'
+  /** 502 `registry_*`: the image registry is unreachable or refuses the service. */
+  | 'registry_unavailable'
   /** Any other 5xx the service answered itself. */
   | 'server'
   /** Anything else (an unexpected status or body). */
@@ -89,62 +116,6 @@ export function isServiceError(value: unknown): value is ServiceError {
   return value instanceof ServiceError;
 }
 
-/**
- * A `jupyterhub_config.py` hint that grants `scope`, for when the service did not send one
- * (its `info.user.missing[].hint` is preferred when available).
- */
-export function scopeConfigHint(scope: string, trans: TranslationBundle): string {
-  const relogin = trans.__(
-    'Users then log out and in again so that JupyterLab receives a token with the new scope.'
-  );
-  if (scope.startsWith('access:services')) {
-    return (
-      trans.__(
-        'An administrator grants it in jupyterhub_config.py: add "%1" to the scopes of a role given to your users or group (c.JupyterHub.load_roles) and to c.Spawner.oauth_client_allowed_scopes.',
-        scope
-      ) +
-      ' ' +
-      relogin
-    );
-  }
-  if (scope.startsWith('custom:')) {
-    return (
-      trans.__(
-        'An administrator grants it in jupyterhub_config.py: declare "%1" in c.JupyterHub.custom_scopes, add it to the scopes of a role given to your users or group (c.JupyterHub.load_roles) and to c.Spawner.oauth_client_allowed_scopes.',
-        scope
-      ) +
-      ' ' +
-      relogin
-    );
-  }
-  return (
-    trans.__(
-      'An administrator grants it in jupyterhub_config.py: add "%1" to a role of yours (c.JupyterHub.load_roles) and to c.Spawner.oauth_client_allowed_scopes.',
-      scope
-    ) +
-    ' ' +
-    relogin
-  );
-}
-
-/** What to do about a failure nobody can fix from the browser. */
-function tryAgainDiagnosis(trans: TranslationBundle): string {
-  return trans.__(
-    'Try again; if it keeps failing, an administrator finds the cause in the service’s log.'
-  );
-}
-
-/** The message of an unreachable service. */
-export function unreachableMessage(serviceUrl: string, trans: TranslationBundle): string {
-  return trans.__('The repo2docker service cannot be reached at %1.', serviceUrl);
-}
-
-function unreachableDiagnosis(trans: TranslationBundle): string {
-  return trans.__(
-    'Check that the service is running: under JupyterHub it is declared in jupyterhub_config.py (c.JupyterHub.services); on a single machine jupyter-server-proxy starts it. Its address can be set in Settings → Environments (serviceUrl).'
-  );
-}
-
 /** Turn a failure of `fetch` (no response at all) into a `ServiceError`. */
 export function errorFromNetworkFailure(
   reason: unknown,
@@ -161,7 +132,7 @@ export function errorFromNetworkFailure(
 }
 
 /** Parse the service's `{error: {...}}` body; `null` when the body is anything else. */
-export function parseErrorBody(text: string): ErrorBody['error'] | null {
+export function parseErrorBody(text: string): ErrorReply | null {
   let data: unknown;
   try {
     data = JSON.parse(text);
@@ -194,7 +165,8 @@ export function parseErrorBody(text: string): ErrorBody['error'] | null {
 export async function errorFromResponse(
   response: Response,
   serviceUrl: string,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  serviceName: string = DEFAULT_SERVICE_NAME
 ): Promise<ServiceError> {
   let text = '';
   try {
@@ -202,18 +174,26 @@ export async function errorFromResponse(
   } catch {
     // An unreadable body is treated as a non-JSON one.
   }
-  return errorFromStatus(response.status, parseErrorBody(text), serviceUrl, trans);
+  return errorFromStatus(
+    response.status,
+    parseErrorBody(text),
+    serviceUrl,
+    trans,
+    serviceName
+  );
 }
 
 /**
  * The `ServiceError` for an HTTP status and the service's error body (`null` when the body
- * was not the service's JSON: then a proxy or another server answered in its place).
+ * was not the service's JSON: then a proxy or another server answered in its place). Known codes
+ * get their own words (`errorWords.ts`); unknown ones, words by status.
  */
 export function errorFromStatus(
   status: number,
-  body: ErrorBody['error'] | null,
+  body: ErrorReply | null,
   serviceUrl: string,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  serviceName: string = DEFAULT_SERVICE_NAME
 ): ServiceError {
   const base = {
     status,
@@ -222,152 +202,125 @@ export function errorFromStatus(
     scope: body?.scope ?? null,
     serviceUrl
   };
-  const said = body?.message;
+  const make = (words: IErrorWords) => new ServiceError({ ...base, ...words });
 
   if (status === 401) {
-    return new ServiceError({
-      ...base,
-      kind: 'unauthorized',
-      message: trans.__('Your session token expired: reload JupyterLab.'),
-      diagnosis: trans.__(
-        'The repo2docker service no longer accepts the token JupyterLab received when the page loaded. Reloading the page gives it a new one; if that does not help, log out and in again.'
-      )
-    });
+    return make(unauthorizedWords(trans));
   }
-
   if (body === null) {
-    // The service always answers JSON: anything else came from a proxy or server in front of
-    // it, which means the service itself was not reached.
-    if ([404, 502, 503, 504].includes(status)) {
-      return new ServiceError({
-        ...base,
-        kind: 'unreachable',
-        message: unreachableMessage(serviceUrl, trans),
-        diagnosis:
-          trans.__('Something else answered in its place (HTTP %1).', status) +
-          ' ' +
-          unreachableDiagnosis(trans)
-      });
-    }
-    if (status === 403) {
-      return new ServiceError({
-        ...base,
-        kind: 'forbidden',
-        message: trans.__('Access to the repo2docker service was refused (HTTP 403).'),
-        diagnosis: scopeConfigHint(ACCESS_SCOPE, trans)
-      });
-    }
-    return new ServiceError({
-      ...base,
-      kind: status >= 500 ? 'server' : 'unexpected',
-      message: trans.__(
-        'The repo2docker service answered with an unexpected error (HTTP %1).',
-        status
-      ),
-      diagnosis: tryAgainDiagnosis(trans)
-    });
+    return make(wordsWithoutBody(status, serviceUrl, serviceName, trans));
   }
+  const context = {
+    trans,
+    said: body.message,
+    field: body.field ?? null,
+    scope: body.scope ?? null,
+    serviceName
+  };
+  if (isKnownCode(body.code)) {
+    return make(CODE_WORDS[body.code](context));
+  }
+  return make(wordsByStatus(status, context.said, trans));
+}
 
+/**
+ * The service always answers JSON: anything else came from a proxy or server in front of it,
+ * which means the service itself was not reached (or refused at the hub's door).
+ */
+function wordsWithoutBody(
+  status: number,
+  serviceUrl: string,
+  serviceName: string,
+  trans: TranslationBundle
+): IErrorWords {
+  if ([404, 502, 503, 504].includes(status)) {
+    return {
+      kind: 'unreachable',
+      message: unreachableMessage(serviceUrl, trans),
+      diagnosis:
+        trans.__('Something else answered in its place (HTTP %1).', status) +
+        ' ' +
+        unreachableDiagnosis(trans)
+    };
+  }
+  if (status === 403) {
+    return {
+      kind: 'forbidden',
+      message: trans.__(
+        'Access to the repo2docker service was refused (HTTP 403).'
+      ),
+      diagnosis: scopeConfigHint(accessScope(serviceName), trans)
+    };
+  }
+  return {
+    kind: status >= 500 ? 'server' : 'unexpected',
+    message: trans.__(
+      'The repo2docker service answered with an unexpected error (HTTP %1).',
+      status
+    ),
+    diagnosis: tryAgainDiagnosis(trans)
+  };
+}
+
+/** Words for a code this extension does not know (a service of another version), by status. */
+function wordsByStatus(
+  status: number,
+  said: string,
+  trans: TranslationBundle
+): IErrorWords {
   switch (status) {
     case 400:
-      return new ServiceError({
-        ...base,
+      return {
         kind: 'invalid',
         message: said || trans.__('The request was refused as invalid.'),
-        diagnosis: body.field ? null : trans.__('Correct what you entered and try again.')
-      });
+        diagnosis: trans.__('Correct what you entered and try again.')
+      };
     case 403:
-      if (body.code === 'missing_scope') {
-        const scope = body.scope ?? null;
-        return new ServiceError({
-          ...base,
-          kind: 'missing_scope',
-          message: scope
-            ? trans.__('Your token lacks the scope %1.', scope)
-            : trans.__('Your token lacks a scope this needs: %1', said ?? ''),
-          diagnosis: scope ? scopeConfigHint(scope, trans) : null
-        });
-      }
-      return new ServiceError({
-        ...base,
+      return {
         kind: 'forbidden',
         message: said || trans.__('You are not allowed to do this.'),
-        diagnosis: trans.__(
-          'Only the owner of a build or image, or an administrator, may change it.'
-        )
-      });
+        diagnosis: null
+      };
     case 404:
-      return new ServiceError({
-        ...base,
+    case 410:
+      return {
         kind: 'not_found',
         message: said || trans.__('Not found: it may have been deleted.'),
-        diagnosis: trans.__(
-          'Refresh the Environments panel: it may have been deleted, or the service restarted and no longer knows it.'
-        )
-      });
-    case 410:
-      return new ServiceError({
-        ...base,
-        kind: 'not_found',
-        message: said || trans.__('This is no longer kept by the service.'),
-        diagnosis: trans.__(
-          'The service keeps only the most recent build logs: rebuild the image to get a new one.'
-        )
-      });
+        diagnosis: trans.__('Refresh the Environments panel, then try again.')
+      };
     case 409:
-      return new ServiceError({
-        ...base,
+      return {
         kind: 'conflict',
-        message: said || trans.__('This conflicts with the current state; refresh and retry.'),
-        diagnosis:
-          body.code === 'image_in_use'
-            ? trans.__('Stop the servers or containers that use this image, then delete it again.')
-            : body.code === 'registry_delete_unsupported'
-              ? trans.__(
-                  'The registry does not allow deleting images: an administrator removes it there.'
-                )
-              : trans.__('Refresh the Environments panel, then try again.')
-      });
+        message:
+          said ||
+          trans.__('This conflicts with the current state; refresh and retry.'),
+        diagnosis: trans.__('Refresh the Environments panel, then try again.')
+      };
     case 413:
-      return new ServiceError({
-        ...base,
+      return {
         kind: 'too_large',
         message: said || trans.__('The request is too large.'),
         diagnosis: trans.__('Shorten what you entered and try again.')
-      });
+      };
     case 429:
-      return new ServiceError({
-        ...base,
+      return {
         kind: 'rate_limited',
-        message: said || trans.__('Too many builds at once.'),
-        diagnosis: trans.__('Wait for one of your builds to finish, or cancel one, then retry.')
-      });
+        message: said || trans.__('Too many requests at once.'),
+        diagnosis: trans.__('Wait a little, then try again.')
+      };
     case 503:
-      if (body.code === 'service_stopping') {
-        return new ServiceError({
-          ...base,
-          kind: 'server',
-          message: trans.__('The repo2docker service is stopping or restarting.'),
-          diagnosis: trans.__('Try again in a minute, once it is back.')
-        });
-      }
-      return new ServiceError({
-        ...base,
-        kind: 'engine_unavailable',
-        message: trans.__('The repo2docker service cannot reach its Docker engine.'),
-        diagnosis:
-          (said ? said + ' ' : '') +
-          trans.__(
-            'Builds cannot run until an administrator brings the Docker engine back (see DOCKER_HOST in the service configuration).'
-          )
-      });
+      // Before the contract listed its codes, every 503 of the service was its Docker engine.
+      return engineWords(trans, said);
     default:
-      return new ServiceError({
-        ...base,
+      return {
         kind: status >= 500 ? 'server' : 'unexpected',
         message:
-          said || trans.__('The repo2docker service answered with an error (HTTP %1).', status),
+          said ||
+          trans.__(
+            'The repo2docker service answered with an error (HTTP %1).',
+            status
+          ),
         diagnosis: tryAgainDiagnosis(trans)
-      });
+      };
   }
 }

@@ -21,6 +21,7 @@ import {
   openLogsArgs
 } from './commands';
 import { EnvironmentsSidebar } from './components/EnvironmentsSidebar';
+import { addLogActionCommands } from './logCommands';
 import { followBuildLogs } from './followLogs';
 import { BuildLogWidget } from './logs';
 import { DEFAULT_REFRESH_INTERVAL, EnvironmentsModel, type IViewState } from './model';
@@ -38,16 +39,20 @@ const VIEW_STATE_KEY = `${PLUGIN_ID}:view`;
 /** The settings of `schema/plugin.json`. */
 interface ISettings {
   serviceUrl: string;
+  /** As the user set it (`null`: not set, so the page config or the default names it). */
+  serviceName: string | null;
   refreshInterval: number;
   notifyOnFinish: boolean;
 }
 
 function readSettings(settings: ISettingRegistry.ISettings | null): ISettings {
   const serviceUrl = settings?.get('serviceUrl').composite;
+  const serviceName = settings?.get('serviceName').user;
   const refreshInterval = settings?.get('refreshInterval').composite;
   const notifyOnFinish = settings?.get('notifyOnFinish').composite;
   return {
     serviceUrl: typeof serviceUrl === 'string' ? serviceUrl : '',
+    serviceName: typeof serviceName === 'string' ? serviceName : null,
     refreshInterval:
       typeof refreshInterval === 'number' ? refreshInterval : DEFAULT_REFRESH_INTERVAL,
     notifyOnFinish: typeof notifyOnFinish === 'boolean' ? notifyOnFinish : true
@@ -86,12 +91,16 @@ const clientPlugin: JupyterFrontEndPlugin<IRepo2DockerClient> = {
     settingRegistry: ISettingRegistry | null
   ): Promise<IRepo2DockerClient> => {
     const settings = await loadSettings(settingRegistry, 'jupyterlab-repo2docker:client');
+    const initial = readSettings(settings);
     const client = new Repo2DockerClient({
-      serviceUrl: readSettings(settings).serviceUrl,
+      serviceUrl: initial.serviceUrl,
+      serviceName: initial.serviceName,
       translator
     });
     settings?.changed.connect(() => {
-      client.serviceUrl = readSettings(settings).serviceUrl;
+      const current = readSettings(settings);
+      client.serviceName = current.serviceName;
+      client.serviceUrl = current.serviceUrl;
     });
     return client;
   }
@@ -118,6 +127,7 @@ const logsPlugin: JupyterFrontEndPlugin<IBuildLogTracker> = {
     const tracker = new WidgetTracker<BuildLogWidget>({ namespace: 'repo2docker-logs' });
 
     addLogCommands(app, { client, tracker, translator, trans, palette });
+    addLogActionCommands(app.commands, { tracker, trans, palette });
     if (restorer) {
       void restorer.restore(tracker, {
         command: CommandIDs.openLogs,

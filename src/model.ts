@@ -13,7 +13,9 @@ import type {
 import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { isServiceError, ServiceError } from './errors';
-import { FINAL_PHASES, isFinalPhase } from './logs/logStream';
+import { FINAL_PHASES, isFinalPhase, phaseRank } from './phases';
+import * as permissions from './permissions';
+import { DEFAULT_REFRESH_INTERVAL, RefreshSchedule } from './refreshSchedule';
 import type { IRepo2DockerClient } from './tokens';
 
 /** The phases after which a build does not change any more. */
@@ -23,17 +25,6 @@ export { FINAL_PHASES };
 export function isFinal(phase: BuildPhase): boolean {
   return isFinalPhase(phase);
 }
-
-/** How far along a build is in each phase: a build only moves forward. */
-const PHASE_ORDER: Readonly<Record<BuildPhase, number>> = {
-  queued: 0,
-  fetching: 1,
-  building: 2,
-  pushing: 3,
-  built: 4,
-  failed: 4,
-  cancelled: 4
-};
 
 /** Where the model is: before its first answer, with an answer, or with an error. */
 export type ModelStatus = 'loading' | 'ready' | 'error';
@@ -65,18 +56,10 @@ export interface IViewState {
 /** How many cleared build ids are remembered at most (the service keeps 200 by default). */
 const MAX_HIDDEN = 1000;
 
-/** Default seconds between refreshes while builds are active. */
-export const DEFAULT_REFRESH_INTERVAL = 3;
-
-/** How much slower the model polls when no build is active (and at least how many seconds). */
-const IDLE_FACTOR = 10;
-const MIN_IDLE_INTERVAL = 30;
+export { DEFAULT_REFRESH_INTERVAL };
 
 /** How old (ms) the service info may get before a refresh fetches it again. */
 const INFO_MAX_AGE = 60_000;
-
-/** First retry (s) after a failed refresh; doubles up to the idle interval. */
-const FIRST_RETRY = 2;
 
 /**
  * How long (ms) the service may stay unreachable before the panel stops retrying by itself and
@@ -89,7 +72,10 @@ export class EnvironmentsModel {
   constructor(options: EnvironmentsModel.IOptions) {
     this._client = options.client;
     this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
-    this._refreshInterval = sanitizeInterval(options.refreshInterval);
+    this._schedule = new RefreshSchedule({
+      refresh: () => this.refresh(),
+      interval: options.refreshInterval
+    });
     this._client.logStreamOpened.connect(this._onLogStreamOpened, this);
     this._client.locationChanged.connect(this._onLocationChanged, this);
   }
@@ -327,13 +313,17 @@ export class EnvironmentsModel {
 
   /** Whether the caller may start builds (known once the info is loaded). */
   get canBuild(): boolean {
-    return this._info?.user.permissions.build === true;
+    return permissions.canBuild(this._info?.user);
   }
 
   /** Whether the caller may list images and builds. */
   get canRead(): boolean {
-    const permissions = this._info?.user.permissions;
-    return permissions ? permissions.read || permissions.admin : false;
+    return permissions.canRead(this._info?.user);
+  }
+
+  /** Whether the caller may build into the shared namespace. */
+  get canShare(): boolean {
+    return permissions.canShare(this._info?.user);
   }
 
   /** Read-only: the info says the caller may not build. */
@@ -343,40 +333,34 @@ export class EnvironmentsModel {
 
   /** Whether the caller may cancel this build. */
   canCancel(build: Build): boolean {
-    const user = this._info?.user;
-    if (!user || isFinal(build.phase)) {
-      return false;
-    }
-    return user.permissions.admin || (user.permissions.build && build.owner === user.name);
+    return permissions.canCancel(this._info?.user, build, isFinal(build.phase));
   }
 
   /** Whether the caller may delete this image. */
   canDelete(image: Image): boolean {
-    const user = this._info?.user;
-    if (!user) {
-      return false;
-    }
-    return (
-      user.permissions.admin ||
-      (user.permissions.build && !image.shared && image.owner === user.name)
-    );
+    return permissions.canDelete(this._info?.user, image);
+  }
+
+  /** Whether the caller may rebuild this image. */
+  canRebuild(image: Image): boolean {
+    return permissions.canRebuild(this._info?.user, image);
   }
 
   /** Seconds between refreshes while builds are active. */
   get refreshInterval(): number {
-    return this._refreshInterval;
+    return this._schedule.interval;
   }
   set refreshInterval(value: number) {
-    const interval = sanitizeInterval(value);
-    if (interval !== this._refreshInterval) {
-      this._refreshInterval = interval;
-      this._schedule();
+    const before = this._schedule.interval;
+    this._schedule.interval = value;
+    if (this._schedule.interval !== before && !this._refreshing) {
+      this._scheduleNext();
     }
   }
 
   /** Seconds between refreshes when nothing is active. */
   get idleRefreshInterval(): number {
-    return Math.max(this._refreshInterval * IDLE_FACTOR, MIN_IDLE_INTERVAL);
+    return this._schedule.idleInterval;
   }
 
   get isDisposed(): boolean {
@@ -385,14 +369,13 @@ export class EnvironmentsModel {
 
   /** Load the first state and keep polling until disposed. */
   start(): Promise<void> {
-    this._started = true;
+    this._schedule.start();
     return this.refresh();
   }
 
-  /** Stop polling (until `start` or `refresh`). */
+  /** Stop polling (until `start`). */
   stop(): void {
-    this._started = false;
-    this._clearTimer();
+    this._schedule.stop();
   }
 
   /**
@@ -425,11 +408,12 @@ export class EnvironmentsModel {
     if (options.force) {
       this._infoAt = 0;
     }
-    this._clearTimer();
+    // No tick while this runs: the next one is scheduled when it is over.
+    this._schedule.pause();
     this._refreshing = this._refresh().finally(() => {
       this._refreshing = null;
       if (!this._nextRefresh) {
-        this._schedule();
+        this._scheduleNext();
       }
     });
     return this._refreshing;
@@ -453,7 +437,7 @@ export class EnvironmentsModel {
       }
       return;
     }
-    if (PHASE_ORDER[phase] <= PHASE_ORDER[build.phase]) {
+    if (phaseRank(phase) <= phaseRank(build.phase)) {
       return;
     }
     if (isFinal(phase)) {
@@ -577,7 +561,7 @@ export class EnvironmentsModel {
       return;
     }
     this._isDisposed = true;
-    this._clearTimer();
+    this._schedule.dispose();
     Signal.clearData(this);
   }
 
@@ -756,40 +740,24 @@ export class EnvironmentsModel {
     void this.refresh({ force: true });
   }
 
-  private _schedule(): void {
-    this._clearTimer();
-    if (!this._started || this._isDisposed) {
+  /** Schedule the next refresh from what this one found. */
+  private _scheduleNext(): void {
+    if (this._isDisposed) {
       return;
     }
-    if (this._error?.kind === 'unauthorized' || this._gaveUp) {
+    const failed = this._error !== null;
+    this._schedule.after({
+      active: this.activeBuilds.length > 0 && !failed,
+      failures: failed ? this._failures : 0,
       // The token will not come back to life, or the service stayed away too long: wait for a
       // reload or a manual refresh.
-      return;
-    }
-    const hidden = typeof document !== 'undefined' && document.hidden;
-    const active = this.activeBuilds.length > 0 && this._error === null && !hidden;
-    let seconds = active ? this._refreshInterval : this.idleRefreshInterval;
-    if (this._error !== null && this._failures > 0) {
-      // The service is away (restarting, most likely): look again soon, then less and less
-      // often, so that the lists re-sync as soon as it is back.
-      seconds = Math.min(this.idleRefreshInterval, FIRST_RETRY * 2 ** (this._failures - 1));
-    }
-    this._timer = setTimeout(() => {
-      this._timer = null;
-      void this.refresh();
-    }, seconds * 1000);
-  }
-
-  private _clearTimer(): void {
-    if (this._timer !== null) {
-      clearTimeout(this._timer);
-      this._timer = null;
-    }
+      waitForUser: this._error?.kind === 'unauthorized' || this._gaveUp
+    });
   }
 
   private _client: IRepo2DockerClient;
   private _trans: TranslationBundle;
-  private _refreshInterval: number;
+  private _schedule: RefreshSchedule;
   private _status: ModelStatus = 'loading';
   private _error: ServiceError | null = null;
   private _info: Info | null = null;
@@ -806,8 +774,6 @@ export class EnvironmentsModel {
   private _nextRefresh: Promise<void> | null = null;
   /** Whether that next refresh fetches the info again. */
   private _forceNext = false;
-  private _timer: ReturnType<typeof setTimeout> | null = null;
-  private _started = false;
   private _isDisposed = false;
   private _stateChanged = new Signal<this, void>(this);
   private _buildFinished = new Signal<this, Build>(this);
@@ -832,12 +798,6 @@ export namespace EnvironmentsModel {
     refreshInterval?: number;
     translator?: ITranslator;
   }
-}
-
-function sanitizeInterval(value: number | undefined): number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 1
-    ? value
-    : DEFAULT_REFRESH_INTERVAL;
 }
 
 function compareDates(a: string | null, b: string | null): number {

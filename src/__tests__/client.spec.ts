@@ -229,6 +229,45 @@ describe('Repo2DockerClient', () => {
     expect(changes).toEqual(['https://elsewhere.example.org/r2d/', '/services/repo2docker/']);
   });
 
+  it('takes the service name from the serviceName setting, else the page config, else repo2docker', async () => {
+    const fetch = mockFetch(async () => jsonResponse({ builds: [] }));
+    const named = pageConfig({ hubPrefix: '/hub/', repo2dockerServiceName: 'builder' });
+    const client = new Repo2DockerClient({ pageConfig: named, fetch });
+    expect(client.serviceName).toBe('builder');
+    expect(client.location.baseUrl).toBe('/services/builder/');
+    const changes: string[] = [];
+    client.locationChanged.connect((_, location) => changes.push(location.baseUrl));
+    client.serviceName = 'r2d';
+    expect(client.location.baseUrl).toBe('/services/r2d/');
+    await client.listBuilds();
+    expect(fetch.mock.calls[0][0]).toBe('/services/r2d/api/builds');
+    // Unset: the page config's name again.
+    client.serviceName = null;
+    expect(client.location.baseUrl).toBe('/services/builder/');
+    expect(changes).toEqual(['/services/r2d/', '/services/builder/']);
+
+    const standalone = new Repo2DockerClient({
+      pageConfig: pageConfig({}, 'http://localhost:8888/'),
+      serviceName: 'r2d',
+      fetch
+    });
+    expect(standalone.location.baseUrl).toBe('http://localhost:8888/r2d/');
+    expect(new Repo2DockerClient({ pageConfig: hub, fetch }).location.baseUrl).toBe(
+      '/services/repo2docker/'
+    );
+  });
+
+  it("names the configured service's access scope when the hub refuses access", async () => {
+    const client = new Repo2DockerClient({
+      pageConfig: hub,
+      serviceName: 'builder',
+      fetch: mockFetch(async () => new Response('<html>403: Forbidden</html>', { status: 403 }))
+    });
+    const error = (await client.getInfo().catch(reason => reason)) as ServiceError;
+    expect(error.kind).toBe('forbidden');
+    expect(error.diagnosis).toContain('access:services!service=builder');
+  });
+
   describe('errors', () => {
     function clientAnswering(response: () => Response | Promise<Response>) {
       return new Repo2DockerClient({

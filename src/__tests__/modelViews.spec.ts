@@ -172,4 +172,39 @@ describe('EnvironmentsModel after a service restart', () => {
     expect(model.gaveUp).toBe(false);
     expect(model.status).toBe('ready');
   });
+
+  it('stands by while the page is hidden (no requests), and refreshes as soon as it is shown', async () => {
+    jest.useFakeTimers();
+    let visibility: DocumentVisibilityState = 'visible';
+    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+    const show = (state: DocumentVisibilityState) => {
+      visibility = state;
+      document.dispatchEvent(new Event('visibilitychange'));
+    };
+    try {
+      // An active build: every 2 s while shown.
+      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'building' })]);
+      await model.start();
+      let calls = client.listBuilds.mock.calls.length;
+      await jest.advanceTimersByTimeAsync(4_100);
+      expect(client.listBuilds.mock.calls.length).toBe(calls + 2);
+
+      show('hidden');
+      // One tick lingers (Poll's default), then nothing however long the tab stays hidden.
+      await jest.advanceTimersByTimeAsync(2_100);
+      calls = client.listBuilds.mock.calls.length;
+      await jest.advanceTimersByTimeAsync(10 * 60_000);
+      expect(client.listBuilds.mock.calls.length).toBe(calls);
+
+      // Back on the page: at once, not at the next tick.
+      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'built' })]);
+      show('visible');
+      await jest.advanceTimersByTimeAsync(0);
+      expect(client.listBuilds.mock.calls.length).toBe(calls + 1);
+      expect(model.builds[0].phase).toBe('built');
+    } finally {
+      delete (document as { visibilityState?: unknown }).visibilityState;
+      document.dispatchEvent(new Event('visibilitychange'));
+    }
+  });
 });

@@ -27,7 +27,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
   const info = model.info;
   const disabled = !model.canBuild;
   const registry = info?.registry ?? null;
-  const isAdmin = info?.user.permissions.admin === true;
+  const isAdmin = model.canShare;
 
   const [repo, setRepo] = React.useState('');
   const [ref, setRef] = React.useState('');

@@ -111,11 +111,6 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
     }
   };
   const info = model.info;
-  const user = info?.user;
-  const canRebuild = (image: Image) =>
-    !!user &&
-    user.permissions.build &&
-    (image.shared ? user.permissions.admin : image.owner === user.name);
 
   const loading = model.status === 'loading';
   const builds = model.builds;
@@ -209,7 +204,7 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
               trans={trans}
               collapsed={model.collapsed.images}
               onToggle={collapsed => model.setCollapsed('images', collapsed)}
-              canRebuild={canRebuild}
+              canRebuild={image => model.canRebuild(image)}
               canDelete={image => model.canDelete(image)}
               hasLog={image => model.hasLog(image.buildId)}
               onCopy={image => copy(image.name)}

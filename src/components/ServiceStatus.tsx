@@ -2,6 +2,7 @@ import type { MissingScope } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { scopeConfigHint } from '../errors';
+import { canBuild, canRead } from '../permissions';
 import type { EnvironmentsModel } from '../model';
 
 export interface IServiceStatusProps {
@@ -81,11 +82,11 @@ export function ServiceStatus(props: IServiceStatusProps): JSX.Element | null {
   if (!info || missing.length === 0) {
     return null;
   }
-  const permissions = info.user.permissions;
+  const user = info.user;
   let summary: string;
-  if (!permissions.access || !(permissions.read || permissions.admin)) {
+  if (!user.permissions.access || !canRead(user)) {
     summary = trans.__('You cannot see the images and builds of this service.');
-  } else if (!permissions.build) {
+  } else if (!canBuild(user)) {
     summary = trans.__('Read-only: you can see images and builds, but not build or delete them.');
   } else {
     summary = trans.__('Some actions are not available to you.');

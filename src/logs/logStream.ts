@@ -9,37 +9,14 @@
  * on a 401/403/404 (no retry loop), or when disposed.
  */
 
-import type {
-  BuildLogEvent,
-  BuildPhase,
-  ErrorBody
-} from '@jupyterlab-repo2docker/service/contract';
+import type { BuildLogEvent, ErrorBody } from '@jupyterlab-repo2docker/service/contract';
 import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { FINAL_PHASES, isBuildPhase, isFinalPhase } from '../phases';
 import type { ConnectionState, ILogStreamSource } from './tokens';
 
-/** Phases after which the service closes the stream. */
-export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set<BuildPhase>([
-  'built',
-  'failed',
-  'cancelled'
-]);
-
-const PHASES: ReadonlySet<string> = new Set<BuildPhase>([
-  'queued',
-  'fetching',
-  'building',
-  'pushing',
-  'built',
-  'failed',
-  'cancelled'
-]);
-
-/** Whether `phase` is final. */
-export function isFinalPhase(phase: BuildPhase | null | undefined): boolean {
-  return !!phase && FINAL_PHASES.has(phase);
-}
+export { FINAL_PHASES, isFinalPhase };
 
 /** Statuses worth retrying: the service or a proxy in front of it is briefly away. */
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -352,7 +329,7 @@ export class LogStream {
     if (typeof seq !== 'number' || !Number.isFinite(seq)) {
       seq = message.id !== undefined ? Number(message.id) : NaN;
     }
-    if (!Number.isFinite(seq) || typeof event.phase !== 'string' || !PHASES.has(event.phase)) {
+    if (!Number.isFinite(seq) || !isBuildPhase(event.phase)) {
       return null;
     }
     return {

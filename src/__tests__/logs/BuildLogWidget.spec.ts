@@ -9,6 +9,7 @@ import {
   LogViewClasses,
   type ILogStreamSource
 } from '../../logs';
+import { withLogShortcuts } from './shortcuts';
 
 const NodeReadableStream = (new Response('').body as any).constructor as typeof ReadableStream;
 const encoder = new TextEncoder();
@@ -285,6 +286,9 @@ describe('BuildLogWidget', () => {
 
   it('toggles search from the toolbar button state and Ctrl+F', async () => {
     Widget.attach(widget, document.body);
+    // Ctrl+F is the `repo2docker:log-find` command's default shortcut (schema/plugin.json), as
+    // JupyterLab dispatches it.
+    const keys = withLogShortcuts(widget);
     const view = widget.content;
     const names = Array.from(widget.toolbar.names());
     const button = (widget.toolbar.layout as PanelLayout).widgets[
@@ -293,6 +297,7 @@ describe('BuildLogWidget', () => {
     expect(button.pressed).toBe(false);
     const event = new KeyboardEvent('keydown', {
       key: 'f',
+      keyCode: 70,
       ctrlKey: true,
       bubbles: true,
       cancelable: true
@@ -304,6 +309,7 @@ describe('BuildLogWidget', () => {
     view.toggleSearch();
     expect(view.searchVisible).toBe(false);
     expect(button.pressed).toBe(false);
+    keys.dispose();
   });
 
   it('takes the focus on activation without a focus ring, and shows it for the keyboard', () => {

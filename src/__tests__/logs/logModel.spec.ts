@@ -54,16 +54,23 @@ describe('LogModel lines', () => {
   });
 
   it('ticks the elapsed time while running', () => {
-    const model = new LogModel({ buildId: 'b' });
-    expect(model.elapsed()).toBeNull();
-    const now = Date.now();
-    model.appendEvents([
-      { seq: 1, phase: 'queued', message: 'q', time: new Date(now - 5000).toISOString() }
-    ]);
-    const e1 = model.elapsed(now)!;
-    const e2 = model.elapsed(now + 2000)!;
-    expect(e2 - e1).toBe(2000);
-    expect(model.isFinal).toBe(false);
+    // A frozen clock: a millisecond passing between `now` and the event's arrival would make
+    // the first reading 0 (clamped), and the difference 1999.
+    jest.useFakeTimers();
+    try {
+      const model = new LogModel({ buildId: 'b' });
+      expect(model.elapsed()).toBeNull();
+      const now = Date.now();
+      model.appendEvents([
+        { seq: 1, phase: 'queued', message: 'q', time: new Date(now - 5000).toISOString() }
+      ]);
+      const e1 = model.elapsed(now)!;
+      const e2 = model.elapsed(now + 2000)!;
+      expect(e2 - e1).toBe(2000);
+      expect(model.isFinal).toBe(false);
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });
 
