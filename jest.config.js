@@ -12,5 +12,11 @@ module.exports = {
   collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/**/.ipynb_checkpoints/*'],
   testRegex: 'src/.*/.*.spec.tsx?$',
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
+  moduleNameMapper: {
+    ...baseConfig.moduleNameMapper,
+    // The contract's values, from its TypeScript source (ts-jest compiles it), so jest needs no
+    // service build; the package export points at service/dist for tsc and webpack.
+    '^@jupyterlab-repo2docker/service/contract$': '<rootDir>/service/src/api/contract.ts'
+  },
   globals: { 'ts-jest': { tsconfig: 'tsconfig.test.json' } }
 };

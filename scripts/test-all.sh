@@ -36,7 +36,9 @@ tier() { # name, command...
   fi
 }
 
-tier "typecheck service" npm run typecheck --workspace service --silent
+# Builds service/dist as it checks (tsc emits for tsconfig.json): the extension's typecheck
+# and bundle read the contract from service/dist/api/contract.{js,d.ts}.
+tier "typecheck and build service" npm run typecheck --workspace service --silent
 tier "service unit tests" npm run test:unit --workspace service --silent
 if [ -d src ] && ls src/*.ts >/dev/null 2>&1; then
   tier "typecheck extension" npx tsc -p tsconfig.json --noEmit

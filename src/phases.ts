@@ -1,27 +1,19 @@
 /**
  * The build phases, as the extension uses them: which are final, and how far along each is.
- * The contract lists them (`BUILD_PHASES`, `FINAL_PHASES` in service/src/api/contract.ts).
+ * The lists are the contract's own values (`BUILD_PHASES`, `FINAL_PHASES` of
+ * service/src/api/contract.ts), imported at run time so the extension cannot drift from the service.
  */
 
-import type { BuildPhase } from '@jupyterlab-repo2docker/service/contract';
-
-/** Every phase, in order (the contract's `BUILD_PHASES`). */
-const BUILD_PHASES: readonly BuildPhase[] = [
-  'queued',
-  'fetching',
-  'building',
-  'pushing',
-  'built',
-  'failed',
-  'cancelled'
-] satisfies readonly BuildPhase[];
+import {
+  BUILD_PHASES,
+  FINAL_PHASES as FINAL_PHASE_LIST,
+  type BuildPhase
+} from '@jupyterlab-repo2docker/service/contract';
 
 /** Phases after which a build does not change any more and its log stream closes. */
-export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set<BuildPhase>([
-  'built',
-  'failed',
-  'cancelled'
-]);
+export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set<BuildPhase>(
+  FINAL_PHASE_LIST
+);
 
 const KNOWN: ReadonlySet<string> = new Set<string>(BUILD_PHASES);
 

@@ -54,6 +54,8 @@ export function makeBuild(overrides: Partial<Build> = {}): Build {
     startedAt: new Date(Date.now() - 62_000).toISOString(),
     finishedAt: null,
     logAvailable: true,
+    private: false,
+    buildArgs: {},
     ...overrides
   };
 }
@@ -73,6 +75,9 @@ export function makeImage(overrides: Partial<Image> = {}): Image {
     buildId: 'b0',
     builtAt: '2025-01-02T03:04:05Z',
     size: 1_234_000_000,
+    private: false,
+    buildArgs: [],
+    buildArgsDigest: '',
     location: { engine: true, registry: false },
     ...overrides
   };

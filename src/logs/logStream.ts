@@ -9,7 +9,11 @@
  * on a 401/403/404 (no retry loop), or when disposed.
  */
 
-import type { BuildLogEvent, ErrorBody } from '@jupyterlab-repo2docker/service/contract';
+import {
+  LOG_STREAM_EVENTS,
+  type BuildLogEvent,
+  type ErrorBody
+} from '@jupyterlab-repo2docker/service/contract';
 import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
@@ -312,7 +316,10 @@ export class LogStream {
 
   /** Read one SSE message as a `BuildLogEvent`, or `null` if it is not one. */
   private _parseEvent(message: EventSourceMessage): BuildLogEvent | null {
-    if (message.event !== undefined && message.event !== 'log') {
+    if (
+      message.event !== undefined &&
+      message.event !== LOG_STREAM_EVENTS.log
+    ) {
       return null;
     }
     let data: unknown;

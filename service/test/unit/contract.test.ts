@@ -1,28 +1,17 @@
 /**
- * The contract is one module with values (src/api/contract.ts). Until the package exports its
- * compiled JavaScript, the extension reads the types from src/api/contract.d.ts, which is that
- * module's declaration output, generated; this test fails when the two drift.
+ * The contract is one module with values (src/api/contract.ts) that the service, its page and the
+ * extension all import: the package exports its compiled JavaScript and declarations (dist/api/).
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { declarationOf } from '../helpers/contract-dts.js';
 import { BUILD_PHASES, ERROR_CODES, FINAL_PHASES, isFinalPhase } from '../../src/api/contract.js';
 
 const SOURCE = new URL('../../src/api/contract.ts', import.meta.url);
-const DECLARATION = new URL('../../src/api/contract.d.ts', import.meta.url);
 
 describe('the contract module', () => {
   it('imports nothing, so the service, its page and the extension can all compile it', () => {
     assert.doesNotMatch(readFileSync(SOURCE, 'utf8'), /^\s*(import|export .* from)\s/m);
-  });
-
-  it('contract.d.ts (what the extension reads today) is generated from contract.ts', () => {
-    assert.equal(
-      readFileSync(DECLARATION, 'utf8'),
-      declarationOf(SOURCE.pathname),
-      'regenerate with: cd service && node --import tsx scripts/contract-dts.ts'
-    );
   });
 
   it('lists final phases among the phases, last, and every error code with a 4xx/5xx status', () => {
