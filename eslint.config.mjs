@@ -28,14 +28,24 @@ export default tseslint.config(
       globals: { ...globals.browser, ...globals.node, ...globals.jest }
     },
     rules: {
-      '@typescript-eslint/no-unused-vars': ['warn', { args: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'warn',
+        { args: 'none', ignoreRestSiblings: true }
+      ],
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-namespace': 'off',
       '@typescript-eslint/no-use-before-define': 'off',
       curly: ['error', 'all'],
       eqeqeq: 'error',
-      'prefer-arrow-callback': 'error'
+      'prefer-arrow-callback': 'error',
+      // Input validation and the ANSI parser match control characters on purpose.
+      'no-control-regex': 'off'
     }
+  },
+  {
+    // CommonJS configuration files read by Babel and Jest.
+    files: ['*.config.js', '**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' }
   },
   prettierRecommended
 );

@@ -2,21 +2,44 @@
 // transformed). The service has its own runner (node:test); see service/package.json.
 const jestJupyterLab = require('@jupyterlab/testing/lib/jest-config');
 
-const esModules = ['@codemirror', '@jupyter/', '@jupyterlab/', '@marijn', 'color', 'marked', '@lumino', '@microsoft', 'exenv-es6', 'lib0', 'nanoid', 'vscode-ws-jsonrpc', 'y-protocols', 'y-websocket', 'yjs', 'eventsource-parser', 'anser'].join('|');
+const esModules = [
+  '@codemirror',
+  '@jupyter/',
+  '@jupyterlab/',
+  '@marijn',
+  'color',
+  'marked',
+  '@lumino',
+  '@microsoft',
+  'exenv-es6',
+  'lib0',
+  'nanoid',
+  'vscode-ws-jsonrpc',
+  'y-protocols',
+  'y-websocket',
+  'yjs',
+  'eventsource-parser',
+  'anser'
+].join('|');
 
 const baseConfig = jestJupyterLab(__dirname);
 
 module.exports = {
   ...baseConfig,
   automock: false,
-  collectCoverageFrom: ['src/**/*.{ts,tsx}', '!src/**/*.d.ts', '!src/**/.ipynb_checkpoints/*'],
+  collectCoverageFrom: [
+    'src/**/*.{ts,tsx}',
+    '!src/**/*.d.ts',
+    '!src/**/.ipynb_checkpoints/*'
+  ],
   testRegex: 'src/.*/.*.spec.tsx?$',
   transformIgnorePatterns: [`/node_modules/(?!${esModules}).+`],
   moduleNameMapper: {
     ...baseConfig.moduleNameMapper,
     // The contract's values, from its TypeScript source (ts-jest compiles it), so jest needs no
     // service build; the package export points at service/dist for tsc and webpack.
-    '^@jupyterlab-repo2docker/service/contract$': '<rootDir>/service/src/api/contract.ts'
+    '^@jupyterlab-repo2docker/service/contract$':
+      '<rootDir>/service/src/api/contract.ts'
   },
   globals: { 'ts-jest': { tsconfig: 'tsconfig.test.json' } }
 };

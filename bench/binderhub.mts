@@ -30,12 +30,26 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import { BinderHubClient } from '../service/src/backends/binderhub-client.js';
-import { BinderHubProcess, fixtureParent, makeRepo } from '../service/test/helpers/binderhub.js';
-import { OFFLINE_CONFIG, REPO2DOCKER, requireRealParts } from '../service/test/helpers/paths.js';
+import {
+  BinderHubProcess,
+  fixtureParent,
+  makeRepo
+} from '../service/test/helpers/binderhub.js';
+import {
+  OFFLINE_CONFIG,
+  REPO2DOCKER,
+  requireRealParts
+} from '../service/test/helpers/paths.js';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 
 const args = process.argv.slice(2);
@@ -50,13 +64,20 @@ const CANCEL_GAP_1X_MS = 2000;
 const BUILD_TIMEOUT_MS = 120_000;
 const GONE_TIMEOUT_MS = 30_000;
 
-const sleep = (ms: number): Promise<void> => new Promise(done => setTimeout(done, ms));
+const sleep = (ms: number): Promise<void> =>
+  new Promise(done => setTimeout(done, ms));
 /** Wall-clock time in ms with sub-ms resolution, comparable to `ts %.s` inside the build (same kernel clock). */
 const now = (): number => performance.timeOrigin + performance.now();
-const median = (xs: number[]): number => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN);
+const median = (xs: number[]): number =>
+  xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN;
 const pct = (xs: number[], p: number): number =>
-  xs.length ? [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] : NaN;
-const log = (message: string): void => void process.stderr.write(`[binderhub bench] ${message}\n`);
+  xs.length
+    ? [...xs].sort((a, b) => a - b)[
+        Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))
+      ]
+    : NaN;
+const log = (message: string): void =>
+  void process.stderr.write(`[binderhub bench] ${message}\n`);
 
 type Side = 'ours' | 'binderhub';
 
@@ -74,12 +95,21 @@ interface Fixture {
 let parent = '';
 
 /** Prints `lines` lines `tick-<i>`, each stamped by `ts` when printed (one `ts` per line: it buffers into a pipe). */
-function tickingFixture(kind: string, side: Side, lines: number, gapMs: number): Fixture {
+function tickingFixture(
+  kind: string,
+  side: Side,
+  lines: number,
+  gapMs: number
+): Fixture {
   const marker = `bhb${randomBytes(4).toString('hex')}${kind}${side === 'ours' ? 'o' : 'b'}`;
   // The marker in the script puts it into the RUN step's argv, so the step's process is found too.
   const script = `m=${marker}; i=0; while [ $i -lt ${lines} ]; do echo tick-$i | /bin/busybox ts %.s; /bin/busybox usleep ${gapMs * 1000}; i=$((i+1)); done`;
   const repo = makeRepo(parent, marker, script);
-  const commit = execFileSync('git', ['-C', new URL(repo).pathname, 'rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  const commit = execFileSync(
+    'git',
+    ['-C', new URL(repo).pathname, 'rev-parse', 'HEAD'],
+    { encoding: 'utf8' }
+  ).trim();
   return { repo, commit, marker, lines };
 }
 
@@ -96,7 +126,10 @@ function ticksIn(message: string, receivedAt: number): Tick[] {
   for (const line of message.split('\n')) {
     const match = TICK.exec(line);
     if (match) {
-      out.push({ index: Number(match[2]), delayMs: receivedAt - Number(match[1]) * 1000 });
+      out.push({
+        index: Number(match[2]),
+        delayMs: receivedAt - Number(match[1]) * 1000
+      });
     }
   }
   return out;
@@ -134,20 +167,28 @@ function processesOf(marker: string): BuildProcesses {
     }
     if (!argv.some(arg => arg.includes(marker))) continue;
     found.all.push(Number(name));
-    if (/(^|\/)(jupyter-)?repo2docker$/.test(argv[0]) || /(^|\/)(jupyter-)?repo2docker$/.test(argv[1] ?? '')) {
+    if (
+      /(^|\/)(jupyter-)?repo2docker$/.test(argv[0]) ||
+      /(^|\/)(jupyter-)?repo2docker$/.test(argv[1] ?? '')
+    ) {
       candidates.push(Number(name));
     }
   }
   // A child repo2docker has forked and not yet exec'd (git, docker buildx) still shows repo2docker's
   // argv: not a build of its own.
-  found.repo2docker = candidates.filter(pid => !candidates.includes(parentOf(pid)));
+  found.repo2docker = candidates.filter(
+    pid => !candidates.includes(parentOf(pid))
+  );
   return found;
 }
 
 /** Samples the marker's processes every 100 ms; the distinct repo2docker pids are the builds that ran. */
 function watchProcesses(marker: string): { stop: () => number } {
   const repo2docker = new Set<number>();
-  const timer = setInterval(() => processesOf(marker).repo2docker.forEach(pid => repo2docker.add(pid)), 100);
+  const timer = setInterval(
+    () => processesOf(marker).repo2docker.forEach(pid => repo2docker.add(pid)),
+    100
+  );
   return {
     stop: () => {
       clearInterval(timer);
@@ -180,22 +221,42 @@ interface Outcome {
 }
 
 let service!: ServiceProcess;
-let hub: BinderHubProcess;
+// Made before any measurement runs (its constructor only picks a state dir and a port).
+const hub = new BinderHubProcess();
 let client: BinderHubClient;
 
 /** Our log stream from `lastId` on, until the final event or until `stop(ticks)` says drop it. */
-async function readOurs(id: string, lastId: string | null, stop?: (ticks: Tick[]) => boolean): Promise<Outcome> {
+async function readOurs(
+  id: string,
+  lastId: string | null,
+  stop?: (ticks: Tick[]) => boolean
+): Promise<Outcome> {
   const controller = new AbortController();
-  const timeout = setTimeout(() => controller.abort(new Error('our build did not end in time')), BUILD_TIMEOUT_MS);
-  const headers: Record<string, string> = { ...service.headers(), accept: 'text/event-stream' };
+  const timeout = setTimeout(
+    () => controller.abort(new Error('our build did not end in time')),
+    BUILD_TIMEOUT_MS
+  );
+  const headers: Record<string, string> = {
+    ...service.headers(),
+    accept: 'text/event-stream'
+  };
   if (lastId !== null) headers['last-event-id'] = lastId;
-  const outcome: Outcome = { final: 'dropped', ticks: [], lastId: lastId ?? '', endedAt: 0, alreadyBuilt: false };
+  const outcome: Outcome = {
+    final: 'dropped',
+    ticks: [],
+    lastId: lastId ?? '',
+    endedAt: 0,
+    alreadyBuilt: false
+  };
   let dropped = false;
   const parser = createParser({
     onEvent(message) {
       if (dropped) return;
       const at = now();
-      const event = JSON.parse(message.data) as { phase: string; message: string };
+      const event = JSON.parse(message.data) as {
+        phase: string;
+        message: string;
+      };
       outcome.ticks.push(...ticksIn(event.message, at));
       outcome.lastId = message.id ?? outcome.lastId;
       if (['built', 'failed', 'cancelled'].includes(event.phase)) {
@@ -208,8 +269,12 @@ async function readOurs(id: string, lastId: string | null, stop?: (ticks: Tick[]
     }
   });
   try {
-    const response = await fetch(`${service.url}/api/builds/${id}/logs`, { headers, signal: controller.signal });
-    if (!response.ok || !response.body) throw new Error(`our log stream answered ${response.status}`);
+    const response = await fetch(`${service.url}/api/builds/${id}/logs`, {
+      headers,
+      signal: controller.signal
+    });
+    if (!response.ok || !response.body)
+      throw new Error(`our log stream answered ${response.status}`);
     const decoder = new TextDecoder();
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       parser.feed(decoder.decode(chunk, { stream: true }));
@@ -222,19 +287,41 @@ async function readOurs(id: string, lastId: string | null, stop?: (ticks: Tick[]
   return outcome;
 }
 
-async function startOurs(fixture: Fixture): Promise<{ id: string; image: string; alreadyBuilt: boolean }> {
+async function startOurs(
+  fixture: Fixture
+): Promise<{ id: string; image: string; alreadyBuilt: boolean }> {
   // The commit as the ref on both sides: the same request, and BinderHub skips its ls-remote.
-  const answer = await service.api('POST', '/api/builds', { repo: fixture.repo, ref: fixture.commit, name: fixture.marker });
+  const answer = await service.api('POST', '/api/builds', {
+    repo: fixture.repo,
+    ref: fixture.commit,
+    name: fixture.marker
+  });
   if (answer.status !== 202 && answer.status !== 200) {
-    throw new Error(`POST /api/builds answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    throw new Error(
+      `POST /api/builds answered ${answer.status}: ${JSON.stringify(answer.body)}`
+    );
   }
-  return { id: answer.body.id, image: answer.body.image, alreadyBuilt: answer.body.alreadyBuilt };
+  return {
+    id: answer.body.id,
+    image: answer.body.image,
+    alreadyBuilt: answer.body.alreadyBuilt
+  };
 }
 
 /** One BinderHub build request, read until its final event or until `stop(ticks)` (then the stream is closed). */
-async function readBinderHub(fixture: Fixture, stop?: (ticks: Tick[]) => boolean, signal?: AbortSignal): Promise<Outcome> {
+async function readBinderHub(
+  fixture: Fixture,
+  stop?: (ticks: Tick[]) => boolean,
+  signal?: AbortSignal
+): Promise<Outcome> {
   const timeout = AbortSignal.timeout(BUILD_TIMEOUT_MS);
-  const outcome: Outcome = { final: 'dropped', ticks: [], lastId: '', endedAt: 0, alreadyBuilt: false };
+  const outcome: Outcome = {
+    final: 'dropped',
+    ticks: [],
+    lastId: '',
+    endedAt: 0,
+    alreadyBuilt: false
+  };
   for await (const update of client.build(
     { repo: fixture.repo, ref: fixture.commit },
     signal ? AbortSignal.any([signal, timeout]) : timeout
@@ -263,13 +350,27 @@ function removeImages(side: Side, fixture: Fixture, ourImage?: string): void {
   }
 }
 
-function removeImagesNow(side: Side, fixture: Fixture, ourImage?: string): void {
-  const refs = side === 'ours' ? (ourImage ? [ourImage] : []) : hub.images().filter(ref => ref.endsWith(`:${fixture.commit}`));
-  for (const ref of refs) spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
+function removeImagesNow(
+  side: Side,
+  fixture: Fixture,
+  ourImage?: string
+): void {
+  const refs =
+    side === 'ours'
+      ? ourImage
+        ? [ourImage]
+        : []
+      : hub.images().filter(ref => ref.endsWith(`:${fixture.commit}`));
+  for (const ref of refs)
+    spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
 }
 
 function imageLeft(side: Side, fixture: Fixture, ourImage: string): boolean {
-  if (side === 'ours') return spawnSync('docker', ['image', 'inspect', ourImage], { stdio: 'ignore' }).status === 0;
+  if (side === 'ours')
+    return (
+      spawnSync('docker', ['image', 'inspect', ourImage], { stdio: 'ignore' })
+        .status === 0
+    );
   return hub.images().some(ref => ref.endsWith(`:${fixture.commit}`));
 }
 
@@ -294,10 +395,12 @@ async function oneBuild(side: Side, lines: number): Promise<BuildRun> {
       const started = await startOurs(fixture);
       ourImage = started.image;
       outcome = await readOurs(started.id, null);
-      if (outcome.final !== 'built') throw new Error(`our build ended ${outcome.final}`);
+      if (outcome.final !== 'built')
+        throw new Error(`our build ended ${outcome.final}`);
     } else {
       outcome = await readBinderHub(fixture);
-      if (outcome.final !== 'ready') throw new Error(`BinderHub's build ended ${outcome.final}`);
+      if (outcome.final !== 'ready')
+        throw new Error(`BinderHub's build ended ${outcome.final}`);
     }
     const endToEndMs = outcome.endedAt - t0;
     // The already-built answer: the same request again.
@@ -306,11 +409,15 @@ async function oneBuild(side: Side, lines: number): Promise<BuildRun> {
     if (side === 'ours') {
       const again = await startOurs(fixture);
       alreadyBuiltMs = now() - t1;
-      if (!again.alreadyBuilt) throw new Error('our second request was not answered as already built');
+      if (!again.alreadyBuilt)
+        throw new Error('our second request was not answered as already built');
     } else {
       const again = await readBinderHub(fixture);
       alreadyBuiltMs = again.endedAt - t1;
-      if (!again.alreadyBuilt) throw new Error("BinderHub's second request was not answered as already built");
+      if (!again.alreadyBuilt)
+        throw new Error(
+          "BinderHub's second request was not answered as already built"
+        );
     }
     return {
       endToEndMs,
@@ -336,7 +443,11 @@ interface ConcurrentRun {
 
 /** BinderHub's own count: the "Starting build" lines its log holds for this fixture. */
 function binderHubStarts(fixture: Fixture): number {
-  return (hub.log().match(new RegExp(`Starting build: .*/${fixture.marker}\\b`, 'gm')) ?? []).length;
+  return (
+    hub
+      .log()
+      .match(new RegExp(`Starting build: .*/${fixture.marker}\\b`, 'gm')) ?? []
+  ).length;
 }
 
 async function concurrent(side: Side, lines: number): Promise<ConcurrentRun> {
@@ -348,12 +459,18 @@ async function concurrent(side: Side, lines: number): Promise<ConcurrentRun> {
     let outcomes: Outcome[];
     let buildsByApi: number;
     if (side === 'ours') {
-      const started = await Promise.all([startOurs(fixture), startOurs(fixture)]);
+      const started = await Promise.all([
+        startOurs(fixture),
+        startOurs(fixture)
+      ]);
       images.push(...started.map(s => s.image));
       buildsByApi = new Set(started.map(s => s.id)).size;
       outcomes = await Promise.all(started.map(s => readOurs(s.id, null)));
     } else {
-      outcomes = await Promise.all([readBinderHub(fixture), readBinderHub(fixture)]);
+      outcomes = await Promise.all([
+        readBinderHub(fixture),
+        readBinderHub(fixture)
+      ]);
       buildsByApi = binderHubStarts(fixture);
     }
     const totalMs = Math.max(...outcomes.map(o => o.endedAt)) - t0;
@@ -404,7 +521,8 @@ async function dropAndReconnect(side: Side, lines: number): Promise<DropRun> {
     const totalMs = second.endedAt - t0;
     await sleep(200);
     const count = new Map<number, number>();
-    for (const tick of [...first.ticks, ...second.ticks]) count.set(tick.index, (count.get(tick.index) ?? 0) + 1);
+    for (const tick of [...first.ticks, ...second.ticks])
+      count.set(tick.index, (count.get(tick.index) ?? 0) + 1);
     let lost = 0;
     let repeated = 0;
     for (let i = 0; i < lines; i++) {
@@ -413,7 +531,15 @@ async function dropAndReconnect(side: Side, lines: number): Promise<DropRun> {
       else repeated += seen - 1;
     }
     const buildsByApi = side === 'ours' ? 1 : binderHubStarts(fixture);
-    return { lost, repeated, buildsRun: watch.stop(), final: second.final, totalMs, seenBeforeDrop: first.ticks.length, buildsByApi };
+    return {
+      lost,
+      repeated,
+      buildsRun: watch.stop(),
+      final: second.final,
+      totalMs,
+      seenBeforeDrop: first.ticks.length,
+      buildsByApi
+    };
   } finally {
     watch.stop();
     removeImages(side, fixture, ourImage);
@@ -433,7 +559,8 @@ interface CancelRun {
 async function cancel(side: Side, scale: number): Promise<CancelRun> {
   const gapMs = CANCEL_GAP_1X_MS * scale;
   const fixture = tickingFixture('cancel', side, 60, gapMs);
-  const afterSecondLine = (ticks: Tick[]): boolean => ticks.some(tick => tick.index >= 1);
+  const afterSecondLine = (ticks: Tick[]): boolean =>
+    ticks.some(tick => tick.index >= 1);
   let ourImage = '';
   try {
     let cancelledAt: number;
@@ -446,11 +573,17 @@ async function cancel(side: Side, scale: number): Promise<CancelRun> {
       runningAtCancel = processesOf(fixture.marker).all.length;
       cancelledAt = now();
       const answer = await service.api('DELETE', `/api/builds/${started.id}`);
-      if (answer.status >= 300) throw new Error(`DELETE answered ${answer.status}`);
+      if (answer.status >= 300)
+        throw new Error(`DELETE answered ${answer.status}`);
       const gone = await goneAfter(fixture.marker, cancelledAt);
       final = (await readOurs(started.id, null)).final;
       await sleep(1000);
-      return { goneMs: gone, runningAtCancel, imageLeft: imageLeft(side, fixture, ourImage), final };
+      return {
+        goneMs: gone,
+        runningAtCancel,
+        imageLeft: imageLeft(side, fixture, ourImage),
+        final
+      };
     }
     const controller = new AbortController();
     let at = 0;
@@ -475,7 +608,12 @@ async function cancel(side: Side, scale: number): Promise<CancelRun> {
     runningAtCancel = count;
     const gone = await goneAfter(fixture.marker, cancelledAt);
     await sleep(1000);
-    return { goneMs: gone, runningAtCancel, imageLeft: imageLeft(side, fixture, ourImage), final: 'stream closed' };
+    return {
+      goneMs: gone,
+      runningAtCancel,
+      imageLeft: imageLeft(side, fixture, ourImage),
+      final: 'stream closed'
+    };
   } finally {
     // A build still running after the timeout would go on building into the next measure.
     for (const pid of processesOf(fixture.marker).repo2docker) {
@@ -498,7 +636,20 @@ async function bareDelays(lines: number): Promise<number[]> {
   const image = `bhb-bare-${fixture.marker}:latest`;
   const child = spawn(
     REPO2DOCKER,
-    ['--no-run', '--json-logs', '--user-id', '1000', '--user-name', 'jovyan', '--config', OFFLINE_CONFIG, '--image-name', image, '--', fixture.repo],
+    [
+      '--no-run',
+      '--json-logs',
+      '--user-id',
+      '1000',
+      '--user-name',
+      'jovyan',
+      '--config',
+      OFFLINE_CONFIG,
+      '--image-name',
+      image,
+      '--',
+      fixture.repo
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] }
   );
   const delays: number[] = [];
@@ -541,8 +692,12 @@ async function engineAnswers(): Promise<void> {
 const retries: string[] = [];
 let turn = 0;
 /** Both sides, the first one alternating from call to call. */
-async function both<T>(what: string, run: (side: Side) => Promise<T>): Promise<Record<Side, T>> {
-  const order: Side[] = turn++ % 2 === 0 ? ['ours', 'binderhub'] : ['binderhub', 'ours'];
+async function both<T>(
+  what: string,
+  run: (side: Side) => Promise<T>
+): Promise<Record<Side, T>> {
+  const order: Side[] =
+    turn++ % 2 === 0 ? ['ours', 'binderhub'] : ['binderhub', 'ours'];
   const out = {} as Record<Side, T>;
   for (const side of order) {
     const t0 = now();
@@ -550,13 +705,16 @@ async function both<T>(what: string, run: (side: Side) => Promise<T>): Promise<R
       out[side] = await run(side);
     } catch (error) {
       // The engine is shared: other engineers' fault tests restart it. Once, after it answers again.
-      const why = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const why =
+        error instanceof Error ? error.message.split('\n')[0] : String(error);
       retries.push(`${what}, ${side}: ${why}`);
       log(`${what}, ${side} failed (${why}); retrying once`);
       await engineAnswers();
       out[side] = await run(side);
     }
-    log(`${what}, ${side}: ${JSON.stringify(out[side], (key, value) => (key === 'delays' ? `${value.length} samples` : value))} (${((now() - t0) / 1000).toFixed(1)} s)`);
+    log(
+      `${what}, ${side}: ${JSON.stringify(out[side], (key, value) => (key === 'delays' ? `${value.length} samples` : value))} (${((now() - t0) / 1000).toFixed(1)} s)`
+    );
   }
   return out;
 }
@@ -567,11 +725,14 @@ const wallStart = now();
 parent = fixtureParent();
 const results: SizeResult[] = [];
 let repo2dockerVersion = '';
-hub = new BinderHubProcess();
 try {
   await hub.start();
   client = new BinderHubClient({ url: hub.url });
-  repo2dockerVersion = String(((await client.versions()).builder_info as Record<string, unknown>)['repo2docker-version']);
+  repo2dockerVersion = String(
+    ((await client.versions()).builder_info as Record<string, unknown>)[
+      'repo2docker-version'
+    ]
+  );
   service = await new ServiceProcess({ user: 'bench' }).start();
   // One warm-up build each, not measured: the first build after a start pays for imports and caches.
   await both('warm-up', side => oneBuild(side, 10));
@@ -579,7 +740,9 @@ try {
     const lines = Math.round(LINES_1X * scale);
     const builds: Record<Side, BuildRun[]> = { ours: [], binderhub: [] };
     for (let run = 0; run < RUNS; run++) {
-      const pair = await both(`${scale}× build ${run + 1}/${RUNS}`, side => oneBuild(side, lines));
+      const pair = await both(`${scale}× build ${run + 1}/${RUNS}`, side =>
+        oneBuild(side, lines)
+      );
       builds.ours.push(pair.ours);
       builds.binderhub.push(pair.binderhub);
     }
@@ -588,11 +751,17 @@ try {
       lines,
       cancelGapMs: CANCEL_GAP_1X_MS * scale,
       builds,
-      concurrent: await both(`${scale}× two identical requests`, side => concurrent(side, lines)),
-      drop: await both(`${scale}× dropped stream`, side => dropAndReconnect(side, lines)),
+      concurrent: await both(`${scale}× two identical requests`, side =>
+        concurrent(side, lines)
+      ),
+      drop: await both(`${scale}× dropped stream`, side =>
+        dropAndReconnect(side, lines)
+      ),
       cancel: await both(`${scale}× cancel`, side => cancel(side, scale)),
       bareDelays: await bareDelays(lines).catch(error => {
-        log(`bare repo2docker floor failed: ${error instanceof Error ? error.message : String(error)}`);
+        log(
+          `bare repo2docker floor failed: ${error instanceof Error ? error.message : String(error)}`
+        );
         return [];
       })
     });
@@ -606,11 +775,27 @@ try {
 // ---------------------------------------------------------------------------------------------
 // Report.
 
-const ms = (x: number): string => (Number.isFinite(x) ? (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x.toFixed(x < 10 ? 1 : 0)} ms`) : '–');
-const seconds = (x: number | null): string => (x === null ? `> ${GONE_TIMEOUT_MS / 1000} s` : `${(x / 1000).toFixed(2)} s`);
+const ms = (x: number): string =>
+  Number.isFinite(x)
+    ? x >= 10_000
+      ? `${(x / 1000).toFixed(1)} s`
+      : `${x.toFixed(x < 10 ? 1 : 0)} ms`
+    : '–';
+const seconds = (x: number | null): string =>
+  x === null ? `> ${GONE_TIMEOUT_MS / 1000} s` : `${(x / 1000).toFixed(2)} s`;
 const ratio = (ours: number | null, theirs: number | null): string =>
-  ours === null || theirs === null || !Number.isFinite(ours) || !Number.isFinite(theirs) || theirs === 0 ? '–' : (ours / theirs).toFixed(2);
-const engine = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
+  ours === null ||
+  theirs === null ||
+  !Number.isFinite(ours) ||
+  !Number.isFinite(theirs) ||
+  theirs === 0
+    ? '–'
+    : (ours / theirs).toFixed(2);
+const engine = execFileSync(
+  'docker',
+  ['version', '--format', '{{.Server.Version}}'],
+  { encoding: 'utf8' }
+).trim();
 const out: string[] = [];
 out.push(
   `Against BinderHub: ${quick ? 'quick, ' : ''}${RUNS} run(s) of each build, ${startedAt.toISOString()}, docker engine ${engine}, repo2docker ${repo2dockerVersion}, ` +
@@ -619,61 +804,153 @@ out.push(
 out.push('');
 out.push('| measure | size | ours | BinderHub | ratio (ours/BinderHub) |');
 out.push('| --- | --- | ---: | ---: | ---: |');
-const row = (measure: string, size: string, ours: string, theirs: string, r: string): void =>
+const row = (
+  measure: string,
+  size: string,
+  ours: string,
+  theirs: string,
+  r: string
+): void =>
   void out.push(`| ${measure} | ${size} | ${ours} | ${theirs} | ${r} |`);
 const sizeOf = (r: SizeResult): string => `${r.scale}× (${r.lines} lines)`;
 for (const r of results) {
-  const e2e = { ours: median(r.builds.ours.map(b => b.endToEndMs)), binderhub: median(r.builds.binderhub.map(b => b.endToEndMs)) };
-  row(`one fixture build, request → final event (median of ${RUNS})`, sizeOf(r), ms(e2e.ours), ms(e2e.binderhub), ratio(e2e.ours, e2e.binderhub));
+  const e2e = {
+    ours: median(r.builds.ours.map(b => b.endToEndMs)),
+    binderhub: median(r.builds.binderhub.map(b => b.endToEndMs))
+  };
+  row(
+    `one fixture build, request → final event (median of ${RUNS})`,
+    sizeOf(r),
+    ms(e2e.ours),
+    ms(e2e.binderhub),
+    ratio(e2e.ours, e2e.binderhub)
+  );
 }
 for (const r of results) {
-  const ab = { ours: median(r.builds.ours.map(b => b.alreadyBuiltMs)), binderhub: median(r.builds.binderhub.map(b => b.alreadyBuiltMs)) };
-  row('already built, request → answer', sizeOf(r), ms(ab.ours), ms(ab.binderhub), ratio(ab.ours, ab.binderhub));
+  const ab = {
+    ours: median(r.builds.ours.map(b => b.alreadyBuiltMs)),
+    binderhub: median(r.builds.binderhub.map(b => b.alreadyBuiltMs))
+  };
+  row(
+    'already built, request → answer',
+    sizeOf(r),
+    ms(ab.ours),
+    ms(ab.binderhub),
+    ratio(ab.ours, ab.binderhub)
+  );
 }
 for (const r of results) {
-  row('two identical concurrent requests: builds run', sizeOf(r), String(r.concurrent.ours.buildsRun), String(r.concurrent.binderhub.buildsRun), ratio(r.concurrent.ours.buildsRun, r.concurrent.binderhub.buildsRun));
+  row(
+    'two identical concurrent requests: builds run',
+    sizeOf(r),
+    String(r.concurrent.ours.buildsRun),
+    String(r.concurrent.binderhub.buildsRun),
+    ratio(r.concurrent.ours.buildsRun, r.concurrent.binderhub.buildsRun)
+  );
 }
 for (const r of results) {
-  row('two identical concurrent requests: until both ended', sizeOf(r), ms(r.concurrent.ours.totalMs), ms(r.concurrent.binderhub.totalMs), ratio(r.concurrent.ours.totalMs, r.concurrent.binderhub.totalMs));
+  row(
+    'two identical concurrent requests: until both ended',
+    sizeOf(r),
+    ms(r.concurrent.ours.totalMs),
+    ms(r.concurrent.binderhub.totalMs),
+    ratio(r.concurrent.ours.totalMs, r.concurrent.binderhub.totalMs)
+  );
 }
 for (const p of [50, 99]) {
   for (const r of results) {
-    const d = { ours: pct(r.builds.ours.flatMap(b => b.delays), p), binderhub: pct(r.builds.binderhub.flatMap(b => b.delays), p) };
-    row(`line printed → client sees it, p${p}`, sizeOf(r), ms(d.ours), ms(d.binderhub), ratio(d.ours, d.binderhub));
+    const d = {
+      ours: pct(
+        r.builds.ours.flatMap(b => b.delays),
+        p
+      ),
+      binderhub: pct(
+        r.builds.binderhub.flatMap(b => b.delays),
+        p
+      )
+    };
+    row(
+      `line printed → client sees it, p${p}`,
+      sizeOf(r),
+      ms(d.ours),
+      ms(d.binderhub),
+      ratio(d.ours, d.binderhub)
+    );
   }
 }
 for (const r of results) {
-  row('stream dropped midway, reconnected: lines lost', sizeOf(r), String(r.drop.ours.lost), String(r.drop.binderhub.lost), '–');
+  row(
+    'stream dropped midway, reconnected: lines lost',
+    sizeOf(r),
+    String(r.drop.ours.lost),
+    String(r.drop.binderhub.lost),
+    '–'
+  );
 }
 for (const r of results) {
-  row('stream dropped midway, reconnected: lines repeated', sizeOf(r), String(r.drop.ours.repeated), String(r.drop.binderhub.repeated), '–');
+  row(
+    'stream dropped midway, reconnected: lines repeated',
+    sizeOf(r),
+    String(r.drop.ours.repeated),
+    String(r.drop.binderhub.repeated),
+    '–'
+  );
 }
 for (const r of results) {
-  row('stream dropped midway, reconnected: builds run', sizeOf(r), String(r.drop.ours.buildsRun), String(r.drop.binderhub.buildsRun), ratio(r.drop.ours.buildsRun, r.drop.binderhub.buildsRun));
+  row(
+    'stream dropped midway, reconnected: builds run',
+    sizeOf(r),
+    String(r.drop.ours.buildsRun),
+    String(r.drop.binderhub.buildsRun),
+    ratio(r.drop.ours.buildsRun, r.drop.binderhub.buildsRun)
+  );
 }
 for (const r of results) {
   const size = `${r.scale}× (a line every ${r.cancelGapMs / 1000} s)`;
-  row('cancel after a line → nothing of the build runs', size, seconds(r.cancel.ours.goneMs), seconds(r.cancel.binderhub.goneMs), ratio(r.cancel.ours.goneMs, r.cancel.binderhub.goneMs));
+  row(
+    'cancel after a line → nothing of the build runs',
+    size,
+    seconds(r.cancel.ours.goneMs),
+    seconds(r.cancel.binderhub.goneMs),
+    ratio(r.cancel.ours.goneMs, r.cancel.binderhub.goneMs)
+  );
 }
 for (const r of results) {
   const size = `${r.scale}× (a line every ${r.cancelGapMs / 1000} s)`;
-  row('cancel: image left behind', size, r.cancel.ours.imageLeft ? 'yes' : 'no', r.cancel.binderhub.imageLeft ? 'yes' : 'no', '–');
+  row(
+    'cancel: image left behind',
+    size,
+    r.cancel.ours.imageLeft ? 'yes' : 'no',
+    r.cancel.binderhub.imageLeft ? 'yes' : 'no',
+    '–'
+  );
 }
 out.push('');
 out.push(
   'Lines seen of those printed (the runs of 1): ' +
     results
-      .map(r => `${r.scale}×: ours ${r.builds.ours.map(b => `${b.linesSeen}/${b.linesPrinted}`).join(', ')}; BinderHub ${r.builds.binderhub.map(b => `${b.linesSeen}/${b.linesPrinted}`).join(', ')}`)
+      .map(
+        r =>
+          `${r.scale}×: ours ${r.builds.ours.map(b => `${b.linesSeen}/${b.linesPrinted}`).join(', ')}; BinderHub ${r.builds.binderhub.map(b => `${b.linesSeen}/${b.linesPrinted}`).join(', ')}`
+      )
       .join(' — ')
 );
 out.push(
   "Delay floor, the same lines read straight from repo2docker's stderr (no service, no BinderHub; one build per size): " +
-    results.map(r => `${r.scale}×: p50 ${ms(pct(r.bareDelays, 50))}, p99 ${ms(pct(r.bareDelays, 99))} (${r.bareDelays.length} lines)`).join(' — ')
+    results
+      .map(
+        r =>
+          `${r.scale}×: p50 ${ms(pct(r.bareDelays, 50))}, p99 ${ms(pct(r.bareDelays, 99))} (${r.bareDelays.length} lines)`
+      )
+      .join(' — ')
 );
 out.push(
   'Each build (ms): ' +
     results
-      .map(r => `${r.scale}×: ours ${r.builds.ours.map(b => b.endToEndMs.toFixed(0)).join(', ')}; BinderHub ${r.builds.binderhub.map(b => b.endToEndMs.toFixed(0)).join(', ')}`)
+      .map(
+        r =>
+          `${r.scale}×: ours ${r.builds.ours.map(b => b.endToEndMs.toFixed(0)).join(', ')}; BinderHub ${r.builds.binderhub.map(b => b.endToEndMs.toFixed(0)).join(', ')}`
+      )
       .join(' — ')
 );
 out.push(
@@ -701,10 +978,16 @@ out.push(
 out.push(
   'Cancel: ' +
     results
-      .map(r => `${r.scale}×: processes at the cancel ${r.cancel.ours.runningAtCancel} / ${r.cancel.binderhub.runningAtCancel} (ours / BinderHub); ours ended ${r.cancel.ours.final}`)
+      .map(
+        r =>
+          `${r.scale}×: processes at the cancel ${r.cancel.ours.runningAtCancel} / ${r.cancel.binderhub.runningAtCancel} (ours / BinderHub); ours ended ${r.cancel.ours.final}`
+      )
       .join(' — ')
 );
-if (retries.length) out.push(`Measures run again after a failure (the shared engine restarted?): ${retries.join('; ')}`);
+if (retries.length)
+  out.push(
+    `Measures run again after a failure (the shared engine restarted?): ${retries.join('; ')}`
+  );
 const report = out.join('\n');
 console.log(report);
 
@@ -712,5 +995,12 @@ const resultsDir = resolve(import.meta.dirname, 'results');
 mkdirSync(resultsDir, { recursive: true });
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 writeFileSync(join(resultsDir, `binderhub-${stamp}.txt`), report + '\n');
-writeFileSync(join(resultsDir, `binderhub-${stamp}.json`), JSON.stringify({ startedAt, quick, runs: RUNS, engine, repo2dockerVersion, results }, null, 1));
+writeFileSync(
+  join(resultsDir, `binderhub-${stamp}.json`),
+  JSON.stringify(
+    { startedAt, quick, runs: RUNS, engine, repo2dockerVersion, results },
+    null,
+    1
+  )
+);
 log(`raw output in bench/results/binderhub-${stamp}.{txt,json}`);

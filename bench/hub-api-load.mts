@@ -10,38 +10,81 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { HubProcess } from '../service/test/helpers/hub.js';
-import { makeFixtures, requireRealParts } from '../service/test/helpers/paths.js';
+import {
+  makeFixtures,
+  requireRealParts
+} from '../service/test/helpers/paths.js';
 
 const images = Number(process.argv[2] ?? 2000);
 const seconds = Number(process.argv[3] ?? 10);
 requireRealParts();
 
-function wrk(url: string, connections: number, token: string): { rps: number; p50: number; p99: number } {
+function wrk(
+  url: string,
+  connections: number,
+  token: string
+): { rps: number; p50: number; p99: number } {
   const script = join(tmpdir(), 'wrk-report.lua');
-  writeFileSync(script, `done = function(summary, latency, requests)
+  writeFileSync(
+    script,
+    `done = function(summary, latency, requests)
   io.write(string.format("RESULT %f %f %f %d\\n", summary.requests / (summary.duration / 1e6), latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
-end`);
-  const out = execFileSync('wrk', ['-t', String(Math.min(connections, 2)), '-c', String(connections), '-d', `${seconds}s`, '-s', script, '-H', `Authorization: token ${token}`, url], { encoding: 'utf8' });
-  const [, rps, p50, p99, errors] = /RESULT (\S+) (\S+) (\S+) (\d+)/.exec(out)!.map(Number);
+end`
+  );
+  const out = execFileSync(
+    'wrk',
+    [
+      '-t',
+      String(Math.min(connections, 2)),
+      '-c',
+      String(connections),
+      '-d',
+      `${seconds}s`,
+      '-s',
+      script,
+      '-H',
+      `Authorization: token ${token}`,
+      url
+    ],
+    { encoding: 'utf8' }
+  );
+  const [, rps, p50, p99, errors] = /RESULT (\S+) (\S+) (\S+) (\d+)/
+    .exec(out)!
+    .map(Number);
   if (errors > 0) throw new Error(`${errors} non-2xx answers`);
   return { rps, p50, p99 };
 }
 
-async function tokenLookups(hub: HubProcess): Promise<{ hit: number; miss: number }> {
+async function tokenLookups(
+  hub: HubProcess
+): Promise<{ hit: number; miss: number }> {
   // The proxy may close an idle keep-alive connection just as it is reused: ask once more.
   const read = async () => (await fetch(`${hub.serviceUrl}/metrics`)).text();
   const text = await read().catch(read);
-  const value = (result: string): number => Number(new RegExp(`repo2docker_token_lookups\\{result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  const value = (result: string): number =>
+    Number(
+      new RegExp(
+        `repo2docker_token_lookups\\{result="${result}"\\} (\\d+)`
+      ).exec(text)?.[1] ?? 0
+    );
   return { hit: value('hit'), miss: value('miss') };
 }
 
-const hub = await new HubProcess({ serviceConfig: { auth: { cacheSeconds: 10, cacheMaxEntries: 10000 }, logLevel: 'warn' } }).start();
+const hub = await new HubProcess({
+  serviceConfig: {
+    auth: { cacheSeconds: 10, cacheMaxEntries: 10000 },
+    logLevel: 'warn'
+  }
+}).start();
 const docker = new Docker();
 const tags: string[] = [];
 try {
   const token = await hub.token('alice');
   const fixtures = makeFixtures(10);
-  const started = await hub.api(token, 'POST', '/api/builds', { repo: fixtures.ok, name: 'hubload' });
+  const started = await hub.api(token, 'POST', '/api/builds', {
+    repo: fixtures.ok,
+    name: 'hubload'
+  });
   const build = await hub.waitForBuild(token, started.body.id);
   if (build.phase !== 'built') throw new Error('fixture build failed');
   tags.push(build.image);
@@ -50,7 +93,9 @@ try {
     await Promise.all(
       Array.from({ length: Math.min(50, images - i) }, (_, k) => {
         tags.push(`${repository}:t${i + k}`);
-        return docker.getImage(build.image).tag({ repo: repository, tag: `t${i + k}` });
+        return docker
+          .getImage(build.image)
+          .tag({ repo: repository, tag: `t${i + k}` });
       })
     );
   }
@@ -60,17 +105,26 @@ try {
   const rows: string[] = [];
   for (const connections of [1, 32]) {
     const r = wrk(`${hub.serviceUrl}/api/images`, connections, token);
-    rows.push(`| GET /api/images via the hub's proxy, hub token | ${images} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms |`);
+    rows.push(
+      `| GET /api/images via the hub's proxy, hub token | ${images} | ${connections} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} ms | ${r.p99.toFixed(1)} ms |`
+    );
   }
   const after = await tokenLookups(hub);
   const hits = after.hit - before.hit;
   const misses = after.miss - before.miss;
-  console.log(`API load under JupyterHub: ${images} images, ${seconds} s per run, ${new Date().toISOString()}`);
+  console.log(
+    `API load under JupyterHub: ${images} images, ${seconds} s per run, ${new Date().toISOString()}`
+  );
   console.log('| request | images | connections | requests/s | p50 | p99 |');
   console.log('| --- | --- | --- | --- | --- | --- |');
   rows.forEach(row => console.log(row));
-  console.log(`token cache during the runs: ${hits} hits, ${misses} misses, hit rate ${((100 * hits) / Math.max(1, hits + misses)).toFixed(2)}% (auth.cacheSeconds 10)`);
+  console.log(
+    `token cache during the runs: ${hits} hits, ${misses} misses, hit rate ${((100 * hits) / Math.max(1, hits + misses)).toFixed(2)}% (auth.cacheSeconds 10)`
+  );
 } finally {
   await hub.stop();
-  for (let i = 0; i < tags.length; i += 100) execFileSync('docker', ['rmi', '-f', ...tags.slice(i, i + 100)], { stdio: 'ignore' });
+  for (let i = 0; i < tags.length; i += 100)
+    execFileSync('docker', ['rmi', '-f', ...tags.slice(i, i + 100)], {
+      stdio: 'ignore'
+    });
 }

@@ -7,13 +7,20 @@
  * Prints medians and ratios. Usage: node --import tsx bench/service-overhead.mts [runs]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { makeFixtures, OFFLINE_CONFIG, REPO2DOCKER, requireRealParts } from '../service/test/helpers/paths.js';
+import {
+  makeFixtures,
+  OFFLINE_CONFIG,
+  REPO2DOCKER,
+  requireRealParts
+} from '../service/test/helpers/paths.js';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 import { readLog } from '../service/test/helpers/sse.js';
 
 const runs = Number(process.argv[2] ?? 7);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const rmi = (ref: string): void => void spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
+const median = (xs: number[]): number =>
+  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rmi = (ref: string): void =>
+  void spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
 
 requireRealParts();
 const service = await new ServiceProcess({ user: 'bench' }).start();
@@ -28,7 +35,20 @@ try {
       const t0 = performance.now();
       const result = spawnSync(
         REPO2DOCKER,
-        ['--no-run', '--json-logs', '--user-id', '1000', '--user-name', 'jovyan', '--config', OFFLINE_CONFIG, '--image-name', `bench-bare:${i}`, '--', fixtures.ok],
+        [
+          '--no-run',
+          '--json-logs',
+          '--user-id',
+          '1000',
+          '--user-name',
+          'jovyan',
+          '--config',
+          OFFLINE_CONFIG,
+          '--image-name',
+          `bench-bare:${i}`,
+          '--',
+          fixtures.ok
+        ],
         { stdio: 'ignore' }
       );
       bare.push(performance.now() - t0);
@@ -39,26 +59,65 @@ try {
     {
       const fixtures = makeFixtures(10);
       const t0 = performance.now();
-      const started = await service.api('POST', '/api/builds', { repo: fixtures.ok, name: `run${i}` });
-      const log = await readLog(service.url, service.headers(), started.body.id);
+      const started = await service.api('POST', '/api/builds', {
+        repo: fixtures.ok,
+        name: `run${i}`
+      });
+      const log = await readLog(
+        service.url,
+        service.headers(),
+        started.body.id
+      );
       viaService.push(performance.now() - t0);
-      if (log.events.at(-1)?.phase !== 'built') throw new Error(`service build ended ${log.events.at(-1)?.phase}`);
+      if (log.events.at(-1)?.phase !== 'built')
+        throw new Error(`service build ended ${log.events.at(-1)?.phase}`);
       const t1 = performance.now();
-      const again = await service.api('POST', '/api/builds', { repo: fixtures.ok, name: `run${i}` });
+      const again = await service.api('POST', '/api/builds', {
+        repo: fixtures.ok,
+        name: `run${i}`
+      });
       alreadyBuilt.push(performance.now() - t1);
-      if (!again.body.alreadyBuilt) throw new Error('expected an already-built answer');
+      if (!again.body.alreadyBuilt)
+        throw new Error('expected an already-built answer');
       rmi(started.body.image);
     }
   }
 } finally {
   await service.stop();
 }
-const engine = execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], { encoding: 'utf8' }).trim();
-const row = (name: string, ours: number, base: number, target: string): string =>
+const engine = execFileSync(
+  'docker',
+  ['version', '--format', '{{.Server.Version}}'],
+  { encoding: 'utf8' }
+).trim();
+const row = (
+  name: string,
+  ours: number,
+  base: number,
+  target: string
+): string =>
   `| ${name} | ${ours.toFixed(0)} ms | ${base.toFixed(0)} ms | ${(ours / base).toFixed(3)} | ${target} |`;
-console.log(`runs: ${runs} (alternating), docker engine ${engine}, ${new Date().toISOString()}`);
+console.log(
+  `runs: ${runs} (alternating), docker engine ${engine}, ${new Date().toISOString()}`
+);
 console.log('| measure | ours (median) | baseline (median) | ratio | target |');
 console.log('| --- | --- | --- | --- | --- |');
-console.log(row('fixture build: service vs bare repo2docker', median(viaService), median(bare), 'ratio ≤ 1.05'));
-console.log(row('already built vs full service build', median(alreadyBuilt), median(viaService), '< 300 ms and ≥ 20× faster'));
-console.log(`already-built answers: ${alreadyBuilt.map(ms => ms.toFixed(1)).join(', ')} ms; speed-up ${(median(viaService) / median(alreadyBuilt)).toFixed(0)}×`);
+console.log(
+  row(
+    'fixture build: service vs bare repo2docker',
+    median(viaService),
+    median(bare),
+    'ratio ≤ 1.05'
+  )
+);
+console.log(
+  row(
+    'already built vs full service build',
+    median(alreadyBuilt),
+    median(viaService),
+    '< 300 ms and ≥ 20× faster'
+  )
+);
+console.log(
+  `already-built answers: ${alreadyBuilt.map(ms => ms.toFixed(1)).join(', ')} ms; speed-up ${(median(viaService) / median(alreadyBuilt)).toFixed(0)}×`
+);

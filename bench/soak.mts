@@ -23,7 +23,11 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createParser } from 'eventsource-parser';
 import { restartEngine } from '../service/test/helpers/engine-control.js';
-import { makeFixtures, requireRealParts, type Fixtures } from '../service/test/helpers/paths.js';
+import {
+  makeFixtures,
+  requireRealParts,
+  type Fixtures
+} from '../service/test/helpers/paths.js';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 
 const { values } = parseArgs({
@@ -46,7 +50,15 @@ const random = (min: number, max: number) => min + Math.random() * (max - min);
 
 requireRealParts();
 const service = await new ServiceProcess({
-  config: { builds: { allowLocalRepos: true, maxConcurrent: 2, maxConcurrentPerUser: 2, maxQueuedPerUser: BUILDS + 10 }, logs: { maxBuilds: BUILDS * 2, maxBytes: 1 << 30 } }
+  config: {
+    builds: {
+      allowLocalRepos: true,
+      maxConcurrent: 2,
+      maxConcurrentPerUser: 2,
+      maxQueuedPerUser: BUILDS + 10
+    },
+    logs: { maxBuilds: BUILDS * 2, maxBytes: 1 << 30 }
+  }
 }).start();
 const pid = service.pid!;
 const started = Date.now();
@@ -54,13 +66,28 @@ const started = Date.now();
 function usage(): { rssMiB: number; fds: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
-  return { rssMiB: Math.round(rss), fds: readdirSync(`/proc/${pid}/fd`).length };
+  return {
+    rssMiB: Math.round(rss),
+    fds: readdirSync(`/proc/${pid}/fd`).length
+  };
 }
-const samples: Record<string, { rssMiB: number; fds: number }> = { start: usage() };
+const samples: Record<string, { rssMiB: number; fds: number }> = {
+  start: usage()
+};
 
 // ---- builds: fresh fixture sets so BuildKit's cache does not answer them, kinds mixed
-const kinds: (keyof Omit<Fixtures, 'dir'>)[] = ['ok', 'chatty', 'fail', 'ok', 'chatty', 'slow'];
-const fixtureSets: Fixtures[] = Array.from({ length: Math.ceil(BUILDS / kinds.length) }, () => makeFixtures(20_000));
+const kinds: (keyof Omit<Fixtures, 'dir'>)[] = [
+  'ok',
+  'chatty',
+  'fail',
+  'ok',
+  'chatty',
+  'slow'
+];
+const fixtureSets: Fixtures[] = Array.from(
+  { length: Math.ceil(BUILDS / kinds.length) },
+  () => makeFixtures(20_000)
+);
 const builds = new Map<string, { kind: string; user: number }>();
 const submitted: Promise<void>[] = [];
 const madeImages = new Set<string>();
@@ -71,7 +98,9 @@ async function submit(i: number): Promise<void> {
   const kind = kinds[i % kinds.length];
   const repo = fixtureSets[Math.floor(i / kinds.length)][kind];
   for (let attempt = 0; attempt < 30; attempt++) {
-    const answer = await service.api('POST', '/api/builds', { repo, name: `soak-u${user}-${i}` }).catch(() => null);
+    const answer = await service
+      .api('POST', '/api/builds', { repo, name: `soak-u${user}-${i}` })
+      .catch(() => null);
     if (answer && answer.status < 300) {
       builds.set(answer.body.id, { kind, user });
       madeImages.add(answer.body.image);
@@ -99,7 +128,11 @@ const finishedBuilds = new Set<string>();
 let connections = 0;
 let readErrors = 0;
 
-async function readOnce(reader: number, buildId: string, cutAfterMs: number | null): Promise<void> {
+async function readOnce(
+  reader: number,
+  buildId: string,
+  cutAfterMs: number | null
+): Promise<void> {
   const key = `${reader}/${buildId}`;
   let follow = follows.get(key);
   if (!follow) {
@@ -108,12 +141,18 @@ async function readOnce(reader: number, buildId: string, cutAfterMs: number | nu
   }
   if (follow.final) return;
   const controller = new AbortController();
-  const timer = cutAfterMs === null ? null : setTimeout(() => controller.abort(), cutAfterMs);
+  const timer =
+    cutAfterMs === null
+      ? null
+      : setTimeout(() => controller.abort(), cutAfterMs);
   const connectedAt = Date.now();
   connections++;
   try {
     const response = await fetch(`${service.url}/api/builds/${buildId}/logs`, {
-      headers: service.headers({ accept: 'text/event-stream', 'last-event-id': String(follow.last) }),
+      headers: service.headers({
+        accept: 'text/event-stream',
+        'last-event-id': String(follow.last)
+      }),
       signal: controller.signal
     });
     if (!response.ok || !response.body) {
@@ -124,7 +163,11 @@ async function readOnce(reader: number, buildId: string, cutAfterMs: number | nu
     const parser = createParser({
       onEvent(message) {
         if (message.event !== 'log') return;
-        const event = JSON.parse(message.data) as { seq: number; phase: string; time: string };
+        const event = JSON.parse(message.data) as {
+          seq: number;
+          phase: string;
+          time: string;
+        };
         if (event.seq <= f.last) {
           f.duplicated++;
           return;
@@ -140,8 +183,9 @@ async function readOnce(reader: number, buildId: string, cutAfterMs: number | nu
       }
     });
     const decoder = new TextDecoder();
-    for await (const chunk of response.body) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
-  } catch (error) {
+    for await (const chunk of response.body)
+      parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+  } catch {
     if (!controller.signal.aborted) readErrors++;
   } finally {
     if (timer) clearTimeout(timer);
@@ -177,7 +221,8 @@ await Promise.all(submitted);
 
 // ---- end: wait a bounded time for the queue, cancel what is left, read every follow to its end
 const drainUntil = Date.now() + DRAIN_MS;
-const phaseOf = async (id: string): Promise<string> => (await service.api('GET', `/api/builds/${id}`)).body.phase;
+const phaseOf = async (id: string): Promise<string> =>
+  (await service.api('GET', `/api/builds/${id}`)).body.phase;
 for (;;) {
   const phases = await Promise.all([...builds.keys()].map(phaseOf));
   if (phases.every(p => FINAL.has(p)) || Date.now() > drainUntil) break;
@@ -186,7 +231,8 @@ for (;;) {
 stopReaders = true;
 await Promise.all(readers);
 for (const id of builds.keys()) {
-  if (!FINAL.has(await phaseOf(id))) await service.api('DELETE', `/api/builds/${id}`);
+  if (!FINAL.has(await phaseOf(id)))
+    await service.api('DELETE', `/api/builds/${id}`);
 }
 samples.end = usage();
 const pairs = [...follows.keys()];
@@ -209,7 +255,10 @@ for (const id of builds.keys()) {
 const errorsByBuild: Record<string, string> = {};
 for (const id of builds.keys()) {
   const { body } = await service.api('GET', `/api/builds/${id}`);
-  if (body.error) errorsByBuild[body.error] = String(Number(errorsByBuild[body.error] ?? 0) + 1);
+  if (body.error)
+    errorsByBuild[body.error] = String(
+      Number(errorsByBuild[body.error] ?? 0) + 1
+    );
 }
 let lost = 0;
 let duplicated = 0;
@@ -224,7 +273,9 @@ for (const [key, follow] of follows) {
   if (!follow.final) unfinishedFollows++;
 }
 latencies.sort((a, b) => a - b);
-const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? 0;
+const pct = (p: number) =>
+  latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ??
+  0;
 
 // ---- stop the service and look for leftovers
 const stop = await service.kill('SIGTERM');
@@ -235,15 +286,30 @@ for (const entry of readdirSync('/proc').filter(e => /^\d+$/.test(e))) {
   try {
     const env = readFileSync(`/proc/${entry}/environ`, 'latin1');
     const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-    if (env.includes(marker) && env.split('\0').some(v => v.startsWith(marker) && v.includes(`:${pid}:`)) && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) leftProcesses++;
+    if (
+      env.includes(marker) &&
+      env
+        .split('\0')
+        .some(v => v.startsWith(marker) && v.includes(`:${pid}:`)) &&
+      !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')
+    )
+      leftProcesses++;
   } catch {
     // gone
   }
 }
-const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+const docker = (...args: string[]) =>
+  execFileSync('docker', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore']
+  }).trim();
 const ids = [...builds.keys()];
-const leftContainers = docker('ps', '-a', '--format', '{{.Labels}}').split('\n').filter(l => ids.some(id => l.includes(id))).length;
-const leftTemporary = docker('images', '--format', '{{.Repository}}:{{.Tag}}').split('\n').filter(t => ids.some(id => t.endsWith(`:build-${id}`))).length;
+const leftContainers = docker('ps', '-a', '--format', '{{.Labels}}')
+  .split('\n')
+  .filter(l => ids.some(id => l.includes(id))).length;
+const leftTemporary = docker('images', '--format', '{{.Repository}}:{{.Tag}}')
+  .split('\n')
+  .filter(t => ids.some(id => t.endsWith(`:build-${id}`))).length;
 for (const image of madeImages) {
   try {
     docker('rmi', image);
@@ -252,16 +318,39 @@ for (const image of madeImages) {
   }
 }
 
-console.log(`## Soak — ${MINUTES} min, ${USERS} users, ${BUILDS} builds, ${STREAMS} streams, engine restarted once (outage ${outageMs} ms)`);
+console.log(
+  `## Soak — ${MINUTES} min, ${USERS} users, ${BUILDS} builds, ${STREAMS} streams, engine restarted once (outage ${outageMs} ms)`
+);
 console.log();
 console.log('| measure | value |');
 console.log('| --- | --- |');
-console.log(`| builds per final phase | ${Object.entries(phases).map(([p, n]) => `${p} ${n}`).join(', ')} (${submitErrors} not accepted) |`);
-console.log(`| failure reasons | ${Object.entries(errorsByBuild).map(([e, n]) => `${n}× "${e}"`).join('; ') || 'none'} |`);
-console.log(`| stream connections (with resumes) | ${connections} over ${follows.size} (reader, build) pairs; ${readErrors} broken by the server/engine |`);
-console.log(`| events lost / duplicated (finished builds) | ${lost} / ${duplicated} (${streamsWithLoss} streams affected; ${unfinishedFollows} did not reach the final event) |`);
-console.log(`| live event latency p50 / p99 / max | ${pct(0.5)} / ${pct(0.99)} / ${latencies.at(-1) ?? 0} ms (${latencies.length} events) |`);
-for (const [when, s] of Object.entries(samples)) console.log(`| service RSS / open fds at ${when} | ${s.rssMiB} MiB / ${s.fds} |`);
+console.log(
+  `| builds per final phase | ${Object.entries(phases)
+    .map(([p, n]) => `${p} ${n}`)
+    .join(', ')} (${submitErrors} not accepted) |`
+);
+console.log(
+  `| failure reasons | ${
+    Object.entries(errorsByBuild)
+      .map(([e, n]) => `${n}× "${e}"`)
+      .join('; ') || 'none'
+  } |`
+);
+console.log(
+  `| stream connections (with resumes) | ${connections} over ${follows.size} (reader, build) pairs; ${readErrors} broken by the server/engine |`
+);
+console.log(
+  `| events lost / duplicated (finished builds) | ${lost} / ${duplicated} (${streamsWithLoss} streams affected; ${unfinishedFollows} did not reach the final event) |`
+);
+console.log(
+  `| live event latency p50 / p99 / max | ${pct(0.5)} / ${pct(0.99)} / ${latencies.at(-1) ?? 0} ms (${latencies.length} events) |`
+);
+for (const [when, s] of Object.entries(samples))
+  console.log(
+    `| service RSS / open fds at ${when} | ${s.rssMiB} MiB / ${s.fds} |`
+  );
 console.log(`| SIGTERM stop | ${stop.ms} ms, exit code ${stop.code} |`);
-console.log(`| left afterwards: build processes / containers / temporary tags | ${leftProcesses} / ${leftContainers} / ${leftTemporary} |`);
+console.log(
+  `| left afterwards: build processes / containers / temporary tags | ${leftProcesses} / ${leftContainers} / ${leftTemporary} |`
+);
 process.exit(0);

@@ -38,6 +38,7 @@ tier() { # name, command...
 
 # Builds service/dist as it checks (tsc emits for tsconfig.json): the extension's typecheck
 # and bundle read the contract from service/dist/api/contract.{js,d.ts}.
+tier "lint (prettier, eslint, stylelint)" npm run lint --silent
 tier "typecheck and build service" npm run typecheck --workspace service --silent
 tier "service unit tests" npm run test:unit --workspace service --silent
 if [ -d src ] && ls src/*.ts >/dev/null 2>&1; then

@@ -12,10 +12,23 @@ import type {
 } from '@jupyterlab-repo2docker/service/contract';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
-import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { DEFAULT_SERVICE_NAME, errorFromNetworkFailure, errorFromResponse, ServiceError } from './errors';
-import type { IImageFilter, IRepo2DockerClient, IServiceLocation } from './tokens';
+import {
+  DEFAULT_SERVICE_NAME,
+  errorFromNetworkFailure,
+  errorFromResponse,
+  ServiceError
+} from './errors';
+import type {
+  IImageFilter,
+  IRepo2DockerClient,
+  IServiceLocation
+} from './tokens';
 
 /** The part of `PageConfig` the client reads (replaceable in tests). */
 export interface IPageConfig {
@@ -40,7 +53,9 @@ export function resolveServiceName(
   userSetting: string | null | undefined,
   pageConfig: IPageConfig = PageConfig
 ): string {
-  const chosen = (userSetting ?? '').trim() || pageConfig.getOption(SERVICE_NAME_PAGE_OPTION).trim();
+  const chosen =
+    (userSetting ?? '').trim() ||
+    pageConfig.getOption(SERVICE_NAME_PAGE_OPTION).trim();
   return chosen || DEFAULT_SERVICE_NAME;
 }
 
@@ -61,7 +76,9 @@ export function hubServiceUrl(
   hubHost: string,
   serviceName: string = DEFAULT_SERVICE_NAME
 ): string {
-  const prefix = withTrailingSlash(hubPrefix.startsWith('/') ? hubPrefix : `/${hubPrefix}`);
+  const prefix = withTrailingSlash(
+    hubPrefix.startsWith('/') ? hubPrefix : `/${hubPrefix}`
+  );
   const baseUrl = prefix.replace(/hub\/$/, '');
   const path = `${baseUrl}services/${encodeURIComponent(serviceName)}/`;
   if (!hubHost) {
@@ -88,7 +105,11 @@ export function hubServiceUrl(
  * The service name (`repo2docker` unless configured) names the hub service and the proxy path.
  */
 export function resolveServiceLocation(
-  options: { serviceUrl?: string | null; serviceName?: string; pageConfig?: IPageConfig } = {}
+  options: {
+    serviceUrl?: string | null;
+    serviceName?: string;
+    pageConfig?: IPageConfig;
+  } = {}
 ): IServiceLocation {
   const pageConfig = options.pageConfig ?? PageConfig;
   const serviceName = options.serviceName || DEFAULT_SERVICE_NAME;
@@ -113,11 +134,18 @@ export function resolveServiceLocation(
   }
   if (hubPrefix) {
     return {
-      baseUrl: hubServiceUrl(hubPrefix, pageConfig.getOption('hubHost'), serviceName),
+      baseUrl: hubServiceUrl(
+        hubPrefix,
+        pageConfig.getOption('hubHost'),
+        serviceName
+      ),
       transport: 'hub'
     };
   }
-  return { baseUrl: URLExt.join(serverBase, proxyPath(serviceName)), transport: 'server' };
+  return {
+    baseUrl: URLExt.join(serverBase, proxyPath(serviceName)),
+    transport: 'server'
+  };
 }
 
 /**
@@ -128,7 +156,10 @@ export function withoutBodyContentType(
   settings: ServerConnection.ISettings
 ): ServerConnection.ISettings {
   const inner = settings.fetch;
-  const fetchWithout = (input: RequestInfo, init?: RequestInit): Promise<Response> => {
+  const fetchWithout = (
+    input: RequestInfo,
+    init?: RequestInit
+  ): Promise<Response> => {
     if (typeof Request !== 'undefined' && input instanceof Request) {
       input.headers.delete('Content-Type');
     }
@@ -148,9 +179,14 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     this._pageConfig = options.pageConfig ?? PageConfig;
     this._fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this._serverSettings = options.serverSettings;
-    this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyterlab_repo2docker'
+    );
     this._serviceUrl = options.serviceUrl ?? null;
-    this._serviceName = resolveServiceName(options.serviceName, this._pageConfig);
+    this._serviceName = resolveServiceName(
+      options.serviceName,
+      this._pageConfig
+    );
     this._location = this._resolve();
   }
 
@@ -249,7 +285,10 @@ export class Repo2DockerClient implements IRepo2DockerClient {
   async listImages(filter: IImageFilter = {}): Promise<Image[]> {
     const query = Object.entries(filter)
       .filter(([, value]) => typeof value === 'string' && value !== '')
-      .map(([key, value]) => `${encodeURIComponent(key)}=${encodeURIComponent(value)}`)
+      .map(
+        ([key, value]) =>
+          `${encodeURIComponent(key)}=${encodeURIComponent(value)}`
+      )
       .join('&');
     const path = query ? `api/images?${query}` : 'api/images';
     return (await this._json<ImageList>(path)).images;
@@ -272,15 +311,21 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     }
     this._logStreamOpened.emit(buildId);
     try {
-      return await this._send(`api/builds/${encodeURIComponent(buildId)}/logs`, {
-        method: 'GET',
-        headers,
-        signal
-      });
+      return await this._send(
+        `api/builds/${encodeURIComponent(buildId)}/logs`,
+        {
+          method: 'GET',
+          headers,
+          signal
+        }
+      );
     } catch (reason) {
       if (signal.aborted) {
         // Report an abort as one, not as the network error the server connection makes of it.
-        throw signal.reason ?? new DOMException('The stream was aborted.', 'AbortError');
+        throw (
+          signal.reason ??
+          new DOMException('The stream was aborted.', 'AbortError')
+        );
       }
       throw reason;
     }
@@ -300,10 +345,16 @@ export class Repo2DockerClient implements IRepo2DockerClient {
         // not; a DELETE with a JSON content type and no body is malformed to the service (and
         // to Fastify in general). A request without a body goes out without a content type.
         const settings =
-          init.body === undefined || init.body === null ? withoutBodyContentType(base) : base;
+          init.body === undefined || init.body === null
+            ? withoutBodyContentType(base)
+            : base;
         // `no-cache` instead of the default `no-store`, which would append a cache-busting
         // query parameter that the service does not expect.
-        return ServerConnection.makeRequest(url, { cache: 'no-cache', ...init }, settings);
+        return ServerConnection.makeRequest(
+          url,
+          { cache: 'no-cache', ...init },
+          settings
+        );
       }
       case 'hub': {
         const headers = new Headers(init.headers);
@@ -312,7 +363,11 @@ export class Repo2DockerClient implements IRepo2DockerClient {
       }
       case 'fetch':
       default:
-        return this._fetch(url, { cache: 'no-store', credentials: 'omit', ...init });
+        return this._fetch(url, {
+          cache: 'no-store',
+          credentials: 'omit',
+          ...init
+        });
     }
   }
 
@@ -330,7 +385,12 @@ export class Repo2DockerClient implements IRepo2DockerClient {
       throw errorFromNetworkFailure(reason, this.displayUrl, this._trans);
     }
     if (!response.ok) {
-      throw await errorFromResponse(response, this.displayUrl, this._trans, this._serviceName);
+      throw await errorFromResponse(
+        response,
+        this.displayUrl,
+        this._trans,
+        this._serviceName
+      );
     }
     if (response.status === 204) {
       return undefined as T;

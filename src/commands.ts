@@ -4,7 +4,12 @@
 
 import type { Build } from '@jupyterlab-repo2docker/service/contract';
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  InputDialog,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import type { ITranslator, TranslationBundle } from '@jupyterlab/translation';
 import type { ReadonlyPartialJSONObject } from '@lumino/coreutils';
 import type { Widget } from '@lumino/widgets';
@@ -48,9 +53,14 @@ export function paletteCategory(trans: TranslationBundle): string {
   return trans.__('Environments');
 }
 
-function stringArg(args: ReadonlyPartialJSONObject, name: string): string | undefined {
+function stringArg(
+  args: ReadonlyPartialJSONObject,
+  name: string
+): string | undefined {
   const value = args[name];
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+  return typeof value === 'string' && value.trim() !== ''
+    ? value.trim()
+    : undefined;
 }
 
 /** Show a failure as an error notification, with what to do about it. */
@@ -85,7 +95,9 @@ export function addPanelCommands(
         ? trans.__('Build Environment from %1', repo)
         : trans.__('Build from Repository…');
     },
-    caption: trans.__('Build a container image from a code repository with repo2docker'),
+    caption: trans.__(
+      'Build a container image from a code repository with repo2docker'
+    ),
     icon: args => (args.isPalette ? undefined : environmentsIcon),
     execute: async args => {
       const repo = stringArg(args, 'repo');
@@ -98,7 +110,9 @@ export function addPanelCommands(
       try {
         const build = await model.startBuild(ref ? { repo, ref } : { repo });
         if (build.alreadyBuilt) {
-          Notification.info(trans.__('Already built: %1', build.image), { autoClose: 5000 });
+          Notification.info(trans.__('Already built: %1', build.image), {
+            autoClose: 5000
+          });
         } else {
           await commands.execute(CommandIDs.openLogs, {
             buildId: build.id,
@@ -119,7 +133,10 @@ export function addPanelCommands(
         type: 'object',
         properties: {
           repo: { type: 'string', description: trans.__('Repository URL') },
-          ref: { type: 'string', description: trans.__('Branch, tag or commit') }
+          ref: {
+            type: 'string',
+            description: trans.__('Branch, tag or commit')
+          }
         }
       }
     }
@@ -155,7 +172,9 @@ export function addLogCommands(
   commands.addCommand(CommandIDs.openLogs, {
     label: args => {
       const label = stringArg(args, 'label') ?? stringArg(args, 'buildId');
-      return label ? trans.__('Open Build Log of %1', label) : trans.__('Open Build Log…');
+      return label
+        ? trans.__('Open Build Log of %1', label)
+        : trans.__('Open Build Log…');
     },
     caption: trans.__('Show the log of a repo2docker build'),
     execute: async args => {
@@ -175,7 +194,12 @@ export function addLogCommands(
         return existing;
       }
       const label = stringArg(args, 'label') ?? picked ?? buildId;
-      const widget = new BuildLogWidget({ buildId, label, source: client, translator });
+      const widget = new BuildLogWidget({
+        buildId,
+        label,
+        source: client,
+        translator
+      });
       if (!widget.id) {
         widget.id = `jp-repo2docker-log-${buildId}`;
       }
@@ -199,7 +223,10 @@ export function addLogCommands(
   });
 
   if (palette) {
-    palette.addItem({ command: CommandIDs.openLogs, category: paletteCategory(trans) });
+    palette.addItem({
+      command: CommandIDs.openLogs,
+      category: paletteCategory(trans)
+    });
   }
 }
 
@@ -223,9 +250,14 @@ async function pickBuild(
     .filter(build => build.logAvailable !== false)
     .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt));
   if (withLog.length === 0) {
-    Notification.info(trans.__('No build has a log to show yet: start one in the Environments panel.'), {
-      autoClose: 5000
-    });
+    Notification.info(
+      trans.__(
+        'No build has a log to show yet: start one in the Environments panel.'
+      ),
+      {
+        autoClose: 5000
+      }
+    );
     return null;
   }
   const items = withLog.map(
@@ -246,7 +278,9 @@ async function pickBuild(
 }
 
 /** The arguments that reopen a log viewer (for the layout restorer). */
-export function openLogsArgs(widget: BuildLogWidget): ReadonlyPartialJSONObject {
+export function openLogsArgs(
+  widget: BuildLogWidget
+): ReadonlyPartialJSONObject {
   return {
     buildId: widget.buildId,
     label: Private.labels.get(widget) ?? widget.title.label
@@ -274,30 +308,43 @@ export function notifyWhenFinished(
         label: trans.__('Open log'),
         caption: trans.__('Show the log of this build'),
         callback: () => {
-          void commands.execute(CommandIDs.openLogs, { buildId: build.id, label: tabLabel });
+          void commands.execute(CommandIDs.openLogs, {
+            buildId: build.id,
+            label: tabLabel
+          });
         }
       }
     ];
     switch (build.phase) {
       case 'built':
-        Notification.success(trans.__('Environment %1 is built: %2', label, build.image), {
-          autoClose: 5000,
-          actions
-        });
+        Notification.success(
+          trans.__('Environment %1 is built: %2', label, build.image),
+          {
+            autoClose: 5000,
+            actions
+          }
+        );
         break;
       case 'failed':
         Notification.error(
           build.error
-            ? trans.__('The build of %1 failed: %2', label, errorSummary(build.error, trans))
+            ? trans.__(
+                'The build of %1 failed: %2',
+                label,
+                errorSummary(build.error, trans)
+              )
             : trans.__('The build of %1 failed.', label),
           { autoClose: false, actions }
         );
         break;
       case 'cancelled':
-        Notification.warning(trans.__('The build of %1 was cancelled.', label), {
-          autoClose: 5000,
-          actions
-        });
+        Notification.warning(
+          trans.__('The build of %1 was cancelled.', label),
+          {
+            autoClose: 5000,
+            actions
+          }
+        );
         break;
       default:
         break;

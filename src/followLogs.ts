@@ -22,13 +22,19 @@ export interface ILogViewers {
  * Tell `model` of every phase that the logs of `viewers` reach, now and later, so that the
  * sidebar shows a build's end when its log does. The connections end with the model.
  */
-export function followBuildLogs(viewers: ILogViewers, model: EnvironmentsModel): void {
+export function followBuildLogs(
+  viewers: ILogViewers,
+  model: EnvironmentsModel
+): void {
   const follow = (viewer: ILogViewer) => {
     const log = viewer.content.model;
     if (log.phase !== null) {
       model.observePhase(log.buildId, log.phase);
     }
-    log.phaseChanged.connect((_, phase) => model.observePhase(log.buildId, phase), model);
+    log.phaseChanged.connect(
+      (_, phase) => model.observePhase(log.buildId, phase),
+      model
+    );
   };
   viewers.forEach(follow);
   viewers.widgetAdded.connect((_, viewer) => follow(viewer), model);

@@ -6,7 +6,11 @@
  * to hear of a build's end from an open log as soon as the log does.
  */
 
-import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
@@ -24,7 +28,11 @@ import { EnvironmentsSidebar } from './components/EnvironmentsSidebar';
 import { addLogActionCommands } from './logCommands';
 import { followBuildLogs } from './followLogs';
 import { BuildLogWidget } from './logs';
-import { DEFAULT_REFRESH_INTERVAL, EnvironmentsModel, type IViewState } from './model';
+import {
+  DEFAULT_REFRESH_INTERVAL,
+  EnvironmentsModel,
+  type IViewState
+} from './model';
 import { IBuildLogTracker, IRepo2DockerClient } from './tokens';
 
 export * from './tokens';
@@ -54,7 +62,9 @@ function readSettings(settings: ISettingRegistry.ISettings | null): ISettings {
     serviceUrl: typeof serviceUrl === 'string' ? serviceUrl : '',
     serviceName: typeof serviceName === 'string' ? serviceName : null,
     refreshInterval:
-      typeof refreshInterval === 'number' ? refreshInterval : DEFAULT_REFRESH_INTERVAL,
+      typeof refreshInterval === 'number'
+        ? refreshInterval
+        : DEFAULT_REFRESH_INTERVAL,
     notifyOnFinish: typeof notifyOnFinish === 'boolean' ? notifyOnFinish : true
   };
 }
@@ -70,7 +80,10 @@ async function loadSettings(
   try {
     return await registry.load(PLUGIN_ID);
   } catch (reason) {
-    console.warn(`${reader}: could not load the settings; using defaults.`, reason);
+    console.warn(
+      `${reader}: could not load the settings; using defaults.`,
+      reason
+    );
     return null;
   }
 }
@@ -90,7 +103,10 @@ const clientPlugin: JupyterFrontEndPlugin<IRepo2DockerClient> = {
     translator: ITranslator,
     settingRegistry: ISettingRegistry | null
   ): Promise<IRepo2DockerClient> => {
-    const settings = await loadSettings(settingRegistry, 'jupyterlab-repo2docker:client');
+    const settings = await loadSettings(
+      settingRegistry,
+      'jupyterlab-repo2docker:client'
+    );
     const initial = readSettings(settings);
     const client = new Repo2DockerClient({
       serviceUrl: initial.serviceUrl,
@@ -124,7 +140,9 @@ const logsPlugin: JupyterFrontEndPlugin<IBuildLogTracker> = {
     palette: ICommandPalette | null
   ): IBuildLogTracker => {
     const trans = translator.load('jupyterlab_repo2docker');
-    const tracker = new WidgetTracker<BuildLogWidget>({ namespace: 'repo2docker-logs' });
+    const tracker = new WidgetTracker<BuildLogWidget>({
+      namespace: 'repo2docker-logs'
+    });
 
     addLogCommands(app, { client, tracker, translator, trans, palette });
     addLogActionCommands(app.commands, { tracker, trans, palette });
@@ -144,10 +162,17 @@ const logsPlugin: JupyterFrontEndPlugin<IBuildLogTracker> = {
  */
 const panelPlugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description: 'Build container images from code repositories with repo2docker.',
+  description:
+    'Build container images from code repositories with repo2docker.',
   autoStart: true,
   requires: [IRepo2DockerClient, ITranslator],
-  optional: [ILayoutRestorer, ISettingRegistry, ICommandPalette, IBuildLogTracker, IStateDB],
+  optional: [
+    ILayoutRestorer,
+    ISettingRegistry,
+    ICommandPalette,
+    IBuildLogTracker,
+    IStateDB
+  ],
   activate: async (
     app: JupyterFrontEnd,
     client: IRepo2DockerClient,
@@ -180,7 +205,12 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, EnvironmentsSidebar.ID);
 
     addPanelCommands(app, { model, panel, trans, palette });
-    notifyWhenFinished(model, app.commands, trans, () => current.notifyOnFinish);
+    notifyWhenFinished(
+      model,
+      app.commands,
+      trans,
+      () => current.notifyOnFinish
+    );
     if (logTracker) {
       followBuildLogs(logTracker, model);
     }
@@ -195,13 +225,21 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       // workspace, which waits for this plugin to activate.
       void state
         .fetch(VIEW_STATE_KEY)
-        .then(saved => model.restoreViewState(saved as Partial<IViewState> | undefined))
+        .then(saved =>
+          model.restoreViewState(saved as Partial<IViewState> | undefined)
+        )
         .catch(reason => {
-          console.warn(`${PLUGIN_ID}: could not read the panel's view state.`, reason);
+          console.warn(
+            `${PLUGIN_ID}: could not read the panel's view state.`,
+            reason
+          );
         })
         .then(() => {
           model.viewStateChanged.connect((_, view) => {
-            void state.save(VIEW_STATE_KEY, view as unknown as ReadonlyPartialJSONValue);
+            void state.save(
+              VIEW_STATE_KEY,
+              view as unknown as ReadonlyPartialJSONValue
+            );
           });
         });
     }

@@ -10,7 +10,11 @@ import type {
   Image,
   Info
 } from '@jupyterlab-repo2docker/service/contract';
-import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { isServiceError, ServiceError } from './errors';
 import { FINAL_PHASES, isFinalPhase, phaseRank } from './phases';
@@ -71,7 +75,9 @@ export const OUTAGE_LIMIT = 5 * 60_000;
 export class EnvironmentsModel {
   constructor(options: EnvironmentsModel.IOptions) {
     this._client = options.client;
-    this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyterlab_repo2docker'
+    );
     this._schedule = new RefreshSchedule({
       refresh: () => this.refresh(),
       interval: options.refreshInterval
@@ -167,8 +173,9 @@ export class EnvironmentsModel {
 
   /** Finished (or gone) builds that "clear finished" would hide. */
   get finishedBuildCount(): number {
-    return this._builds.filter(build => isFinal(build.phase) && !this._hidden.has(build.id))
-      .length;
+    return this._builds.filter(
+      build => isFinal(build.phase) && !this._hidden.has(build.id)
+    ).length;
   }
 
   /** Whether any build or image belongs to someone else (an admin sees everyone's). */
@@ -445,7 +452,9 @@ export class EnvironmentsModel {
       return;
     }
     this._phases.set(buildId, phase);
-    this._builds = sortBuilds(this._builds.map(b => (b.id === buildId ? { ...b, phase } : b)));
+    this._builds = sortBuilds(
+      this._builds.map(b => (b.id === buildId ? { ...b, phase } : b))
+    );
     this._stateChanged.emit();
   }
 
@@ -462,7 +471,10 @@ export class EnvironmentsModel {
       this._watched.add(build.id);
     }
     this._phases.set(build.id, build.phase);
-    this._builds = sortBuilds([build, ...this._builds.filter(b => b.id !== build.id)]);
+    this._builds = sortBuilds([
+      build,
+      ...this._builds.filter(b => b.id !== build.id)
+    ]);
     this._stateChanged.emit();
     void this.refresh();
     return build;
@@ -530,7 +542,10 @@ export class EnvironmentsModel {
     if (build) {
       return build.name;
     }
-    return shortNameFromRepository(image.repository, this._info?.imageNameTemplate ?? null);
+    return shortNameFromRepository(
+      image.repository,
+      this._info?.imageNameTemplate ?? null
+    );
   }
 
   /** Watch a build: `buildFinished` is emitted when it ends. */
@@ -567,7 +582,11 @@ export class EnvironmentsModel {
 
   private async _refresh(): Promise<void> {
     try {
-      if (this._info === null || this._error !== null || Date.now() - this._infoAt > INFO_MAX_AGE) {
+      if (
+        this._info === null ||
+        this._error !== null ||
+        Date.now() - this._infoAt > INFO_MAX_AGE
+      ) {
         const info = await this._client.getInfo();
         this._info = info;
         this._infoAt = Date.now();
@@ -581,7 +600,9 @@ export class EnvironmentsModel {
         if (this._isDisposed) {
           return;
         }
-        this._images = [...images].sort((a, b) => compareDates(b.builtAt, a.builtAt));
+        this._images = [...images].sort((a, b) =>
+          compareDates(b.builtAt, a.builtAt)
+        );
         this._error = null;
         this._status = 'ready';
         this._outageSince = null;
@@ -658,7 +679,12 @@ export class EnvironmentsModel {
     );
     for (const id of this._watched) {
       const phase = this._phases.get(id);
-      if (!ids.has(id) && phase !== undefined && !isFinal(phase) && !lost.some(b => b.id === id)) {
+      if (
+        !ids.has(id) &&
+        phase !== undefined &&
+        !isFinal(phase) &&
+        !lost.some(b => b.id === id)
+      ) {
         const known = this._builds.find(b => b.id === id);
         if (known) {
           lost.push(known);
@@ -676,7 +702,9 @@ export class EnvironmentsModel {
               progress: null,
               queuePosition: null,
               logAvailable: false,
-              error: this._trans.__("This build's log is gone: the service restarted.")
+              error: this._trans.__(
+                "This build's log is gone: the service restarted."
+              )
             });
             this._watched.delete(build.id);
           }
@@ -812,12 +840,17 @@ function sortBuilds(builds: Build[]): Build[] {
     if (aFinal !== bFinal) {
       return aFinal ? 1 : -1;
     }
-    return aFinal ? compareDates(b.createdAt, a.createdAt) : compareDates(a.createdAt, b.createdAt);
+    return aFinal
+      ? compareDates(b.createdAt, a.createdAt)
+      : compareDates(a.createdAt, b.createdAt);
   });
 }
 
 /** Whether every word of `filter` occurs (case-insensitively) in one of `fields`. */
-export function matchesFilter(filter: string, fields: readonly (string | null)[]): boolean {
+export function matchesFilter(
+  filter: string,
+  fields: readonly (string | null)[]
+): boolean {
   const words = filter.toLowerCase().split(/\s+/).filter(Boolean);
   if (words.length === 0) {
     return true;

@@ -2,7 +2,12 @@
  * Tokens and interfaces that other JupyterLab plugins may depend on.
  */
 
-import type { Build, BuildRequest, Image, Info } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  Build,
+  BuildRequest,
+  Image,
+  Info
+} from '@jupyterlab-repo2docker/service/contract';
 import type { IWidgetTracker } from '@jupyterlab/apputils';
 import { Token } from '@lumino/coreutils';
 import type { ISignal } from '@lumino/signaling';

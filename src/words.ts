@@ -7,11 +7,15 @@
  * with its field name replaced by the label the user sees.
  */
 
-import type { BuildProgress, Info } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  BuildProgress,
+  Info
+} from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /** The form fields, as the service names them in a 400's `field`. */
-export type FormField = 'repo' | 'ref' | 'name' | 'subdir' | 'push' | 'force' | 'shared';
+export type FormField =
+  'repo' | 'ref' | 'name' | 'subdir' | 'push' | 'force' | 'shared';
 
 /** The label the form shows for a field. */
 export function fieldLabel(field: string, trans: TranslationBundle): string {
@@ -38,9 +42,14 @@ export function fieldLabel(field: string, trans: TranslationBundle): string {
 }
 
 /** The URL schemes the service accepts, in words (with `file://` when the admin allows it). */
-export function schemesInWords(info: Info | null, trans: TranslationBundle): string {
+export function schemesInWords(
+  info: Info | null,
+  trans: TranslationBundle
+): string {
   return info?.limits.allowLocalRepos
-    ? trans.__('https://, http://, git:// or, for a folder on this machine, file:///absolute/path')
+    ? trans.__(
+        'https://, http://, git:// or, for a folder on this machine, file:///absolute/path'
+      )
     : trans.__('https://, http:// or git://');
 }
 
@@ -65,7 +74,11 @@ export function friendlyFieldMessage(
           'Folders on this machine cannot be built here. Enter the repository’s web address, e.g. https://github.com/owner/repository.'
         );
       }
-      if (/must be an? .*URL|scheme:\/\/host|not a valid URL|must name a host|begin with "-"/.test(text)) {
+      if (
+        /must be an? .*URL|scheme:\/\/host|not a valid URL|must name a host|begin with "-"/.test(
+          text
+        )
+      ) {
         return trans.__(
           'Enter the repository’s address beginning with %1, e.g. https://github.com/owner/repository.',
           schemesInWords(info, trans)
@@ -112,7 +125,9 @@ export function friendlyFieldMessage(
     }
     case 'name': {
       if (/too long or invalid/.test(text)) {
-        return trans.__('This name makes the image’s full name too long: choose a shorter one.');
+        return trans.__(
+          'This name makes the image’s full name too long: choose a shorter one.'
+        );
       }
       if (/must be|not a valid image name/.test(text)) {
         return trans.__(
@@ -131,7 +146,9 @@ export function friendlyFieldMessage(
     }
     case 'push':
       if (/no registry/.test(text)) {
-        return trans.__('This service has no registry to push to: untick "Push".');
+        return trans.__(
+          'This service has no registry to push to: untick "Push".'
+        );
       }
       break;
     default:
@@ -157,13 +174,20 @@ export function errorSummary(error: string, trans: TranslationBundle): string {
       .map(line => line.trim())
       .find(line => line !== '') ?? '';
   let line = first.replace(/\s+/g, ' ');
-  const called = /Command '\[.*\]' returned non-zero exit status (\d+)/.exec(line);
+  const called = /Command '\[.*\]' returned non-zero exit status (\d+)/.exec(
+    line
+  );
   if (called) {
     const before = line.slice(0, called.index).trim();
-    const said = trans.__('the image build command exited with status %1', called[1]);
+    const said = trans.__(
+      'the image build command exited with status %1',
+      called[1]
+    );
     line = before ? `${before} ${said}` : said;
   }
-  return line.length > MAX_SUMMARY ? `${line.slice(0, MAX_SUMMARY - 1)}…` : line;
+  return line.length > MAX_SUMMARY
+    ? `${line.slice(0, MAX_SUMMARY - 1)}…`
+    : line;
 }
 
 /**

@@ -3,13 +3,13 @@
  * scripts/test-ui.sh, which exports JUPYTERLAB_URL, JUPYTERLAB_TOKEN and FIXTURE_OK_URL),
  * the real service behind jupyter-server-proxy and the real Docker engine, in Debian's Chromium.
  */
-import { defineConfig } from "@playwright/test";
+import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
-  testDir: "./tests",
+  testDir: './tests',
   // The hub suite has its own config (playwright.hub.config.ts) and runner (scripts/test-ui-hub.sh).
-  testIgnore: "hub.spec.ts",
-  outputDir: "test-results",
+  testIgnore: 'hub.spec.ts',
+  outputDir: 'test-results',
   workers: 1,
   fullyParallel: false,
   retries: 0,
@@ -17,22 +17,22 @@ export default defineConfig({
   // A first build starts the service through the proxy, resolves the ref and runs repo2docker.
   timeout: 5 * 60 * 1000,
   expect: { timeout: 30 * 1000 },
-  reporter: [["list"]],
+  reporter: [['list']],
   use: {
-    browserName: "chromium",
+    browserName: 'chromium',
     viewport: { width: 1400, height: 900 },
     actionTimeout: 30 * 1000,
     navigationTimeout: 90 * 1000,
-    screenshot: "on",
-    trace: "retain-on-failure",
+    screenshot: 'on',
+    trace: 'retain-on-failure',
     launchOptions: {
-      executablePath: "/usr/bin/chromium",
+      executablePath: '/usr/bin/chromium',
       args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-      ],
-    },
-  },
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking'
+      ]
+    }
+  }
 });

@@ -20,7 +20,12 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  loader: { '.svg': 'text', '.woff': 'empty', '.woff2': 'empty', '.ttf': 'empty' },
+  loader: {
+    '.svg': 'text',
+    '.woff': 'empty',
+    '.woff2': 'empty',
+    '.ttf': 'empty'
+  },
   define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' }
 });
 

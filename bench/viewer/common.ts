@@ -47,7 +47,10 @@ const COLOURS = [
  * A BuildKit-like log of `n` lines (`#6 12.345 line-<k> words…`, 80–120 visible characters),
  * ~10% of them with ANSI colour codes. Calls `sink` once per line, in order.
  */
-export function generateLines(n: number, sink: (line: string, index: number) => void): void {
+export function generateLines(
+  n: number,
+  sink: (line: string, index: number) => void
+): void {
   const r = rng(0x5eed);
   let step = 5;
   let seconds = 0;
@@ -188,7 +191,8 @@ export function gcAndHeap(): number {
     g();
     g();
   }
-  return (performance as unknown as { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize;
+  return (performance as unknown as { memory: { usedJSHeapSize: number } })
+    .memory.usedJSHeapSize;
 }
 
 /** The host element both viewers are put in: 1200×800, fixed. */

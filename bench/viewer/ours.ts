@@ -7,7 +7,11 @@ import '../../style/logs.css';
 import './theme.css';
 import { Widget } from '@lumino/widgets';
 import type { BuildLogEvent } from '@jupyterlab-repo2docker/service/contract';
-import { BuildLogView, LogModel, type ILogStreamSource } from '../../src/logs/index';
+import {
+  BuildLogView,
+  LogModel,
+  type ILogStreamSource
+} from '../../src/logs/index';
 import {
   BATCH,
   gcAndHeap,
@@ -38,7 +42,10 @@ let total = 0;
 let view: BuildLogView | null = null;
 
 /** Make `n` lines as SSE text, 1000 events per chunk as the service writes them (or as events). */
-function prepare(n: number, how: Mode = 'sse'): { genMs: number; bytes: number } {
+function prepare(
+  n: number,
+  how: Mode = 'sse'
+): { genMs: number; bytes: number } {
   const t = performance.now();
   const encoder = new TextEncoder();
   const base = Date.parse('2026-01-01T00:00:00Z');
@@ -65,14 +72,18 @@ function prepare(n: number, how: Mode = 'sse'): { genMs: number; bytes: number }
       group.push(line);
       if (group.length === LINES_PER_EVENT || k === n - 1) {
         const multi = { ...event, message: group.join('\n') };
-        parts.push(`event: log\nid: ${seq}\ndata: ${JSON.stringify(multi)}\n\n`);
+        parts.push(
+          `event: log\nid: ${seq}\ndata: ${JSON.stringify(multi)}\n\n`
+        );
         group = [];
       }
     } else {
       parts.push(`event: log\nid: ${seq}\ndata: ${JSON.stringify(event)}\n\n`);
     }
     const full =
-      how === 'sse-multi' ? (k + 1) % BATCH === 0 : parts.length === BATCH || events.length === BATCH;
+      how === 'sse-multi'
+        ? (k + 1) % BATCH === 0
+        : parts.length === BATCH || events.length === BATCH;
     if (full || k === n - 1) {
       if (how === 'direct') {
         eventBatches.push(events);
@@ -138,7 +149,10 @@ interface IWhatIf {
   coalesce?: boolean;
 }
 
-async function run(capMs: number, whatIf: IWhatIf = {}): Promise<Record<string, unknown>> {
+async function run(
+  capMs: number,
+  whatIf: IWhatIf = {}
+): Promise<Record<string, unknown>> {
   const longTasks = new LongTasks();
   longTasks.start();
   const t0 = performance.now();
@@ -215,9 +229,17 @@ async function run(capMs: number, whatIf: IWhatIf = {}): Promise<Record<string, 
     if (status === 'error') {
       throw new Error(`stream error: ${JSON.stringify(model.connection)}`);
     }
-    if ((status === 'ended' || (mode === 'direct' && model.isFinal)) && model.lineCount >= total) {
+    if (
+      (status === 'ended' || (mode === 'direct' && model.isFinal)) &&
+      model.lineCount >= total
+    ) {
       if (whatIf.noView) {
-        return { capped: false, ms: performance.now() - t0, lines: model.lineCount, frames };
+        return {
+          capped: false,
+          ms: performance.now() - t0,
+          lines: model.lineCount,
+          frames
+        };
       }
       const shown = visibleMarkers();
       if (shown.length && shown[shown.length - 1] === total - 1) {
@@ -277,7 +299,7 @@ async function scroll(steps: number): Promise<Record<string, unknown>> {
     topFirst,
     bottomLast: bottom[bottom.length - 1],
     midFirst: mid[0],
-    midExpected: Math.round(((total - rows) * 0.5)),
+    midExpected: Math.round((total - rows) * 0.5),
     visibleRows: mid.length
   };
 }

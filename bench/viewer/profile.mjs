@@ -9,17 +9,35 @@ const here = dirname(fileURLToPath(import.meta.url));
 const kind = process.argv[2] ?? 'ours';
 const n = Number(process.argv[3] ?? 200000);
 const how = process.argv[4] ?? 'sse';
-const whatIf = Object.fromEntries((process.argv[5] ?? '').split(',').filter(Boolean).map(k => [k, true]));
+const whatIf = Object.fromEntries(
+  (process.argv[5] ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map(k => [k, true])
+);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--js-flags=--expose-gc', '--enable-precise-memory-info']
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-background-networking',
+    '--js-flags=--expose-gc',
+    '--enable-precise-memory-info'
+  ]
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.goto(pathToFileURL(join(here, 'dist', `${kind}.html`)).href);
 const cdp = await page.context().newCDPSession(page);
 await page.evaluate(([n, how]) => window.bench.prepare(n, how), [n, how]);
 await cdp.send('Performance.enable');
-const metrics = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map(m => [m.name, m.value]));
+const metrics = async () =>
+  Object.fromEntries(
+    (await cdp.send('Performance.getMetrics')).metrics.map(m => [
+      m.name,
+      m.value
+    ])
+  );
 const m0 = await metrics();
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
@@ -28,9 +46,20 @@ const res = await page.evaluate(w => window.bench.run(120000, w), whatIf);
 const { profile } = await cdp.send('Profiler.stop');
 console.log(JSON.stringify(res));
 const m1 = await metrics();
-for (const k of ['TaskDuration', 'ScriptDuration', 'LayoutDuration', 'RecalcStyleDuration', 'LayoutCount', 'RecalcStyleCount', 'Nodes']) {
+for (const k of [
+  'TaskDuration',
+  'ScriptDuration',
+  'LayoutDuration',
+  'RecalcStyleDuration',
+  'LayoutCount',
+  'RecalcStyleCount',
+  'Nodes'
+]) {
   const d = m1[k] - m0[k];
-  console.log(k.padEnd(20), k.endsWith('Duration') ? `${(d * 1000).toFixed(0)} ms` : d);
+  console.log(
+    k.padEnd(20),
+    k.endsWith('Duration') ? `${(d * 1000).toFixed(0)} ms` : d
+  );
 }
 const byId = new Map(profile.nodes.map(x => [x.id, x]));
 const self = new Map();
@@ -43,7 +72,9 @@ for (let i = 0; i < profile.samples.length; i++) {
 }
 const total = [...self.values()].reduce((a, b) => a + b, 0);
 console.log(`sampled ${total.toFixed(0)} ms`);
-for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+for (const [k, v] of [...self.entries()]
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25)) {
   console.log(v.toFixed(1).padStart(9), 'ms', k);
 }
 await browser.close();

@@ -21,17 +21,25 @@ const opt = (name, def) => {
 // --report FILE: print the table again from a saved JSON (no run).
 const REPORT = opt('report', null);
 const saved = REPORT ? JSON.parse(readFileSync(REPORT, 'utf8')) : null;
-const SIZES = saved?.sizes ?? opt('sizes', '500000,1000000,2000000').split(',').map(Number);
+const SIZES =
+  saved?.sizes ?? opt('sizes', '500000,1000000,2000000').split(',').map(Number);
 const RUNS = saved?.runs ?? Number(opt('runs', '3'));
 const STEPS = saved?.steps ?? Number(opt('steps', '300'));
 const CAP = saved?.cap ?? Number(opt('cap', '60000'));
 const OUT = opt('out', join(repo, 'bench', 'results'));
 const BUDGET = Number(opt('budget', String(7 * 60_000))); // skip repeats of slow configs past this
 // Viewers: ours (SSE path), xterm; ours-direct (appendEvents, no SSE/JSON parsing) on request.
-const KINDS = saved ? [...new Set(saved.all.map(r => r.kind))] : opt('kinds', 'ours,xterm').split(',');
+const KINDS = saved
+  ? [...new Set(saved.all.map(r => r.kind))]
+  : opt('kinds', 'ours,xterm').split(',');
 // `ours` is fed as the service sends: several lines per SSE event (those that reach it within
 // 5 ms, about 200 for a chatty build); `ours-line` one line per event, as before batching.
-const PAGE = { ours: ['ours', 'sse-multi'], 'ours-line': ['ours', 'sse'], 'ours-direct': ['ours', 'direct'], xterm: ['xterm', 'sse'] };
+const PAGE = {
+  ours: ['ours', 'sse-multi'],
+  'ours-line': ['ours', 'sse'],
+  'ours-direct': ['ours', 'direct'],
+  xterm: ['xterm', 'sse']
+};
 
 const ARGS = [
   '--headless',
@@ -50,10 +58,17 @@ const median = xs => {
 };
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
-  return s.length ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] : NaN;
+  return s.length
+    ? s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]
+    : NaN;
 };
 const MB = b => b / 1e6;
-const fmtMs = ms => (Number.isFinite(ms) ? (ms >= 10000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`) : 'n/a');
+const fmtMs = ms =>
+  Number.isFinite(ms)
+    ? ms >= 10000
+      ? `${(ms / 1000).toFixed(1)} s`
+      : `${Math.round(ms)} ms`
+    : 'n/a';
 const fmtMB = b => (Number.isFinite(b) ? `${MB(b).toFixed(0)} MB` : 'n/a');
 const fmtF = x => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 
@@ -61,7 +76,9 @@ function rendererRss(pids) {
   let max = 0;
   for (const pid of pids) {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      const m = /VmRSS:\s+(\d+) kB/.exec(
+        readFileSync(`/proc/${pid}/status`, 'utf8')
+      );
       if (m) max = Math.max(max, Number(m[1]) * 1024);
     } catch {
       // gone
@@ -84,7 +101,10 @@ function withTimeout(promise, ms, what) {
   return Promise.race([
     promise,
     new Promise((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`timeout: ${what} after ${ms} ms`)), ms);
+      timer = setTimeout(
+        () => reject(new Error(`timeout: ${what} after ${ms} ms`)),
+        ms
+      );
     })
   ]).finally(() => clearTimeout(timer));
 }
@@ -103,12 +123,18 @@ const metricDelta = (a, b) => ({
 async function heap(page, cdp) {
   const used = await page.evaluate(() => window.bench.heap());
   const usage = await cdp.send('Runtime.getHeapUsage');
-  return { used, v8: usage.usedSize, arrayBuffers: usage.backingStorageSize ?? NaN };
+  return {
+    used,
+    v8: usage.usedSize,
+    arrayBuffers: usage.backingStorageSize ?? NaN
+  };
 }
 
 /** One configuration in a fresh context and page. */
 async function runOne(browser, browserCdp, kind, n) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await browser.newContext({
+    viewport: { width: 1280, height: 900 }
+  });
   const page = await ctx.newPage();
   const errors = [];
   let crashed = false;
@@ -116,7 +142,9 @@ async function runOne(browser, browserCdp, kind, n) {
   page.on('crash', () => (crashed = true));
   const result = { kind, n };
   try {
-    await page.goto(pathToFileURL(join(here, 'dist', `${PAGE[kind][0]}.html`)).href);
+    await page.goto(
+      pathToFileURL(join(here, 'dist', `${PAGE[kind][0]}.html`)).href
+    );
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable');
     result.idleFrames = await page.evaluate(() => window.bench.idleFrames(20));
@@ -124,7 +152,10 @@ async function runOne(browser, browserCdp, kind, n) {
     const pids = await rendererPids(browserCdp);
     const rssBase = rendererRss(pids);
     result.prepare = await withTimeout(
-      page.evaluate(([n, how]) => window.bench.prepare(n, how), [n, PAGE[kind][1]]),
+      page.evaluate(
+        ([n, how]) => window.bench.prepare(n, how),
+        [n, PAGE[kind][1]]
+      ),
       120_000,
       'prepare'
     );
@@ -149,7 +180,10 @@ async function runOne(browser, browserCdp, kind, n) {
       arrayBuffers: after.arrayBuffers - base.arrayBuffers,
       baseUsed: base.used
     };
-    result.rss = { base: rssBase, after: rendererRss(await rendererPids(browserCdp)) };
+    result.rss = {
+      base: rssBase,
+      after: rendererRss(await rendererPids(browserCdp))
+    };
     const m2 = await metrics(cdp);
     const s = await withTimeout(
       page.evaluate(steps => window.bench.scroll(steps), STEPS),
@@ -185,7 +219,9 @@ async function runOne(browser, browserCdp, kind, n) {
 
 const started = Date.now();
 const loadBefore = saved?.load?.[0] ?? loadavg()[0];
-const browser = saved ? null : await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
+const browser = saved
+  ? null
+  : await chromium.launch({ executablePath: '/usr/bin/chromium', args: ARGS });
 const browserCdp = saved ? null : await browser.newBrowserCDPSession();
 const version = saved?.chromium ?? browser.version();
 const all = saved?.all ?? [];
@@ -202,10 +238,13 @@ for (const n of saved ? [] : SIZES) {
         res.status === 'ok'
           ? `time ${fmtMs(res.run.ms)} heap ${fmtMB(res.heap.used)} frames p95 ${fmtF(res.scroll.p95)} max ${fmtF(res.scroll.max)} work p95 ${fmtF(res.scroll.workP95)}`
           : `${res.status} ${res.error ?? ''} ${res.run ? fmtMs(res.run.ms) : ''}`;
-      console.error(`[${((Date.now() - started) / 1000).toFixed(0)} s] ${kind} ${n} run ${r + 1}: ${line}`);
+      console.error(
+        `[${((Date.now() - started) / 1000).toFixed(0)} s] ${kind} ${n} run ${r + 1}: ${line}`
+      );
       // A configuration that hit the cap, crashed, or would blow the time budget is not repeated.
       if (res.status !== 'ok') skip.add(kind);
-      else if (Date.now() - started > BUDGET && res.run.ms > 20_000) skip.add(kind);
+      else if (Date.now() - started > BUDGET && res.run.ms > 20_000)
+        skip.add(kind);
     }
   }
 }
@@ -224,7 +263,7 @@ for (const n of SIZES) {
     row[kind] = {
       runs: rs.length,
       ok: ok.length,
-      status: ok.length ? 'ok' : bad?.status ?? 'none',
+      status: ok.length ? 'ok' : (bad?.status ?? 'none'),
       badMs: bad?.run?.ms ?? bad?.wallMs,
       error: bad?.error,
       ms: median(ok.map(r => r.run.ms)),
@@ -243,8 +282,12 @@ for (const n of SIZES) {
       loadFrames: median(ok.map(r => r.run.frames)),
       loadLayouts: median(ok.map(r => r.loadMetrics.layouts)),
       loadLayoutMs: median(ok.map(r => r.loadMetrics.layoutMs)),
-      scrollLayoutsPerFrame: median(ok.map(r => r.scrollMetrics.layouts / r.scroll.frames)),
-      scrollLayoutMsPerFrame: median(ok.map(r => r.scrollMetrics.layoutMs / r.scroll.frames)),
+      scrollLayoutsPerFrame: median(
+        ok.map(r => r.scrollMetrics.layouts / r.scroll.frames)
+      ),
+      scrollLayoutMsPerFrame: median(
+        ok.map(r => r.scrollMetrics.layoutMs / r.scroll.frames)
+      ),
       times: rs.map(r => (r.status === 'ok' ? Math.round(r.run.ms) : r.status))
     };
   }
@@ -252,10 +295,16 @@ for (const n of SIZES) {
 }
 
 const NONE = { status: 'not run', runs: 0, ok: 0, times: [] };
-const cell = (s, f) => (s.status === 'ok' ? f(s) : `${s.status}${s.badMs ? ` (${fmtMs(s.badMs)})` : ''}`);
+const cell = (s, f) =>
+  s.status === 'ok'
+    ? f(s)
+    : `${s.status}${s.badMs ? ` (${fmtMs(s.badMs)})` : ''}`;
 const ratio = (o, x, key) => {
   if (o.status !== 'ok') return 'n/a';
-  if (x.status !== 'ok') return x.status === 'capped' ? `> ${(CAP / o[key]).toFixed(1)}×` : `${x.status}`;
+  if (x.status !== 'ok')
+    return x.status === 'capped'
+      ? `> ${(CAP / o[key]).toFixed(1)}×`
+      : `${x.status}`;
   return `${(x[key] / o[key]).toFixed(1)}×`;
 };
 const lines = [];
@@ -283,8 +332,12 @@ lines.push(
     'per scroll frame: main-thread time from frame start to after its paint (p95/max) and layouts; heap split into V8 heap and ArrayBuffer backing stores; renderer RSS growth.'
 );
 lines.push('');
-lines.push('| lines | viewer | runs ok | each run (ms) | first paint | load frames | load layouts (ms) | longest task | scroll work p95/max | scroll layouts/frame (ms) | V8 heap | ArrayBuffers | renderer RSS Δ |');
-lines.push('| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+lines.push(
+  '| lines | viewer | runs ok | each run (ms) | first paint | load frames | load layouts (ms) | longest task | scroll work p95/max | scroll layouts/frame (ms) | V8 heap | ArrayBuffers | renderer RSS Δ |'
+);
+lines.push(
+  '| ---: | --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
+);
 for (const row of summary) {
   for (const kind of KINDS) {
     const s = row[kind];
@@ -310,13 +363,17 @@ if (m) {
       `rAF p95 ${fmtF(o.p95)} ms, max ${fmtF(o.max)} ms; main-thread time per frame p95 ${fmtF(o.workP95)} ms, max ${fmtF(o.workMax)} ms`
   );
   check(o.heap < 300e6, `JS heap < 300 MB: ${fmtMB(o.heap)}`);
-  const tr = x.status === 'ok' ? x.ms / o.ms : x.status === 'capped' ? CAP / o.ms : NaN;
+  const tr =
+    x.status === 'ok' ? x.ms / o.ms : x.status === 'capped' ? CAP / o.ms : NaN;
   const hr = x.status === 'ok' ? x.heap / o.heap : NaN;
   check(
     tr >= 3,
     `≥ 3× faster than xterm.js: ${x.status === 'ok' ? `${tr.toFixed(1)}×` : `xterm ${x.status}${x.status === 'capped' ? `, > ${tr.toFixed(1)}×` : ''}`}`
   );
-  check(hr >= 3, `≥ 3× less heap than xterm.js: ${x.status === 'ok' ? `${hr.toFixed(1)}×` : `xterm ${x.status}`}`);
+  check(
+    hr >= 3,
+    `≥ 3× less heap than xterm.js: ${x.status === 'ok' ? `${hr.toFixed(1)}×` : `xterm ${x.status}`}`
+  );
 }
 lines.push('');
 lines.push(
@@ -330,8 +387,16 @@ mkdirSync(OUT, { recursive: true });
 let commit = 'unknown';
 let dirty = '';
 try {
-  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo }).toString().trim();
-  dirty = execFileSync('git', ['status', '--short', '--', 'src/logs', 'style/logs.css'], { cwd: repo }).toString().trim();
+  commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: repo })
+    .toString()
+    .trim();
+  dirty = execFileSync(
+    'git',
+    ['status', '--short', '--', 'src/logs', 'style/logs.css'],
+    { cwd: repo }
+  )
+    .toString()
+    .trim();
 } catch {
   // not a git checkout
 }
@@ -339,12 +404,32 @@ const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 if (saved) {
   commit = saved.commit;
   dirty = saved.dirty;
-} else writeFileSync(
-  join(OUT, `viewer-${stamp}.json`),
-  JSON.stringify({ chromium: version, cpus: cpus().length, load: [loadBefore, loadAfter], wallS, commit, dirty, sizes: SIZES, runs: RUNS, steps: STEPS, cap: CAP, summary, all }, null, 1)
-);
+} else
+  writeFileSync(
+    join(OUT, `viewer-${stamp}.json`),
+    JSON.stringify(
+      {
+        chromium: version,
+        cpus: cpus().length,
+        load: [loadBefore, loadAfter],
+        wallS,
+        commit,
+        dirty,
+        sizes: SIZES,
+        runs: RUNS,
+        steps: STEPS,
+        cap: CAP,
+        summary,
+        all
+      },
+      null,
+      1
+    )
+  );
 writeFileSync(
   join(OUT, 'viewer.md'),
   `${table}\n\nCommit ${commit}${dirty ? ` with local changes in:\n${dirty}` : ''}. ${saved ? `Table made from ${REPORT}.` : `Command: bash bench/viewer.sh${args.length ? ' ' + args.join(' ') : ''}`}\n`
 );
-console.error(`total ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}`);
+console.error(
+  `total ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${OUT}`
+);

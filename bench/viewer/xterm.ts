@@ -62,7 +62,6 @@ function markers(): number[] {
 
 /** What FitAddon does: cols and rows that fill the host. */
 function fit(t: Terminal): void {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const core = (t as any)._core;
   const cell = core._renderService.dimensions.css.cell;
   if (!cell.width || !cell.height) {
@@ -85,8 +84,9 @@ async function run(capMs: number): Promise<Record<string, unknown>> {
     fontSize: 13
   });
   term.open(host());
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const cellHeight = (term as any)._core._renderService.dimensions.css.cell.height;
+
+  const cellHeight = (term as any)._core._renderService.dimensions.css.cell
+    .height;
   if (cellHeight > 0 && cellHeight < ROW) {
     term.options.lineHeight = ROW / cellHeight;
   }
@@ -98,7 +98,10 @@ async function run(capMs: number): Promise<Record<string, unknown>> {
       await nextTask();
       const text = batches[i] as string;
       batches[i] = null;
-      term!.write(text, i === batches.length - 1 ? () => (written = true) : undefined);
+      term!.write(
+        text,
+        i === batches.length - 1 ? () => (written = true) : undefined
+      );
     }
   })();
   let firstPaint = -1;
@@ -154,7 +157,9 @@ async function scroll(steps: number): Promise<Record<string, unknown>> {
   }
   const topFirst = markers()[0];
   const base = t.buffer.active.baseY;
-  const stats = await scrollFrames(steps, f => t.scrollToLine(Math.round(f * base)));
+  const stats = await scrollFrames(steps, f =>
+    t.scrollToLine(Math.round(f * base))
+  );
   const bottom = markers();
   t.scrollToLine(Math.round(base / 2));
   for (let k = 0; k < 4; k++) {

@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const out = resolve(here, '../../jupyterlab_repo2docker/service');
-const { version } = JSON.parse(readFileSync(resolve(here, '../package.json'), 'utf8'));
+const { version } = JSON.parse(
+  readFileSync(resolve(here, '../package.json'), 'utf8')
+);
 mkdirSync(out, { recursive: true });
 await build({
   entryPoints: [resolve(here, '../src/main.ts')],
@@ -20,8 +22,13 @@ await build({
   minify: false,
   sourcemap: false,
   external: ['cpu-features', '*.node'],
-  define: { __SERVICE_VERSION__: JSON.stringify(version), 'import.meta.url': 'import_meta_url' },
-  banner: { js: "const import_meta_url = require('node:url').pathToFileURL(__filename).href;" },
+  define: {
+    __SERVICE_VERSION__: JSON.stringify(version),
+    'import.meta.url': 'import_meta_url'
+  },
+  banner: {
+    js: "const import_meta_url = require('node:url').pathToFileURL(__filename).href;"
+  },
   logLevel: 'warning'
 });
 copyFileSync(resolve(here, '../openapi.yaml'), resolve(out, 'openapi.yaml'));

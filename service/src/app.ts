@@ -32,7 +32,12 @@ import { credentialsOf, sessionSettings } from './http/session.js';
 import { imageRoutes } from './http/routes/images.js';
 import { infoRoutes, systemRoutes } from './http/routes/system.js';
 import { ServiceMetrics } from './metrics.js';
-import { loadRegistryCredentials, REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, type RegistryCredentials } from './registry/credentials.js';
+import {
+  loadRegistryCredentials,
+  REGISTRY_PASSWORD_ENV,
+  REGISTRY_USERNAME_ENV,
+  type RegistryCredentials
+} from './registry/credentials.js';
 import { MergedImageStore } from './images/merged-store.js';
 import { watchImageEvents } from './docker/events.js';
 import { reapOrphans } from './docker/reaper.js';
@@ -74,7 +79,10 @@ export interface ServiceParts {
   registryFetch?: typeof fetch;
 }
 
-export function createService(config: ServiceConfig, parts: ServiceParts = {}): Service {
+export function createService(
+  config: ServiceConfig,
+  parts: ServiceParts = {}
+): Service {
   const env = parts.env ?? process.env;
   const host = config.registry.url ? registryHost(config.registry.url) : null;
   const repositoryPrefix = host ? `${host}/${config.registry.prefix}` : '';
@@ -85,10 +93,19 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     logger: {
       level: config.logLevel,
       // Tokens travel in headers only; make sure none is ever printed, whatever the serializer.
-      redact: ['req.headers.authorization', `req.headers["${SECRET_HEADER}"]`, 'req.headers.cookie']
+      redact: [
+        'req.headers.authorization',
+        `req.headers["${SECRET_HEADER}"]`,
+        'req.headers.cookie'
+      ]
     }
   });
-  const engine = parts.engine ?? new DockerEngine(undefined, { template: config.images.template, repositoryPrefix });
+  const engine =
+    parts.engine ??
+    new DockerEngine(undefined, {
+      template: config.images.template,
+      repositoryPrefix
+    });
   const hostPolicy = hostPolicyFromConfig(config.builds, config.auth.mode);
   // Read once, here; kept out of the config object, the logs, the API and child processes.
   let registry: RegistryStore | null = null;
@@ -106,18 +123,42 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
       fetch: parts.registryFetch
     });
     registry = store;
-    pusher = new RegistryPusher(engine, config.registry.url, host, config.registry.pushByDefault, credentials, () => store.probe());
+    pusher = new RegistryPusher(
+      engine,
+      config.registry.url,
+      host,
+      config.registry.pushByDefault,
+      credentials,
+      () => store.probe()
+    );
   }
   const images = new MergedImageStore(engine, registry, app.log);
   // The engine's image events keep the cached image list honest (see images/catalog.ts).
   // Each time it (re)connects the engine is up: reap what dead service processes left there.
   const reap = (): void => {
-    reapOrphans(engine.docker, app.log).catch(error => app.log.warn({ err: (error as Error).message }, 'could not reap orphaned build artifacts'));
+    reapOrphans(engine.docker, app.log).catch(error =>
+      app.log.warn(
+        { err: (error as Error).message },
+        'could not reap orphaned build artifacts'
+      )
+    );
   };
-  const events = parts.engine ? null : watchImageEvents(engine.docker, () => catalog.invalidate(), app.log, 2000, reap);
+  const events = parts.engine
+    ? null
+    : watchImageEvents(
+        engine.docker,
+        () => catalog.invalidate(),
+        app.log,
+        2000,
+        reap
+      );
   const catalog = new ImageCatalog(
     images,
-    { trustedMs: registry ? 15_000 : 60_000, untrustedMs: 2_000, maxRendered: 1000 },
+    {
+      trustedMs: registry ? 15_000 : 60_000,
+      untrustedMs: 2_000,
+      maxRendered: 1000
+    },
     () => events?.connected ?? false
   );
   const backend =
@@ -132,7 +173,10 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
       log: app.log
     });
   const authenticator: Authenticator =
-    parts.authenticator ?? createAuthenticator(config, env, message => process.stderr.write(`repo2docker-service: ${message}\n`));
+    parts.authenticator ??
+    createAuthenticator(config, env, message =>
+      process.stderr.write(`repo2docker-service: ${message}\n`)
+    );
   const manager = new BuildManager(
     {
       imageTemplate: config.images.template,
@@ -145,7 +189,10 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     },
     backend,
     images,
-    new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds, { hostPolicy, allowLocalRepos: config.builds.allowLocalRepos }),
+    new GitRefResolver(config.git.command, config.git.lsRemoteTimeoutSeconds, {
+      hostPolicy,
+      allowLocalRepos: config.builds.allowLocalRepos
+    }),
     app.log
   );
   const metrics = new ServiceMetrics(
@@ -177,10 +224,14 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
   // http/stream-limits.ts), else 10 s (a user's build queue is full). onError runs before the
   // error handler, and headers set here are kept in its answer.
   app.addHook('onError', async (_request, reply, error) => {
-    const seconds = (error as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+    const seconds = (error as { retryAfterSeconds?: unknown })
+      .retryAfterSeconds;
     const status = (error as { status?: unknown }).status;
     if (!reply.sent && (typeof seconds === 'number' || status === 429)) {
-      reply.header('Retry-After', String(typeof seconds === 'number' ? seconds : 10));
+      reply.header(
+        'Retry-After',
+        String(typeof seconds === 'number' ? seconds : 10)
+      );
     }
   });
   acceptEmptyJsonBodies(app);
@@ -192,14 +243,22 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
     config.auth.cookieSecret ?? randomBytes(32).toString('hex'),
     config.auth.trustedProxies
   );
-  const oauth = parts.oauth !== undefined ? parts.oauth : oauthSettingsFromEnv(env, config.serviceName, config.prefix);
+  const oauth =
+    parts.oauth !== undefined
+      ? parts.oauth
+      : oauthSettingsFromEnv(env, config.serviceName, config.prefix);
   app.register(fastifyCookie, { secret: session.cookieSecret });
   // Only the listed origins (the hub's user hosts under subdomain_host); no credentials: the
   // extension sends its token in a header, and cookies stay same-origin.
   app.register(fastifyCors, {
     origin: corsOriginCheck(config.corsOrigins),
     methods: ['GET', 'POST', 'DELETE'],
-    allowedHeaders: ['Authorization', 'Content-Type', 'Accept', 'Last-Event-ID'],
+    allowedHeaders: [
+      'Authorization',
+      'Content-Type',
+      'Accept',
+      'Last-Event-ID'
+    ],
     maxAge: 600
   });
   app.register(
@@ -209,9 +268,14 @@ export function createService(config: ServiceConfig, parts: ServiceParts = {}): 
         if ((request.routeOptions.config as { public?: boolean }).public) {
           return;
         }
-        request.identity = await authenticator.authenticate(credentialsOf(request, session));
+        request.identity = await authenticator.authenticate(
+          credentialsOf(request, session)
+        );
         if (!request.identity.permissions.access) {
-          throw missingScope(accessScope, `your token lacks the scope ${accessScope}, which every request needs`);
+          throw missingScope(
+            accessScope,
+            `your token lacks the scope ${accessScope}, which every request needs`
+          );
         }
       });
       pageRoutes(scoped, context, session, oauth);

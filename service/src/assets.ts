@@ -15,16 +15,25 @@ function firstExisting(candidates: string[]): URL {
       return url;
     }
   }
-  throw new Error(`none of ${candidates.join(', ')} exists next to ${import.meta.url}`);
+  throw new Error(
+    `none of ${candidates.join(', ')} exists next to ${import.meta.url}`
+  );
 }
 
 export function serviceVersion(): string {
   if (typeof __SERVICE_VERSION__ !== 'undefined') {
     return __SERVICE_VERSION__;
   }
-  return (JSON.parse(readFileSync(firstExisting(['../package.json']), 'utf8')) as { version: string }).version;
+  return (
+    JSON.parse(readFileSync(firstExisting(['../package.json']), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 }
 
 export function openapiDocument(): string {
-  return readFileSync(firstExisting(['../openapi.yaml', './openapi.yaml']), 'utf8');
+  return readFileSync(
+    firstExisting(['../openapi.yaml', './openapi.yaml']),
+    'utf8'
+  );
 }

@@ -132,48 +132,97 @@ export interface Setting {
   check?: (value: unknown) => string | null;
 }
 
-const positive = (key: string) => (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? null : `${key} must be a positive number`);
+const positive = (key: string) => (value: unknown) =>
+  typeof value === 'number' && Number.isFinite(value) && value > 0
+    ? null
+    : `${key} must be a positive number`;
 const stringList = (message: string) => (value: unknown) =>
-  Array.isArray(value) && value.every(item => typeof item === 'string' && item.trim() !== '') ? null : message;
+  Array.isArray(value) &&
+  value.every(item => typeof item === 'string' && item.trim() !== '')
+    ? null
+    : message;
 
 /** Every key, in the order the reference lists them. `listen` is one row: a socket or host and port. */
 export const SETTINGS: readonly Setting[] = [
-  { key: 'serviceName', default: 'repo2docker', env: 'JUPYTERHUB_SERVICE_NAME', help: 'Service name in JupyterHub; scopes are checked against it.' },
+  {
+    key: 'serviceName',
+    default: 'repo2docker',
+    env: 'JUPYTERHUB_SERVICE_NAME',
+    help: 'Service name in JupyterHub; scopes are checked against it.'
+  },
   {
     key: 'listen',
     default: { host: '127.0.0.1', port: 10101 },
     env: 'JUPYTERHUB_SERVICE_URL',
     fromEnv: text => {
       const url = new URL(text);
-      return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) };
+      return {
+        host: url.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(url.port || 80)
+      };
     },
     help: '{"host","port"} or {"socket": path}; flags --host/--port/--socket (a socket wins).',
     check: value => {
       const listen = value as ListenAddress;
-      return 'port' in listen && !(Number.isInteger(listen.port) && listen.port >= 0 && listen.port < 65536)
+      return 'port' in listen &&
+        !(
+          Number.isInteger(listen.port) &&
+          listen.port >= 0 &&
+          listen.port < 65536
+        )
         ? `listen.port must be a port number, got ${String(listen.port)}`
         : null;
     }
   },
-  { key: 'prefix', default: '/', env: 'JUPYTERHUB_SERVICE_PREFIX', flag: 'prefix', help: 'URL prefix the service answers under.' },
+  {
+    key: 'prefix',
+    default: '/',
+    env: 'JUPYTERHUB_SERVICE_PREFIX',
+    flag: 'prefix',
+    help: 'URL prefix the service answers under.'
+  },
   {
     key: 'auth.mode',
     default: 'local',
     env: 'JUPYTERHUB_API_URL',
     fromEnv: () => 'jupyterhub',
     help: '"jupyterhub" (the default when JUPYTERHUB_API_URL is set) or "local"; nothing falls back from one to the other.',
-    check: value => (value === 'local' || value === 'jupyterhub' ? null : `auth.mode must be "local" or "jupyterhub", got ${JSON.stringify(value)}`)
+    check: value =>
+      value === 'local' || value === 'jupyterhub'
+        ? null
+        : `auth.mode must be "local" or "jupyterhub", got ${JSON.stringify(value)}`
   },
-  { key: 'auth.hubApiUrl', default: null, env: 'JUPYTERHUB_API_URL', help: 'JupyterHub mode: the hub API (its variable also selects this mode).' },
-  { key: 'auth.cacheSeconds', default: 10, help: 'JupyterHub mode: how long a token lookup is trusted before asking the hub again.' },
-  { key: 'auth.cacheMaxEntries', default: 10000, help: 'JupyterHub mode: token lookups cached at most.' },
-  { key: 'auth.cookieSecret', default: null, env: 'REPO2DOCKER_SERVICE_COOKIE_SECRET', help: 'Signs the service page cookies; random per start if unset.' },
+  {
+    key: 'auth.hubApiUrl',
+    default: null,
+    env: 'JUPYTERHUB_API_URL',
+    help: 'JupyterHub mode: the hub API (its variable also selects this mode).'
+  },
+  {
+    key: 'auth.cacheSeconds',
+    default: 10,
+    help: 'JupyterHub mode: how long a token lookup is trusted before asking the hub again.'
+  },
+  {
+    key: 'auth.cacheMaxEntries',
+    default: 10000,
+    help: 'JupyterHub mode: token lookups cached at most.'
+  },
+  {
+    key: 'auth.cookieSecret',
+    default: null,
+    env: 'REPO2DOCKER_SERVICE_COOKIE_SECRET',
+    help: 'Signs the service page cookies; random per start if unset.'
+  },
   {
     key: 'auth.failureLimit',
     default: { maxFailures: 20, windowSeconds: 60 },
     help: '{"maxFailures","windowSeconds"}: failed token checks allowed per client address in that window; more gives 429 with Retry-After, without asking the hub.',
     check: value => {
-      const limit = value as { maxFailures?: number; windowSeconds?: number } | null;
+      const limit = value as {
+        maxFailures?: number;
+        windowSeconds?: number;
+      } | null;
       return (limit?.maxFailures ?? 0) > 0 && (limit?.windowSeconds ?? 0) > 0
         ? null
         : 'auth.failureLimit must be {"maxFailures": N, "windowSeconds": S} with positive numbers';
@@ -183,22 +232,46 @@ export const SETTINGS: readonly Setting[] = [
     key: 'auth.trustedProxies',
     default: ['127.0.0.1', '::1'],
     help: "Peer addresses (the hub's proxy) whose X-Forwarded-For, its last entry, names the client for auth.failureLimit; other peers are the client themselves.",
-    check: value => (Array.isArray(value) && value.every(proxy => typeof proxy === 'string') ? null : 'auth.trustedProxies must be a list of addresses, e.g. ["127.0.0.1"]')
+    check: value =>
+      Array.isArray(value) && value.every(proxy => typeof proxy === 'string')
+        ? null
+        : 'auth.trustedProxies must be a list of addresses, e.g. ["127.0.0.1"]'
   },
-  { key: 'auth.localUser', default: 'user', env: 'USER', help: 'Local mode: the single user.' },
-  { key: 'auth.secret', default: null, env: 'REPO2DOCKER_SERVICE_SECRET', help: 'Local mode: shared secret (random if unset on TCP).' },
-  { key: 'corsOrigins', default: [], help: 'Browser origins allowed to call the API (CORS), e.g. ["https://*.hub.example.org"] with subdomain_host.' },
+  {
+    key: 'auth.localUser',
+    default: 'user',
+    env: 'USER',
+    help: 'Local mode: the single user.'
+  },
+  {
+    key: 'auth.secret',
+    default: null,
+    env: 'REPO2DOCKER_SERVICE_SECRET',
+    help: 'Local mode: shared secret (random if unset on TCP).'
+  },
+  {
+    key: 'corsOrigins',
+    default: [],
+    help: 'Browser origins allowed to call the API (CORS), e.g. ["https://*.hub.example.org"] with subdomain_host.'
+  },
   {
     key: 'backend.kind',
     default: 'local',
     help: 'Which build backend runs builds: "local" (repo2docker on the Docker engine) or "binderhub" (a BinderHub build API, backend.url); an unknown kind stops the start.',
-    check: value => (typeof value === 'string' && value !== '' ? null : 'backend.kind must name a build backend, e.g. "local"')
+    check: value =>
+      typeof value === 'string' && value !== ''
+        ? null
+        : 'backend.kind must name a build backend, e.g. "local"'
   },
   {
     key: 'backend.url',
     default: null,
     help: 'backend.kind "binderhub": BinderHub\'s URL, e.g. "http://127.0.0.1:8585" (its builds must land in this service\'s Docker engine).',
-    check: value => (value === null || (typeof value === 'string' && /^https?:\/\/[^\s]+$/.test(value)) ? null : 'backend.url must be an http:// or https:// URL')
+    check: value =>
+      value === null ||
+      (typeof value === 'string' && /^https?:\/\/[^\s]+$/.test(value))
+        ? null
+        : 'backend.url must be an http:// or https:// URL'
   },
   {
     key: 'backend.token',
@@ -212,30 +285,56 @@ export const SETTINGS: readonly Setting[] = [
     help: 'backend.kind "binderhub": BinderHub\'s repo provider; only "git" (any repository URL at a commit).',
     check: value => (value === 'git' ? null : 'backend.provider must be "git"')
   },
-  { key: 'backend.keepBinderHubImage', default: false, help: 'backend.kind "binderhub": keep BinderHub\'s own image name once the image is ours (when others use it as a cache).' },
+  {
+    key: 'backend.keepBinderHubImage',
+    default: false,
+    help: 'backend.kind "binderhub": keep BinderHub\'s own image name once the image is ours (when others use it as a cache).'
+  },
   {
     key: 'repo2docker.command',
     default: ['repo2docker'],
     env: 'REPO2DOCKER_COMMAND',
     fromEnv: text => [text],
     help: 'argv that runs repo2docker (the variable gives the executable alone).',
-    check: value => (Array.isArray(value) && value.length > 0 ? null : 'repo2docker.command must be a non-empty list (argv)')
+    check: value =>
+      Array.isArray(value) && value.length > 0
+        ? null
+        : 'repo2docker.command must be a non-empty list (argv)'
   },
-  { key: 'repo2docker.configFile', default: null, flag: 'repo2docker-config', help: 'repo2docker config passed with --config (e.g. offline build args).' },
-  { key: 'repo2docker.userId', default: 1000, help: 'User id the image runs as (repo2docker --user-id).' },
-  { key: 'repo2docker.userName', default: 'jovyan', help: 'User name the image runs as (repo2docker --user-name).' },
+  {
+    key: 'repo2docker.configFile',
+    default: null,
+    flag: 'repo2docker-config',
+    help: 'repo2docker config passed with --config (e.g. offline build args).'
+  },
+  {
+    key: 'repo2docker.userId',
+    default: 1000,
+    help: 'User id the image runs as (repo2docker --user-id).'
+  },
+  {
+    key: 'repo2docker.userName',
+    default: 'jovyan',
+    help: 'User name the image runs as (repo2docker --user-name).'
+  },
   {
     key: 'git.command',
     default: 'git',
     help: 'git executable that resolves refs (git ls-remote) and fetches repositories for builds, always with no system or global config, no credential helper and only the https, http and git transports.'
   },
-  { key: 'git.lsRemoteTimeoutSeconds', default: 30, help: 'How long resolving a ref may take.' },
+  {
+    key: 'git.lsRemoteTimeoutSeconds',
+    default: 30,
+    help: 'How long resolving a ref may take.'
+  },
   {
     key: 'images.template',
     default: 'r2d-{owner}/{name}',
     help: 'Image repository template with {owner} and {name}; the tag is the commit.',
     check: value =>
-      typeof value === 'string' && value.includes('{owner}') && value.includes('{name}')
+      typeof value === 'string' &&
+      value.includes('{owner}') &&
+      value.includes('{name}')
         ? null
         : 'images.template must contain {owner} and {name}, so that users cannot overwrite each other'
   },
@@ -244,19 +343,56 @@ export const SETTINGS: readonly Setting[] = [
     default: null,
     help: 'OCI registry to push to and list from, e.g. "https://registry.example.org"; http:// only on loopback or with registry.insecure. Image names then begin with its host[:port].'
   },
-  { key: 'registry.prefix', default: '', help: 'Path put before every image repository in the registry, e.g. "jupyter/".' },
-  { key: 'registry.pushByDefault', default: false, help: 'Builds push unless the request says "push": false.' },
+  {
+    key: 'registry.prefix',
+    default: '',
+    help: 'Path put before every image repository in the registry, e.g. "jupyter/".'
+  },
+  {
+    key: 'registry.pushByDefault',
+    default: false,
+    help: 'Builds push unless the request says "push": false.'
+  },
   {
     key: 'registry.credentialsFile',
     default: null,
     help: 'JSON file with {"username","password"} (or a Docker config.json with "auths") for the registry; REPO2DOCKER_REGISTRY_USERNAME and REPO2DOCKER_REGISTRY_PASSWORD win over it. Never logged nor returned.'
   },
-  { key: 'registry.insecure', default: false, help: "Allow plain http:// to a registry that is not on loopback (the Docker engine must list it in insecure-registries too)." },
-  { key: 'builds.maxConcurrent', default: 2, help: 'Builds running at once over all users.', check: positive('builds.maxConcurrent') },
-  { key: 'builds.maxConcurrentPerUser', default: 1, help: 'Builds running at once per user.', check: positive('builds.maxConcurrentPerUser') },
-  { key: 'builds.maxQueuedPerUser', default: 10, help: 'Builds a user may have waiting or running; more gives 429.', check: positive('builds.maxQueuedPerUser') },
-  { key: 'builds.timeoutSeconds', default: 3600, help: 'A build running longer fails and is cleaned up.', check: positive('builds.timeoutSeconds') },
-  { key: 'builds.allowLocalRepos', default: false, flag: 'allow-local-repos', help: 'Accept local paths and file:// URLs as repositories.' },
+  {
+    key: 'registry.insecure',
+    default: false,
+    help: 'Allow plain http:// to a registry that is not on loopback (the Docker engine must list it in insecure-registries too).'
+  },
+  {
+    key: 'builds.maxConcurrent',
+    default: 2,
+    help: 'Builds running at once over all users.',
+    check: positive('builds.maxConcurrent')
+  },
+  {
+    key: 'builds.maxConcurrentPerUser',
+    default: 1,
+    help: 'Builds running at once per user.',
+    check: positive('builds.maxConcurrentPerUser')
+  },
+  {
+    key: 'builds.maxQueuedPerUser',
+    default: 10,
+    help: 'Builds a user may have waiting or running; more gives 429.',
+    check: positive('builds.maxQueuedPerUser')
+  },
+  {
+    key: 'builds.timeoutSeconds',
+    default: 3600,
+    help: 'A build running longer fails and is cleaned up.',
+    check: positive('builds.timeoutSeconds')
+  },
+  {
+    key: 'builds.allowLocalRepos',
+    default: false,
+    flag: 'allow-local-repos',
+    help: 'Accept local paths and file:// URLs as repositories.'
+  },
   {
     key: 'builds.refusePrivateAddresses',
     default: null,
@@ -266,22 +402,65 @@ export const SETTINGS: readonly Setting[] = [
     key: 'builds.allowedHosts',
     default: [],
     help: 'Host patterns exempt from builds.refusePrivateAddresses, e.g. ["gitlab.internal", "*.corp.example"] ("*." matches any subdomain).',
-    check: stringList('builds.allowedHosts must be a list of host patterns, e.g. ["gitlab.internal", "*.corp.example"]')
+    check: stringList(
+      'builds.allowedHosts must be a list of host patterns, e.g. ["gitlab.internal", "*.corp.example"]'
+    )
   },
-  { key: 'logs.maxBuilds', default: 200, help: 'Finished builds whose logs stay in memory.' },
-  { key: 'logs.maxBytes', default: 512 * 1024 * 1024, help: 'Bytes of finished logs kept in memory.' },
-  { key: 'logs.maxBuildBytes', default: 64 * 1024 * 1024, help: 'Bytes of log one build may write; past it the build is stopped and fails, saying so.', check: positive('logs.maxBuildBytes') },
-  { key: 'logs.maxStreamsPerUser', default: 20, help: 'Log streams open at once per user; more gives 429 with Retry-After.', check: positive('logs.maxStreamsPerUser') },
-  { key: 'logs.maxStreams', default: 1000, help: 'Log streams open at once over all users; more gives 429 with Retry-After.', check: positive('logs.maxStreams') },
-  { key: 'heartbeatSeconds', default: 15, help: 'SSE keep-alive comment interval.' },
-  { key: 'logLevel', default: 'info', flag: 'log-level', help: 'Service log level.' }
+  {
+    key: 'logs.maxBuilds',
+    default: 200,
+    help: 'Finished builds whose logs stay in memory.'
+  },
+  {
+    key: 'logs.maxBytes',
+    default: 512 * 1024 * 1024,
+    help: 'Bytes of finished logs kept in memory.'
+  },
+  {
+    key: 'logs.maxBuildBytes',
+    default: 64 * 1024 * 1024,
+    help: 'Bytes of log one build may write; past it the build is stopped and fails, saying so.',
+    check: positive('logs.maxBuildBytes')
+  },
+  {
+    key: 'logs.maxStreamsPerUser',
+    default: 20,
+    help: 'Log streams open at once per user; more gives 429 with Retry-After.',
+    check: positive('logs.maxStreamsPerUser')
+  },
+  {
+    key: 'logs.maxStreams',
+    default: 1000,
+    help: 'Log streams open at once over all users; more gives 429 with Retry-After.',
+    check: positive('logs.maxStreams')
+  },
+  {
+    key: 'heartbeatSeconds',
+    default: 15,
+    help: 'SSE keep-alive comment interval.'
+  },
+  {
+    key: 'logLevel',
+    default: 'info',
+    flag: 'log-level',
+    help: 'Service log level.'
+  }
 ];
 
 function getPath(object: unknown, key: string): unknown {
-  return key.split('.').reduce<unknown>((value, part) => (value as Record<string, unknown> | undefined)?.[part], object);
+  return key
+    .split('.')
+    .reduce<unknown>(
+      (value, part) => (value as Record<string, unknown> | undefined)?.[part],
+      object
+    );
 }
 
-function setPath(object: Record<string, unknown>, key: string, value: unknown): void {
+function setPath(
+  object: Record<string, unknown>,
+  key: string,
+  value: unknown
+): void {
   const parts = key.split('.');
   let node = object;
   for (const part of parts.slice(0, -1)) {
@@ -290,7 +469,9 @@ function setPath(object: Record<string, unknown>, key: string, value: unknown): 
   node[parts.at(-1)!] = value;
 }
 
-function fromSettings(pick: (setting: Setting) => { has: boolean; value?: unknown }): Record<string, unknown> {
+function fromSettings(
+  pick: (setting: Setting) => { has: boolean; value?: unknown }
+): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const setting of SETTINGS) {
     const { has, value } = pick(setting);
@@ -301,12 +482,18 @@ function fromSettings(pick: (setting: Setting) => { has: boolean; value?: unknow
   return out;
 }
 
-export const DEFAULT_CONFIG: ServiceConfig = fromSettings(setting => ({ has: true, value: setting.default })) as unknown as ServiceConfig;
+export const DEFAULT_CONFIG: ServiceConfig = fromSettings(setting => ({
+  has: true,
+  value: setting.default
+})) as unknown as ServiceConfig;
 
 /** One line per key (its help), for tests that look keys up. */
-export const CONFIG_REFERENCE: Record<string, string> = Object.fromEntries(SETTINGS.map(setting => [setting.key, setting.help]));
+export const CONFIG_REFERENCE: Record<string, string> = Object.fromEntries(
+  SETTINGS.map(setting => [setting.key, setting.help])
+);
 
-const shown = (value: unknown): string => (value === null ? 'none' : `\`${JSON.stringify(value)}\``);
+const shown = (value: unknown): string =>
+  value === null ? 'none' : `\`${JSON.stringify(value)}\``;
 
 /** The reference as a markdown table: `--help-config` prints it, README.md carries it (a test compares). */
 export function renderConfigReference(): string {
@@ -314,7 +501,13 @@ export function renderConfigReference(): string {
     setting =>
       `| \`${setting.key}\` | ${shown(setting.default)} | ${setting.env ? `\`${setting.env}\`` : ''} | ${setting.flag ? `\`--${setting.flag}\`` : ''} | ${setting.help} |`
   );
-  return ['| key | default | environment | flag | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n') + '\n';
+  return (
+    [
+      '| key | default | environment | flag | meaning |',
+      '| --- | --- | --- | --- | --- |',
+      ...rows
+    ].join('\n') + '\n'
+  );
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -343,7 +536,11 @@ function merge<T>(base: T, patch: unknown, path = ''): T {
 }
 
 /** `listen` is either a socket or host+port: a socket replaces; a host or a port alone keeps the other. */
-function mergeListen(current: ListenAddress, value: Record<string, unknown>, path: string): ListenAddress {
+function mergeListen(
+  current: ListenAddress,
+  value: Record<string, unknown>,
+  path: string
+): ListenAddress {
   if ('socket' in value) {
     if (typeof value.socket !== 'string' || Object.keys(value).length !== 1) {
       throw new Error(`${path} with "socket" takes nothing else`);
@@ -355,14 +552,22 @@ function mergeListen(current: ListenAddress, value: Record<string, unknown>, pat
       throw new Error(`unknown configuration key "${path}.${key}"`);
     }
   }
-  const base = 'port' in current ? current : (DEFAULT_CONFIG.listen as { host: string; port: number });
-  return { host: (value.host as string | undefined) ?? base.host, port: (value.port as number | undefined) ?? base.port };
+  const base =
+    'port' in current
+      ? current
+      : (DEFAULT_CONFIG.listen as { host: string; port: number });
+  return {
+    host: (value.host as string | undefined) ?? base.host,
+    port: (value.port as number | undefined) ?? base.port
+  };
 }
 
 function fromEnvironment(env: NodeJS.ProcessEnv): Record<string, unknown> {
   return fromSettings(setting => {
     const text = setting.env ? env[setting.env] : undefined;
-    return text ? { has: true, value: setting.fromEnv ? setting.fromEnv(text) : text } : { has: false };
+    return text
+      ? { has: true, value: setting.fromEnv ? setting.fromEnv(text) : text }
+      : { has: false };
   });
 }
 
@@ -373,7 +578,10 @@ export interface LoadedConfig {
 }
 
 /** Build the configuration from argv and the environment. Throws with a plain message on errors. */
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig {
+export function loadConfig(
+  argv: string[],
+  env: NodeJS.ProcessEnv
+): LoadedConfig {
   const flagged = SETTINGS.filter(setting => setting.flag);
   const { values } = parseArgs({
     args: argv,
@@ -385,7 +593,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
       socket: { type: 'string' },
       'help-config': { type: 'boolean' },
       ...Object.fromEntries(
-        flagged.map(setting => [setting.flag!, { type: typeof setting.default === 'boolean' ? ('boolean' as const) : ('string' as const) }])
+        flagged.map(setting => [
+          setting.flag!,
+          {
+            type:
+              typeof setting.default === 'boolean'
+                ? ('boolean' as const)
+                : ('string' as const)
+          }
+        ])
       )
     }
   });
@@ -396,28 +612,48 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): LoadedConfig
     try {
       parsed = JSON.parse(readFileSync(file, 'utf8'));
     } catch (error) {
-      throw new Error(`cannot read config file ${file}: ${(error as Error).message}`);
+      throw new Error(
+        `cannot read config file ${file}: ${(error as Error).message}`
+      );
     }
     config = merge(config, parsed);
   }
   if (values.socket) {
     config.listen = { socket: values.socket };
   } else if (values.host || values.port) {
-    const current = 'port' in config.listen ? config.listen : DEFAULT_CONFIG.listen as { host: string; port: number };
-    config.listen = { host: values.host ?? current.host, port: values.port ? Number(values.port) : current.port };
+    const current =
+      'port' in config.listen
+        ? config.listen
+        : (DEFAULT_CONFIG.listen as { host: string; port: number });
+    config.listen = {
+      host: values.host ?? current.host,
+      port: values.port ? Number(values.port) : current.port
+    };
   }
   const fromFlags = fromSettings(setting => {
-    const given = setting.flag ? (values as Record<string, string | boolean | undefined>)[setting.flag] : undefined;
+    const given = setting.flag
+      ? (values as Record<string, string | boolean | undefined>)[setting.flag]
+      : undefined;
     // A switch only ever turns its setting on; an empty value is no value.
-    return given ? { has: true, value: setting.fromFlag ? setting.fromFlag(String(given)) : given } : { has: false };
+    return given
+      ? {
+          has: true,
+          value: setting.fromFlag ? setting.fromFlag(String(given)) : given
+        }
+      : { has: false };
   });
   config = merge(config, fromFlags);
-  return { config: checkConfig(config), helpConfig: values['help-config'] ?? false };
+  return {
+    config: checkConfig(config),
+    helpConfig: values['help-config'] ?? false
+  };
 }
 
 /** Normalise and check what cannot be typed: prefixes, numbers, the template's placeholders. */
 export function checkConfig(config: ServiceConfig): ServiceConfig {
-  let prefix = config.prefix.startsWith('/') ? config.prefix : `/${config.prefix}`;
+  let prefix = config.prefix.startsWith('/')
+    ? config.prefix
+    : `/${config.prefix}`;
   if (!prefix.endsWith('/')) {
     prefix += '/';
   }
@@ -435,14 +671,18 @@ const LOOPBACK = /^(?:127(?:\.\d{1,3}){3}|localhost|\[::1\])$/;
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 
 /** Normalise the registry section: a URL of scheme and host only, a prefix ending in `/`. */
-function checkRegistry(registry: ServiceConfig['registry']): ServiceConfig['registry'] {
+function checkRegistry(
+  registry: ServiceConfig['registry']
+): ServiceConfig['registry'] {
   if (registry.url === null || registry.url === '') {
     return { ...registry, url: null };
   }
   if (typeof registry.url !== 'string') {
     throw new Error('registry.url must be a URL');
   }
-  const given = registry.url.includes('://') ? registry.url : `${registry.insecure ? 'http' : 'https'}://${registry.url}`;
+  const given = registry.url.includes('://')
+    ? registry.url
+    : `${registry.insecure ? 'http' : 'https'}://${registry.url}`;
   let url: URL;
   try {
     url = new URL(given);
@@ -453,13 +693,23 @@ function checkRegistry(registry: ServiceConfig['registry']): ServiceConfig['regi
     throw new Error('registry.url must be an https:// (or http://) URL');
   }
   if (url.username || url.password) {
-    throw new Error('registry.url must not hold credentials; use REPO2DOCKER_REGISTRY_USERNAME/PASSWORD or registry.credentialsFile');
+    throw new Error(
+      'registry.url must not hold credentials; use REPO2DOCKER_REGISTRY_USERNAME/PASSWORD or registry.credentialsFile'
+    );
   }
   if ((url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) {
-    throw new Error('registry.url is the registry host only (put paths in registry.prefix)');
+    throw new Error(
+      'registry.url is the registry host only (put paths in registry.prefix)'
+    );
   }
-  if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && !registry.insecure) {
-    throw new Error('registry.url is plain http:// on a host that is not loopback; use https:// or set registry.insecure');
+  if (
+    url.protocol === 'http:' &&
+    !LOOPBACK.test(url.hostname) &&
+    !registry.insecure
+  ) {
+    throw new Error(
+      'registry.url is plain http:// on a host that is not loopback; use https:// or set registry.insecure'
+    );
   }
   let prefix = registry.prefix ?? '';
   if (prefix !== '') {
@@ -467,8 +717,15 @@ function checkRegistry(registry: ServiceConfig['registry']): ServiceConfig['regi
     if (!prefix.endsWith('/')) {
       prefix += '/';
     }
-    if (!prefix.slice(0, -1).split('/').every(part => PATH_COMPONENT.test(part))) {
-      throw new Error(`registry.prefix "${registry.prefix}" must be lowercase path components like "jupyter/"`);
+    if (
+      !prefix
+        .slice(0, -1)
+        .split('/')
+        .every(part => PATH_COMPONENT.test(part))
+    ) {
+      throw new Error(
+        `registry.prefix "${registry.prefix}" must be lowercase path components like "jupyter/"`
+      );
     }
   }
   return { ...registry, url: `${url.protocol}//${url.host}`, prefix };

@@ -42,21 +42,41 @@ const BUILDS_STOP_MS = 6000;
  * What a hard exit leaves behind is reaped by the next start (docker/reaper.ts) and the build
  * processes die with their supervisor (backends/supervise.ts).
  */
-async function stop(app: Service['app'], manager: BuildManager, signal: NodeJS.Signals): Promise<void> {
+async function stop(
+  app: Service['app'],
+  manager: BuildManager,
+  signal: NodeJS.Signals
+): Promise<void> {
   const started = Date.now();
   setTimeout(() => {
-    process.stderr.write(`repo2docker-service: still stopping after ${HARD_EXIT_MS / 1000} s; exiting now\n`);
+    process.stderr.write(
+      `repo2docker-service: still stopping after ${HARD_EXIT_MS / 1000} s; exiting now\n`
+    );
     process.exit(1);
   }, HARD_EXIT_MS);
   const again = (): void => process.exit(1);
   process.once('SIGTERM', again);
   process.once('SIGINT', again);
   const running = manager.runningCount + manager.queueLength;
-  app.log.info({ signal, builds: running }, 'stopping: cancelling queued and running builds');
+  app.log.info(
+    { signal, builds: running },
+    'stopping: cancelling queued and running builds'
+  );
   const ended = await manager.shutdown({ waitMs: BUILDS_STOP_MS });
-  const streams = stopLogStreams(manager.history.all(), 'the service is stopping; builds under way were cancelled');
+  const streams = stopLogStreams(
+    manager.history.all(),
+    'the service is stopping; builds under way were cancelled'
+  );
   await app.close();
-  app.log.info({ signal, buildsEnded: ended, streamsStopped: streams, ms: Date.now() - started }, 'stopped');
+  app.log.info(
+    {
+      signal,
+      buildsEnded: ended,
+      streamsStopped: streams,
+      ms: Date.now() - started
+    },
+    'stopped'
+  );
   process.exit(0);
 }
 

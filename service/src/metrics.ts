@@ -2,7 +2,13 @@
  * Prometheus metrics (`GET /metrics`), on a registry of our own so tests can make many services
  * in one process.
  */
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import {
+  Counter,
+  Gauge,
+  Histogram,
+  Registry,
+  collectDefaultMetrics
+} from 'prom-client';
 import type { BuildEvents } from './builds/build-events.js';
 
 export class ServiceMetrics {
@@ -16,7 +22,10 @@ export class ServiceMetrics {
     runningBuilds: () => number,
     tokenCache: () => { hits: number; misses: number } | null = () => null
   ) {
-    collectDefaultMetrics({ register: this.registry, prefix: 'repo2docker_service_' });
+    collectDefaultMetrics({
+      register: this.registry,
+      prefix: 'repo2docker_service_'
+    });
     this.buildsTotal = new Counter({
       name: 'repo2docker_builds_total',
       help: 'Builds by outcome (built, failed, cancelled, already_built)',

@@ -1,18 +1,35 @@
 import '@testing-library/jest-dom';
 import { nullTranslator } from '@jupyterlab/translation';
-import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  render,
+  screen,
+  waitFor,
+  within
+} from '@testing-library/react';
 import * as React from 'react';
 import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
 import type { BuildLogEvent } from '@jupyterlab-repo2docker/service/contract';
 import { Signal } from '@lumino/signaling';
 import { errorFromNetworkFailure, errorFromStatus } from '../errors';
-import { followBuildLogs, type ILogViewer, type ILogViewers } from '../followLogs';
+import {
+  followBuildLogs,
+  type ILogViewer,
+  type ILogViewers
+} from '../followLogs';
 import { LogModel } from '../logs/logModel';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage, makeInfo } from './fakes';
 
-jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./uiMocks').uiComponents);
-jest.mock('@jupyterlab/apputils', () => jest.requireActual('./uiMocks').apputils);
+jest.mock(
+  '@jupyterlab/ui-components',
+  () => jest.requireActual('./uiMocks').uiComponents
+);
+jest.mock(
+  '@jupyterlab/apputils',
+  () => jest.requireActual('./uiMocks').apputils
+);
 
 const trans = nullTranslator.load('jupyterlab_repo2docker');
 
@@ -32,7 +49,9 @@ describe('EnvironmentsPanel', () => {
     actions = {
       openLogs: jest.fn<void, [string, string]>(),
       copy: jest.fn<void, [string]>(),
-      confirm: jest.fn<Promise<boolean>, [string, string, string]>(async () => true),
+      confirm: jest.fn<Promise<boolean>, [string, string, string]>(
+        async () => true
+      ),
       reportError: jest.fn<void, [unknown]>()
     };
   });
@@ -42,7 +61,9 @@ describe('EnvironmentsPanel', () => {
   });
 
   async function renderLoaded() {
-    const view = render(<EnvironmentsPanel model={model} trans={trans} actions={actions} />);
+    const view = render(
+      <EnvironmentsPanel model={model} trans={trans} actions={actions} />
+    );
     await act(() => model.refresh());
     return view;
   }
@@ -90,12 +111,22 @@ describe('EnvironmentsPanel', () => {
     expect(screen.getByText(/c\.JupyterHub\.load_roles/)).toBeInTheDocument();
     expect(screen.getByLabelText('Repository URL')).toBeDisabled();
     expect(screen.getByRole('button', { name: 'Build' })).toBeDisabled();
-    expect(screen.queryByRole('button', { name: /^Cancel build/ })).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^Delete/ })).not.toBeInTheDocument();
-    expect(screen.queryByRole('button', { name: /^Rebuild/ })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /^Cancel build/ })
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /^Delete/ })
+    ).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('button', { name: /^Rebuild/ })
+    ).not.toBeInTheDocument();
     // Reading is still allowed.
-    expect(screen.getByRole('button', { name: /^Show log of/ })).toBeInTheDocument();
-    expect(screen.getByRole('button', { name: /^Copy name of/ })).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: /^Show log of/ })
+    ).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: /^Copy name of/ })
+    ).toBeInTheDocument();
   });
 
   it('says where the service cannot be reached', async () => {
@@ -112,18 +143,27 @@ describe('EnvironmentsPanel', () => {
       'The repo2docker service cannot be reached at https://hub.example.org/services/repo2docker/.'
     );
     expect(screen.queryByRole('form')).not.toBeInTheDocument();
-    expect(within(alert).getByRole('button', { name: 'Retry' })).toBeInTheDocument();
+    expect(
+      within(alert).getByRole('button', { name: 'Retry' })
+    ).toBeInTheDocument();
   });
 
   it('tells the user to reload JupyterLab when the token expired', async () => {
     client.getInfo.mockRejectedValue(
-      errorFromStatus(401, { code: 'unauthorized', message: 'token expired' }, 'u', trans)
+      errorFromStatus(
+        401,
+        { code: 'unauthorized', message: 'token expired' },
+        'u',
+        trans
+      )
     );
     await renderLoaded();
     expect(screen.getByRole('alert')).toHaveTextContent(
       'Your session token expired: reload JupyterLab.'
     );
-    expect(screen.getByRole('button', { name: 'Reload JupyterLab' })).toBeInTheDocument();
+    expect(
+      screen.getByRole('button', { name: 'Reload JupyterLab' })
+    ).toBeInTheDocument();
   });
 
   it('names the missing scope and the config that grants it (from the error)', async () => {
@@ -141,15 +181,16 @@ describe('EnvironmentsPanel', () => {
     );
     await renderLoaded();
     const alert = screen.getByRole('alert');
-    expect(within(alert).getByText('access:services!service=repo2docker')).toHaveClass(
-      'jp-Repo2Docker-scope'
-    );
+    expect(
+      within(alert).getByText('access:services!service=repo2docker')
+    ).toHaveClass('jp-Repo2Docker-scope');
     expect(alert).toHaveTextContent('c.Spawner.oauth_client_allowed_scopes');
     expect(alert).toHaveTextContent('c.JupyterHub.load_roles');
   });
 
   it("prefers the service's hint for a missing scope when the info has one", async () => {
-    const hint = "c.Spawner.oauth_client_allowed_scopes += ['custom:repo2docker:read']";
+    const hint =
+      "c.Spawner.oauth_client_allowed_scopes += ['custom:repo2docker:read']";
     client.getInfo.mockResolvedValue(
       makeInfo({
         permissions: { access: true, read: true, build: true, admin: false },
@@ -159,7 +200,11 @@ describe('EnvironmentsPanel', () => {
     client.listBuilds.mockRejectedValue(
       errorFromStatus(
         403,
-        { code: 'missing_scope', message: 'nope', scope: 'custom:repo2docker:read' },
+        {
+          code: 'missing_scope',
+          message: 'nope',
+          scope: 'custom:repo2docker:read'
+        },
         'u',
         trans
       )
@@ -177,18 +222,24 @@ describe('EnvironmentsPanel', () => {
     expect(within(item).getByText('Building')).toBeInTheDocument();
     // The service reports the step being run (2 of 5): one step is finished.
     expect(within(item).getByText('1 of 5 steps done')).toBeInTheDocument();
-    expect(within(item).getByRole('progressbar', { name: 'Steps finished' })).toHaveAttribute(
-      'value',
-      '1'
-    );
+    expect(
+      within(item).getByRole('progressbar', { name: 'Steps finished' })
+    ).toHaveAttribute('value', '1');
     expect(within(item).getByText(/^1 min 0[0-9] s$/)).toBeInTheDocument();
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Cancel build of analysis' }));
+    fireEvent.click(
+      within(item).getByRole('button', { name: 'Cancel build of analysis' })
+    );
     await waitFor(() => expect(client.cancelBuild).toHaveBeenCalledWith('b1'));
 
-    fireEvent.click(within(item).getByRole('button', { name: /^Show log of analysis \d/ }));
+    fireEvent.click(
+      within(item).getByRole('button', { name: /^Show log of analysis \d/ })
+    );
     // The tab's title tells this build from others of the same image by its start time.
-    expect(actions.openLogs).toHaveBeenCalledWith('b1', expect.stringMatching(/^analysis \d/));
+    expect(actions.openLogs).toHaveBeenCalledWith(
+      'b1',
+      expect.stringMatching(/^analysis \d/)
+    );
   });
 
   it('shows a failed build with its error and no cancel button', async () => {
@@ -203,37 +254,63 @@ describe('EnvironmentsPanel', () => {
     await renderLoaded();
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
     expect(within(item).getByText('Failed')).toBeInTheDocument();
-    expect(within(item).getByText('Error during build: repository not found')).toBeInTheDocument();
-    expect(within(item).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
+    expect(
+      within(item).getByText('Error during build: repository not found')
+    ).toBeInTheDocument();
+    expect(
+      within(item).queryByRole('button', { name: /^Cancel/ })
+    ).not.toBeInTheDocument();
   });
 
   it('lists images with source, short commit, size and owner, and their actions', async () => {
-    client.listImages.mockResolvedValue([makeImage({ displayName: 'My analysis' })]);
+    client.listImages.mockResolvedValue([
+      makeImage({ displayName: 'My analysis' })
+    ]);
     client.listBuilds.mockResolvedValue([
-      makeBuild({ id: 'b0', displayName: 'My analysis', phase: 'built', progress: null })
+      makeBuild({
+        id: 'b0',
+        displayName: 'My analysis',
+        phase: 'built',
+        progress: null
+      })
     ]);
     await renderLoaded();
     const item = screen
       .getAllByText('My analysis')
       .map(e => e.closest('li')!)
       .find(li => li.classList.contains('jp-Repo2Docker-image'))!;
-    expect(within(item).getByText('r2d-alice/analysis:0123456789ab')).toBeInTheDocument();
+    expect(
+      within(item).getByText('r2d-alice/analysis:0123456789ab')
+    ).toBeInTheDocument();
     expect(item.querySelector('.jp-Repo2Docker-imageLine')).toHaveAttribute(
       'title',
       'r2d-alice/analysis:0123456789ab'
     );
-    expect(within(item).getByText('github.com/alice/analysis')).toBeInTheDocument();
+    expect(
+      within(item).getByText('github.com/alice/analysis')
+    ).toBeInTheDocument();
     expect(within(item).getByText('01234567')).toBeInTheDocument();
     expect(within(item).getByText('1.23 GB')).toBeInTheDocument();
     expect(within(item).getByText('alice')).toBeInTheDocument();
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Copy name of My analysis' }));
-    expect(actions.copy).toHaveBeenCalledWith('r2d-alice/analysis:0123456789ab');
+    fireEvent.click(
+      within(item).getByRole('button', { name: 'Copy name of My analysis' })
+    );
+    expect(actions.copy).toHaveBeenCalledWith(
+      'r2d-alice/analysis:0123456789ab'
+    );
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Show log of My analysis' }));
-    expect(actions.openLogs).toHaveBeenCalledWith('b0', expect.stringMatching(/^My analysis \d/));
+    fireEvent.click(
+      within(item).getByRole('button', { name: 'Show log of My analysis' })
+    );
+    expect(actions.openLogs).toHaveBeenCalledWith(
+      'b0',
+      expect.stringMatching(/^My analysis \d/)
+    );
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Rebuild My analysis' }));
+    fireEvent.click(
+      within(item).getByRole('button', { name: 'Rebuild My analysis' })
+    );
     await waitFor(() => expect(client.startBuild).toHaveBeenCalled());
     expect(client.startBuild.mock.calls[0][0]).toEqual({
       repo: 'https://github.com/alice/analysis',
@@ -243,9 +320,13 @@ describe('EnvironmentsPanel', () => {
       force: true
     });
 
-    fireEvent.click(within(item).getByRole('button', { name: 'Delete My analysis' }));
+    fireEvent.click(
+      within(item).getByRole('button', { name: 'Delete My analysis' })
+    );
     await waitFor(() =>
-      expect(client.deleteImage).toHaveBeenCalledWith('r2d-alice/analysis:0123456789ab')
+      expect(client.deleteImage).toHaveBeenCalledWith(
+        'r2d-alice/analysis:0123456789ab'
+      )
     );
     expect(actions.confirm).toHaveBeenCalled();
   });
@@ -254,15 +335,25 @@ describe('EnvironmentsPanel', () => {
     const commit = '6d826202a5013f101ebdef00d06012d2421813c1';
     const name = `r2d-root/ok:${commit}`;
     client.listImages.mockResolvedValue([
-      makeImage({ name, repository: 'r2d-root/ok', tag: commit, commit, displayName: '' })
+      makeImage({
+        name,
+        repository: 'r2d-root/ok',
+        tag: commit,
+        commit,
+        displayName: ''
+      })
     ]);
     await renderLoaded();
-    const item = document.querySelector(`li[data-image-name="${name}"]`) as HTMLElement;
+    const item = document.querySelector(
+      `li[data-image-name="${name}"]`
+    ) as HTMLElement;
     const line = item.querySelector('.jp-Repo2Docker-imageLine')!;
     expect(line).toHaveAttribute('title', name);
     expect(line).toHaveTextContent(/^ok r2d-root\/ok:6d826202a501$/);
     expect(within(item).getByText('ok')).toHaveClass('jp-Repo2Docker-itemName');
-    fireEvent.click(within(item).getByRole('button', { name: 'Copy name of r2d-root/ok' }));
+    fireEvent.click(
+      within(item).getByRole('button', { name: 'Copy name of r2d-root/ok' })
+    );
     expect(actions.copy).toHaveBeenCalledWith(name);
   });
 
@@ -279,31 +370,61 @@ describe('EnvironmentsPanel', () => {
     model.dispose();
     // Polls an hour apart: whatever updates the sidebar below is not the poll.
     model = new EnvironmentsModel({ client, refreshInterval: 3600 });
-    client.listBuilds.mockResolvedValue([makeBuild({ phase: 'fetching', progress: null })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ phase: 'fetching', progress: null })
+    ]);
     render(<EnvironmentsPanel model={model} trans={trans} actions={actions} />);
     await act(() => model.start());
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
     expect(within(item).getByText('Fetching')).toBeInTheDocument();
-    expect(within(item).getByRole('button', { name: 'Cancel build of analysis' })).toBeVisible();
+    expect(
+      within(item).getByRole('button', { name: 'Cancel build of analysis' })
+    ).toBeVisible();
 
     // The open log viewers, as the log plugin's tracker shows them to the panel.
     const viewers: ILogViewer[] = [];
     const widgetAdded = new Signal<unknown, ILogViewer>({});
-    const tracker: ILogViewers = { forEach: fn => viewers.forEach(fn), widgetAdded };
+    const tracker: ILogViewers = {
+      forEach: fn => viewers.forEach(fn),
+      widgetAdded
+    };
     followBuildLogs(tracker, model);
 
     // A viewer opens the build's log through the client; the stream runs to the end.
     const events: BuildLogEvent[] = [
-      { seq: 1, phase: 'fetching', message: 'Picked Git content provider.', time: '' },
-      { seq: 2, phase: 'building', message: 'Using DockerBuildPack builder', time: '' },
-      { seq: 3, phase: 'built', message: 'Built r2d-alice/analysis:0123456789ab', time: '' }
+      {
+        seq: 1,
+        phase: 'fetching',
+        message: 'Picked Git content provider.',
+        time: ''
+      },
+      {
+        seq: 2,
+        phase: 'building',
+        message: 'Using DockerBuildPack builder',
+        time: ''
+      },
+      {
+        seq: 3,
+        phase: 'built',
+        message: 'Built r2d-alice/analysis:0123456789ab',
+        time: ''
+      }
     ];
-    const sse = events.map(e => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e)}\n\n`);
+    const sse = events.map(
+      e => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e)}\n\n`
+    );
     client.openLogStream.mockResolvedValue(
-      new Response(sse.join(''), { headers: { 'Content-Type': 'text/event-stream' } })
+      new Response(sse.join(''), {
+        headers: { 'Content-Type': 'text/event-stream' }
+      })
     );
     client.listBuilds.mockResolvedValue([
-      makeBuild({ phase: 'built', progress: null, finishedAt: new Date().toISOString() })
+      makeBuild({
+        phase: 'built',
+        progress: null,
+        finishedAt: new Date().toISOString()
+      })
     ]);
     client.listImages.mockResolvedValue([makeImage({ buildId: 'b1' })]);
     const log = new LogModel({ buildId: 'b1', source: client });
@@ -312,9 +433,15 @@ describe('EnvironmentsPanel', () => {
     await act(() => log.start());
     expect(log.phase).toBe('built');
 
-    await waitFor(() => expect(within(item).getByText('Built')).toBeInTheDocument());
-    expect(within(item).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
-    expect(screen.getByText('r2d-alice/analysis:0123456789ab')).toBeInTheDocument();
+    await waitFor(() =>
+      expect(within(item).getByText('Built')).toBeInTheDocument()
+    );
+    expect(
+      within(item).queryByRole('button', { name: /^Cancel/ })
+    ).not.toBeInTheDocument();
+    expect(
+      screen.getByText('r2d-alice/analysis:0123456789ab')
+    ).toBeInTheDocument();
     expect(client.listBuilds).toHaveBeenCalledTimes(2);
     log.dispose();
   });
@@ -325,9 +452,15 @@ describe('EnvironmentsPanel', () => {
       fireEvent.change(screen.getByLabelText('Repository URL'), {
         target: { value: ' https://github.com/alice/analysis ' }
       });
-      fireEvent.change(screen.getByLabelText('Branch, tag or commit'), { target: { value: 'v1.0' } });
-      fireEvent.change(screen.getByLabelText('Image name'), { target: { value: 'analysis' } });
-      fireEvent.change(screen.getByLabelText('Subdirectory'), { target: { value: 'env' } });
+      fireEvent.change(screen.getByLabelText('Branch, tag or commit'), {
+        target: { value: 'v1.0' }
+      });
+      fireEvent.change(screen.getByLabelText('Image name'), {
+        target: { value: 'analysis' }
+      });
+      fireEvent.change(screen.getByLabelText('Subdirectory'), {
+        target: { value: 'env' }
+      });
       fireEvent.click(screen.getByLabelText('Rebuild even if built'));
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
 
@@ -339,7 +472,12 @@ describe('EnvironmentsPanel', () => {
         subdir: 'env',
         force: true
       });
-      await waitFor(() => expect(actions.openLogs).toHaveBeenCalledWith('new', expect.stringMatching(/^analysis \d/)));
+      await waitFor(() =>
+        expect(actions.openLogs).toHaveBeenCalledWith(
+          'new',
+          expect.stringMatching(/^analysis \d/)
+        )
+      );
     });
 
     it('sends only the repository when nothing else is given', async () => {
@@ -375,7 +513,11 @@ describe('EnvironmentsPanel', () => {
       client.startBuild.mockRejectedValue(
         errorFromStatus(
           400,
-          { code: 'invalid_field', message: 'ref must not contain ".."', field: 'ref' },
+          {
+            code: 'invalid_field',
+            message: 'ref must not contain ".."',
+            field: 'ref'
+          },
           'u',
           trans
         )
@@ -384,16 +526,22 @@ describe('EnvironmentsPanel', () => {
       fireEvent.change(screen.getByLabelText('Repository URL'), {
         target: { value: 'https://github.com/alice/analysis' }
       });
-      fireEvent.change(screen.getByLabelText('Branch, tag or commit'), { target: { value: 'a..b' } });
+      fireEvent.change(screen.getByLabelText('Branch, tag or commit'), {
+        target: { value: 'a..b' }
+      });
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
 
       const ref = screen.getByLabelText('Branch, tag or commit');
       // In plain words, saying what to do (not the service's 'ref must not contain ".."').
       await waitFor(() =>
-        expect(ref).toHaveAccessibleDescription(/^This is not a branch, tag or commit name: use the name as git shows it/)
+        expect(ref).toHaveAccessibleDescription(
+          /^This is not a branch, tag or commit name: use the name as git shows it/
+        )
       );
       expect(ref).toHaveAttribute('aria-invalid', 'true');
-      expect(screen.getByLabelText('Repository URL')).not.toHaveAttribute('aria-invalid');
+      expect(screen.getByLabelText('Repository URL')).not.toHaveAttribute(
+        'aria-invalid'
+      );
       expect(actions.openLogs).not.toHaveBeenCalled();
       expect(model.builds).toHaveLength(0);
     });
@@ -402,7 +550,11 @@ describe('EnvironmentsPanel', () => {
       client.startBuild.mockRejectedValue(
         errorFromStatus(
           400,
-          { code: 'invalid_field', message: 'subdir must be relative', field: 'subdir' },
+          {
+            code: 'invalid_field',
+            message: 'subdir must be relative',
+            field: 'subdir'
+          },
           'u',
           trans
         )
@@ -411,39 +563,57 @@ describe('EnvironmentsPanel', () => {
       fireEvent.change(screen.getByLabelText('Repository URL'), {
         target: { value: 'https://github.com/alice/analysis' }
       });
-      fireEvent.change(screen.getByLabelText('Subdirectory'), { target: { value: '/etc' } });
+      fireEvent.change(screen.getByLabelText('Subdirectory'), {
+        target: { value: '/etc' }
+      });
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
       const subdir = screen.getByLabelText('Subdirectory');
       // An unknown message keeps its words, with the field's label instead of its API name.
-      await waitFor(() => expect(subdir).toHaveAccessibleDescription('Subdirectory must be relative'));
+      await waitFor(() =>
+        expect(subdir).toHaveAccessibleDescription(
+          'Subdirectory must be relative'
+        )
+      );
       expect(subdir.closest('details')).toHaveAttribute('open');
     });
 
     it('asks for a repository before posting anything', async () => {
       await renderLoaded();
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
-      expect(await screen.findByText('Enter the URL of a repository.')).toBeInTheDocument();
+      expect(
+        await screen.findByText('Enter the URL of a repository.')
+      ).toBeInTheDocument();
       expect(client.startBuild).not.toHaveBeenCalled();
     });
 
     it('says when the image is already built', async () => {
-      client.startBuild.mockResolvedValue(makeBuild({ phase: 'built', alreadyBuilt: true }));
+      client.startBuild.mockResolvedValue(
+        makeBuild({ phase: 'built', alreadyBuilt: true })
+      );
       await renderLoaded();
       fireEvent.change(screen.getByLabelText('Repository URL'), {
         target: { value: 'https://github.com/alice/analysis' }
       });
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
-      expect(await screen.findByText(/^Already built: r2d-alice\/analysis/)).toBeInTheDocument();
+      expect(
+        await screen.findByText(/^Already built: r2d-alice\/analysis/)
+      ).toBeInTheDocument();
       expect(actions.openLogs).not.toHaveBeenCalled();
     });
 
     it('focuses and prefills the form on request', async () => {
       await renderLoaded();
-      act(() => model.requestForm({ repo: 'https://github.com/x/y', ref: 'dev' }));
-      expect(screen.getByLabelText('Repository URL')).toHaveValue('https://github.com/x/y');
+      act(() =>
+        model.requestForm({ repo: 'https://github.com/x/y', ref: 'dev' })
+      );
+      expect(screen.getByLabelText('Repository URL')).toHaveValue(
+        'https://github.com/x/y'
+      );
       expect(screen.getByLabelText('Branch, tag or commit')).toHaveValue('dev');
       // Once the sidebar is laid out (the next frame).
-      await waitFor(() => expect(screen.getByLabelText('Repository URL')).toHaveFocus());
+      await waitFor(() =>
+        expect(screen.getByLabelText('Repository URL')).toHaveFocus()
+      );
     });
   });
 });

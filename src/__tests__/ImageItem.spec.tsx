@@ -4,7 +4,10 @@ import * as React from 'react';
 import { ImageItem } from '../components/ImageItem';
 import { makeImage } from './fakes';
 
-jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./uiMocks').uiComponents);
+jest.mock(
+  '@jupyterlab/ui-components',
+  () => jest.requireActual('./uiMocks').uiComponents
+);
 
 const trans = nullTranslator.load('jupyterlab_repo2docker');
 const noop = (): void => undefined;

@@ -11,8 +11,14 @@ import { errorFromStatus } from '../errors';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage } from './fakes';
 
-jest.mock('@jupyterlab/ui-components', () => jest.requireActual('./uiMocks').uiComponents);
-jest.mock('@jupyterlab/apputils', () => jest.requireActual('./uiMocks').apputils);
+jest.mock(
+  '@jupyterlab/ui-components',
+  () => jest.requireActual('./uiMocks').uiComponents
+);
+jest.mock(
+  '@jupyterlab/apputils',
+  () => jest.requireActual('./uiMocks').apputils
+);
 
 const trans = nullTranslator.load('jupyterlab_repo2docker');
 
@@ -33,7 +39,9 @@ describe('EnvironmentsPanel states', () => {
   afterEach(() => model.dispose());
 
   async function renderLoaded() {
-    const view = render(<EnvironmentsPanel model={model} trans={trans} actions={actions} />);
+    const view = render(
+      <EnvironmentsPanel model={model} trans={trans} actions={actions} />
+    );
     await act(() => model.refresh());
     return view;
   }
@@ -42,7 +50,12 @@ describe('EnvironmentsPanel states', () => {
     const error =
       "Error during build: Command '['docker', 'buildx', 'build', '--label', 'org.jupyter=x', '/tmp/r']' returned non-zero exit status 1.";
     client.listBuilds.mockResolvedValue([
-      makeBuild({ phase: 'failed', error, progress: null, finishedAt: new Date().toISOString() })
+      makeBuild({
+        phase: 'failed',
+        error,
+        progress: null,
+        finishedAt: new Date().toISOString()
+      })
     ]);
     await renderLoaded();
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
@@ -58,36 +71,68 @@ describe('EnvironmentsPanel states', () => {
       'aria-expanded',
       'true'
     );
-    expect(item.querySelector('.jp-Repo2Docker-errorDetails')).toHaveTextContent('--label');
+    expect(
+      item.querySelector('.jp-Repo2Docker-errorDetails')
+    ).toHaveTextContent('--label');
   });
 
   it('has no Details button when the one line is the whole message', async () => {
     client.listBuilds.mockResolvedValue([
-      makeBuild({ phase: 'failed', error: 'step 3/3 `RUN exit 3` exited with code 3', progress: null })
+      makeBuild({
+        phase: 'failed',
+        error: 'step 3/3 `RUN exit 3` exited with code 3',
+        progress: null
+      })
     ]);
     await renderLoaded();
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
-    expect(within(item).queryByRole('button', { name: 'Details' })).not.toBeInTheDocument();
+    expect(
+      within(item).queryByRole('button', { name: 'Details' })
+    ).not.toBeInTheDocument();
   });
 
   it('offers "Show log" only where the service keeps one', async () => {
     client.listBuilds.mockResolvedValue([
       makeBuild({ id: 'kept', name: 'kept', phase: 'built', progress: null }),
-      makeBuild({ id: 'dropped', name: 'dropped', phase: 'built', progress: null, logAvailable: false })
+      makeBuild({
+        id: 'dropped',
+        name: 'dropped',
+        phase: 'built',
+        progress: null,
+        logAvailable: false
+      })
     ]);
     client.listImages.mockResolvedValue([
-      makeImage({ name: 'r2d-alice/kept:1', displayName: 'kept image', buildId: 'kept' }),
-      makeImage({ name: 'r2d-alice/old:1', displayName: 'old image', buildId: 'before-restart' })
+      makeImage({
+        name: 'r2d-alice/kept:1',
+        displayName: 'kept image',
+        buildId: 'kept'
+      }),
+      makeImage({
+        name: 'r2d-alice/old:1',
+        displayName: 'old image',
+        buildId: 'before-restart'
+      })
     ]);
     await renderLoaded();
     const kept = screen.getByRole('listitem', { name: 'Build kept' });
     const dropped = screen.getByRole('listitem', { name: 'Build dropped' });
-    expect(within(kept).getByRole('button', { name: /^Show log of kept/ })).toBeInTheDocument();
-    expect(within(dropped).queryByRole('button', { name: /^Show log/ })).not.toBeInTheDocument();
+    expect(
+      within(kept).getByRole('button', { name: /^Show log of kept/ })
+    ).toBeInTheDocument();
+    expect(
+      within(dropped).queryByRole('button', { name: /^Show log/ })
+    ).not.toBeInTheDocument();
     const image = (name: string) =>
       screen.getByText(name).closest('li') as HTMLElement;
-    expect(within(image('kept image')).getByRole('button', { name: 'Show log of kept image' })).toBeInTheDocument();
-    expect(within(image('old image')).queryByRole('button', { name: /^Show log/ })).not.toBeInTheDocument();
+    expect(
+      within(image('kept image')).getByRole('button', {
+        name: 'Show log of kept image'
+      })
+    ).toBeInTheDocument();
+    expect(
+      within(image('old image')).queryByRole('button', { name: /^Show log/ })
+    ).not.toBeInTheDocument();
     // Every image action is labelled in words.
     for (const text of ['Copy name', 'Rebuild', 'Delete']) {
       expect(within(image('old image')).getByText(text)).toBeInTheDocument();
@@ -95,18 +140,31 @@ describe('EnvironmentsPanel states', () => {
   });
 
   it('says a build the restarted service lost is gone, with no log and no cancel', async () => {
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'lost', phase: 'building' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'lost', phase: 'building' })
+    ]);
     await renderLoaded();
     client.listBuilds.mockResolvedValue([]);
     client.getBuild.mockRejectedValue(
-      errorFromStatus(404, { code: 'not_found', message: 'build lost not found' }, 'u', trans)
+      errorFromStatus(
+        404,
+        { code: 'not_found', message: 'build lost not found' },
+        'u',
+        trans
+      )
     );
     await act(() => model.refresh());
     const item = screen.getByRole('listitem', { name: 'Build analysis' });
     expect(within(item).getByText('Gone')).toBeInTheDocument();
-    expect(item).toHaveTextContent("This build's log is gone: the service restarted.");
-    expect(within(item).queryByRole('button', { name: /^Show log/ })).not.toBeInTheDocument();
-    expect(within(item).queryByRole('button', { name: /^Cancel/ })).not.toBeInTheDocument();
+    expect(item).toHaveTextContent(
+      "This build's log is gone: the service restarted."
+    );
+    expect(
+      within(item).queryByRole('button', { name: /^Show log/ })
+    ).not.toBeInTheDocument();
+    expect(
+      within(item).queryByRole('button', { name: /^Cancel/ })
+    ).not.toBeInTheDocument();
   });
 
   it('folds sections, filters, and clears finished builds', async () => {
@@ -123,34 +181,60 @@ describe('EnvironmentsPanel states', () => {
     // 60 images: 50 shown, the rest on demand.
     const images = screen.getByRole('list', { name: 'Images' });
     expect(within(images).getAllByRole('listitem')).toHaveLength(50);
-    fireEvent.click(screen.getByRole('button', { name: 'Show 10 more images' }));
-    expect(within(screen.getByRole('list', { name: 'Images' })).getAllByRole('listitem')).toHaveLength(60);
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Show 10 more images' })
+    );
+    expect(
+      within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
+        'listitem'
+      )
+    ).toHaveLength(60);
 
     // Fold the builds.
     const toggle = screen.getByRole('button', { name: /^Builds/ });
     expect(toggle).toHaveAttribute('aria-expanded', 'true');
     fireEvent.click(toggle);
     expect(toggle).toHaveAttribute('aria-expanded', 'false');
-    expect(screen.queryByRole('list', { name: 'Builds' })).not.toBeInTheDocument();
+    expect(
+      screen.queryByRole('list', { name: 'Builds' })
+    ).not.toBeInTheDocument();
     fireEvent.click(toggle);
 
     // The filter finds one image; the count says how many of how many.
-    fireEvent.change(screen.getByRole('searchbox', { name: 'Filter builds and images' }), {
-      target: { value: 'img42' }
-    });
-    expect(within(screen.getByRole('list', { name: 'Images' })).getAllByRole('listitem')).toHaveLength(1);
-    expect(screen.getByRole('button', { name: /^Images/ })).toHaveTextContent('1 of 60');
-    fireEvent.change(screen.getByRole('searchbox', { name: 'Filter builds and images' }), {
-      target: { value: '' }
-    });
+    fireEvent.change(
+      screen.getByRole('searchbox', { name: 'Filter builds and images' }),
+      {
+        target: { value: 'img42' }
+      }
+    );
+    expect(
+      within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
+        'listitem'
+      )
+    ).toHaveLength(1);
+    expect(screen.getByRole('button', { name: /^Images/ })).toHaveTextContent(
+      '1 of 60'
+    );
+    fireEvent.change(
+      screen.getByRole('searchbox', { name: 'Filter builds and images' }),
+      {
+        target: { value: '' }
+      }
+    );
 
     // Clear finished: the running build stays.
     fireEvent.click(screen.getByRole('button', { name: 'Clear finished' }));
-    const builds = within(screen.getByRole('list', { name: 'Builds' })).getAllByRole('listitem');
+    const builds = within(
+      screen.getByRole('list', { name: 'Builds' })
+    ).getAllByRole('listitem');
     expect(builds).toHaveLength(1);
     expect(builds[0]).toHaveAttribute('data-build-id', 'two');
     fireEvent.click(screen.getByRole('button', { name: 'Show 1 cleared' }));
-    expect(within(screen.getByRole('list', { name: 'Builds' })).getAllByRole('listitem')).toHaveLength(2);
+    expect(
+      within(screen.getByRole('list', { name: 'Builds' })).getAllByRole(
+        'listitem'
+      )
+    ).toHaveLength(2);
   });
 
   it('says the "started" line only while the build it started runs', async () => {
@@ -161,9 +245,16 @@ describe('EnvironmentsPanel states', () => {
     await act(async () => {
       fireEvent.click(screen.getByRole('button', { name: 'Build' }));
     });
-    expect(screen.getByText(/^Building analysis: its log is open in a tab\./)).toBeInTheDocument();
+    expect(
+      screen.getByText(/^Building analysis: its log is open in a tab\./)
+    ).toBeInTheDocument();
     client.listBuilds.mockResolvedValue([
-      makeBuild({ id: 'new', phase: 'built', progress: null, finishedAt: new Date().toISOString() })
+      makeBuild({
+        id: 'new',
+        phase: 'built',
+        progress: null,
+        finishedAt: new Date().toISOString()
+      })
     ]);
     await act(() => model.refresh());
     expect(screen.queryByText(/^Building analysis/)).not.toBeInTheDocument();

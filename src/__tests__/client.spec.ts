@@ -1,5 +1,10 @@
 import { ServerConnection } from '@jupyterlab/services';
-import { hubServiceUrl, IPageConfig, Repo2DockerClient, resolveServiceLocation } from '../client';
+import {
+  hubServiceUrl,
+  IPageConfig,
+  Repo2DockerClient,
+  resolveServiceLocation
+} from '../client';
 import { ServiceError } from '../errors';
 
 function pageConfig(
@@ -30,7 +35,8 @@ function jsonResponse(body: unknown, status = 200): Response {
 type FetchMock = jest.Mock<Promise<Response>, [string, RequestInit]>;
 
 function mockFetch(
-  impl: (url: string, init: RequestInit) => Promise<Response> = async () => jsonResponse({})
+  impl: (url: string, init: RequestInit) => Promise<Response> = async () =>
+    jsonResponse({})
 ): FetchMock {
   return jest.fn<Promise<Response>, [string, RequestInit]>(impl);
 }
@@ -58,7 +64,8 @@ describe('resolveServiceLocation', () => {
       hubHost: 'https://example.org:8443'
     });
     expect(resolveServiceLocation({ pageConfig: config })).toEqual({
-      baseUrl: 'https://repo2docker--service.example.org:8443/base/services/repo2docker/',
+      baseUrl:
+        'https://repo2docker--service.example.org:8443/base/services/repo2docker/',
       transport: 'hub'
     });
     expect(hubServiceUrl('/hub/', 'https://example.org')).toBe(
@@ -76,20 +83,36 @@ describe('resolveServiceLocation', () => {
 
   it('lets the serviceUrl setting override everything', () => {
     expect(
-      resolveServiceLocation({ serviceUrl: 'https://r2d.example.org/api-root', pageConfig: hub })
-    ).toEqual({ baseUrl: 'https://r2d.example.org/api-root/', transport: 'hub' });
+      resolveServiceLocation({
+        serviceUrl: 'https://r2d.example.org/api-root',
+        pageConfig: hub
+      })
+    ).toEqual({
+      baseUrl: 'https://r2d.example.org/api-root/',
+      transport: 'hub'
+    });
 
     const standalone = pageConfig({}, 'http://localhost:8888/');
-    expect(resolveServiceLocation({ serviceUrl: '/other-proxy/', pageConfig: standalone })).toEqual(
-      { baseUrl: 'http://localhost:8888/other-proxy/', transport: 'server' }
-    );
     expect(
-      resolveServiceLocation({ serviceUrl: 'http://127.0.0.1:9000', pageConfig: standalone })
+      resolveServiceLocation({
+        serviceUrl: '/other-proxy/',
+        pageConfig: standalone
+      })
+    ).toEqual({
+      baseUrl: 'http://localhost:8888/other-proxy/',
+      transport: 'server'
+    });
+    expect(
+      resolveServiceLocation({
+        serviceUrl: 'http://127.0.0.1:9000',
+        pageConfig: standalone
+      })
     ).toEqual({ baseUrl: 'http://127.0.0.1:9000/', transport: 'fetch' });
     // Blank means "not set".
-    expect(resolveServiceLocation({ serviceUrl: '  ', pageConfig: standalone }).baseUrl).toBe(
-      'http://localhost:8888/repo2docker/'
-    );
+    expect(
+      resolveServiceLocation({ serviceUrl: '  ', pageConfig: standalone })
+        .baseUrl
+    ).toBe('http://localhost:8888/repo2docker/');
   });
 });
 
@@ -100,7 +123,9 @@ describe('Repo2DockerClient', () => {
     await expect(client.listBuilds()).resolves.toEqual([]);
     const [url, init] = fetchMock.mock.calls[0];
     expect(url).toBe('/services/repo2docker/api/builds');
-    expect(new Headers(init.headers).get('Authorization')).toBe('token hub-oauth-token');
+    expect(new Headers(init.headers).get('Authorization')).toBe(
+      'token hub-oauth-token'
+    );
   });
 
   it('posts a build request as JSON', async () => {
@@ -114,12 +139,16 @@ describe('Repo2DockerClient', () => {
       repo: 'https://github.com/a/b',
       ref: 'main'
     });
-    expect(new Headers(init.headers).get('Content-Type')).toBe('application/json');
+    expect(new Headers(init.headers).get('Content-Type')).toBe(
+      'application/json'
+    );
   });
 
   it('encodes image names and filters', async () => {
     const fetchMock = mockFetch(async (url: string) =>
-      url.includes('images?') ? jsonResponse({ images: [] }) : new Response(null, { status: 204 })
+      url.includes('images?')
+        ? jsonResponse({ images: [] })
+        : new Response(null, { status: 204 })
     );
     const client = new Repo2DockerClient({ pageConfig: hub, fetch: fetchMock });
     await client.deleteImage('r2d-alice/my-repo:abc123');
@@ -127,7 +156,11 @@ describe('Repo2DockerClient', () => {
       '/services/repo2docker/api/images/r2d-alice%2Fmy-repo%3Aabc123'
     );
     expect(fetchMock.mock.calls[0][1].method).toBe('DELETE');
-    await client.listImages({ repo: 'https://github.com/a/b', commit: 'abc', owner: '' });
+    await client.listImages({
+      repo: 'https://github.com/a/b',
+      commit: 'abc',
+      owner: ''
+    });
     expect(fetchMock.mock.calls[1][0]).toBe(
       '/services/repo2docker/api/images?repo=https%3A%2F%2Fgithub.com%2Fa%2Fb&commit=abc'
     );
@@ -151,7 +184,9 @@ describe('Repo2DockerClient', () => {
     expect(init.signal).toBe(controller.signal);
 
     await client.openLogStream('b1', null, controller.signal);
-    expect(new Headers(fetchMock.mock.calls[1][1].headers).has('Last-Event-ID')).toBe(false);
+    expect(
+      new Headers(fetchMock.mock.calls[1][1].headers).has('Last-Event-ID')
+    ).toBe(false);
     expect(opened).toEqual(['b1', 'b1']);
   });
 
@@ -162,13 +197,17 @@ describe('Repo2DockerClient', () => {
       throw new TypeError('Failed to fetch');
     });
     const client = new Repo2DockerClient({ pageConfig: hub, fetch: fetchMock });
-    await expect(client.openLogStream('b1', null, controller.signal)).rejects.toMatchObject({
+    await expect(
+      client.openLogStream('b1', null, controller.signal)
+    ).rejects.toMatchObject({
       name: 'AbortError'
     });
   });
 
   it("goes through the Jupyter server's connection without a hub", async () => {
-    const serverFetch = jest.fn(async (_request: Request) => jsonResponse({ images: [] }));
+    const serverFetch = jest.fn(async (_request: Request) =>
+      jsonResponse({ images: [] })
+    );
     const serverSettings = ServerConnection.makeSettings({
       baseUrl: 'http://localhost:8888/',
       token: 'server-token',
@@ -219,24 +258,37 @@ describe('Repo2DockerClient', () => {
   });
 
   it('switches location when the serviceUrl setting changes', () => {
-    const client = new Repo2DockerClient({ pageConfig: hub, fetch: mockFetch() });
+    const client = new Repo2DockerClient({
+      pageConfig: hub,
+      fetch: mockFetch()
+    });
     const changes: string[] = [];
-    client.locationChanged.connect((_, location) => changes.push(location.baseUrl));
+    client.locationChanged.connect((_, location) =>
+      changes.push(location.baseUrl)
+    );
     client.serviceUrl = 'https://elsewhere.example.org/r2d/';
     expect(client.location.baseUrl).toBe('https://elsewhere.example.org/r2d/');
     client.serviceUrl = '';
     expect(client.location.baseUrl).toBe('/services/repo2docker/');
-    expect(changes).toEqual(['https://elsewhere.example.org/r2d/', '/services/repo2docker/']);
+    expect(changes).toEqual([
+      'https://elsewhere.example.org/r2d/',
+      '/services/repo2docker/'
+    ]);
   });
 
   it('takes the service name from the serviceName setting, else the page config, else repo2docker', async () => {
     const fetch = mockFetch(async () => jsonResponse({ builds: [] }));
-    const named = pageConfig({ hubPrefix: '/hub/', repo2dockerServiceName: 'builder' });
+    const named = pageConfig({
+      hubPrefix: '/hub/',
+      repo2dockerServiceName: 'builder'
+    });
     const client = new Repo2DockerClient({ pageConfig: named, fetch });
     expect(client.serviceName).toBe('builder');
     expect(client.location.baseUrl).toBe('/services/builder/');
     const changes: string[] = [];
-    client.locationChanged.connect((_, location) => changes.push(location.baseUrl));
+    client.locationChanged.connect((_, location) =>
+      changes.push(location.baseUrl)
+    );
     client.serviceName = 'r2d';
     expect(client.location.baseUrl).toBe('/services/r2d/');
     await client.listBuilds();
@@ -252,18 +304,22 @@ describe('Repo2DockerClient', () => {
       fetch
     });
     expect(standalone.location.baseUrl).toBe('http://localhost:8888/r2d/');
-    expect(new Repo2DockerClient({ pageConfig: hub, fetch }).location.baseUrl).toBe(
-      '/services/repo2docker/'
-    );
+    expect(
+      new Repo2DockerClient({ pageConfig: hub, fetch }).location.baseUrl
+    ).toBe('/services/repo2docker/');
   });
 
   it("names the configured service's access scope when the hub refuses access", async () => {
     const client = new Repo2DockerClient({
       pageConfig: hub,
       serviceName: 'builder',
-      fetch: mockFetch(async () => new Response('<html>403: Forbidden</html>', { status: 403 }))
+      fetch: mockFetch(
+        async () => new Response('<html>403: Forbidden</html>', { status: 403 })
+      )
     });
-    const error = (await client.getInfo().catch(reason => reason)) as ServiceError;
+    const error = (await client
+      .getInfo()
+      .catch(reason => reason)) as ServiceError;
     expect(error.kind).toBe('forbidden');
     expect(error.diagnosis).toContain('access:services!service=builder');
   });
@@ -280,12 +336,18 @@ describe('Repo2DockerClient', () => {
       const client = clientAnswering(() =>
         jsonResponse(
           {
-            error: { code: 'invalid_field', message: 'ref must not start with "-"', field: 'ref' }
+            error: {
+              code: 'invalid_field',
+              message: 'ref must not start with "-"',
+              field: 'ref'
+            }
           },
           400
         )
       );
-      const error = await client.startBuild({ repo: 'https://x/y', ref: '-x' }).catch(e => e);
+      const error = await client
+        .startBuild({ repo: 'https://x/y', ref: '-x' })
+        .catch(e => e);
       expect(error).toBeInstanceOf(ServiceError);
       expect(error).toMatchObject({
         kind: 'invalid',
@@ -298,7 +360,10 @@ describe('Repo2DockerClient', () => {
 
     it('maps a 401 to "reload JupyterLab"', async () => {
       const client = clientAnswering(() =>
-        jsonResponse({ error: { code: 'unauthorized', message: 'bad token' } }, 401)
+        jsonResponse(
+          { error: { code: 'unauthorized', message: 'bad token' } },
+          401
+        )
       );
       const error: ServiceError = await client.getInfo().catch(e => e);
       expect(error.kind).toBe('unauthorized');
@@ -327,7 +392,10 @@ describe('Repo2DockerClient', () => {
 
     it('maps a 403 from another owner to forbidden', async () => {
       const client = clientAnswering(() =>
-        jsonResponse({ error: { code: 'not_owner', message: 'not yours' } }, 403)
+        jsonResponse(
+          { error: { code: 'not_owner', message: 'not yours' } },
+          403
+        )
       );
       const error: ServiceError = await client.cancelBuild('b1').catch(e => e);
       expect(error.kind).toBe('forbidden');
@@ -336,7 +404,10 @@ describe('Repo2DockerClient', () => {
 
     it('maps a JSON 404 to not_found', async () => {
       const client = clientAnswering(() =>
-        jsonResponse({ error: { code: 'not_found', message: 'no such build' } }, 404)
+        jsonResponse(
+          { error: { code: 'not_found', message: 'no such build' } },
+          404
+        )
       );
       const error: ServiceError = await client.getBuild('nope').catch(e => e);
       expect(error.kind).toBe('not_found');
@@ -390,7 +461,10 @@ describe('Repo2DockerClient', () => {
       ];
       for (const [status, kind] of cases) {
         const client = clientAnswering(() =>
-          jsonResponse({ error: { code: 'x', message: `status ${status}` } }, status)
+          jsonResponse(
+            { error: { code: 'x', message: `status ${status}` } },
+            status
+          )
         );
         const error: ServiceError = await client.listBuilds().catch(e => e);
         expect(error.kind).toBe(kind);
@@ -398,7 +472,9 @@ describe('Repo2DockerClient', () => {
     });
 
     it('refuses a 200 that is not JSON', async () => {
-      const client = clientAnswering(() => new Response('<html>login</html>', { status: 200 }));
+      const client = clientAnswering(
+        () => new Response('<html>login</html>', { status: 200 })
+      );
       const error: ServiceError = await client.getInfo().catch(e => e);
       expect(error.kind).toBe('unexpected');
     });

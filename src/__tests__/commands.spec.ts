@@ -57,15 +57,32 @@ describe('repo2docker:open-logs', () => {
   it('asks which build, from a list of names, times and phases, newest first', async () => {
     const { commands, client, shell } = setUp();
     client.listBuilds.mockResolvedValue([
-      makeBuild({ id: 'old', name: 'ok', phase: 'built', createdAt: '2026-01-01T10:00:00Z' }),
-      makeBuild({ id: 'new', name: 'ok', phase: 'failed', createdAt: '2026-01-01T11:00:00Z' }),
-      makeBuild({ id: 'nolog', name: 'gone', phase: 'built', logAvailable: false })
+      makeBuild({
+        id: 'old',
+        name: 'ok',
+        phase: 'built',
+        createdAt: '2026-01-01T10:00:00Z'
+      }),
+      makeBuild({
+        id: 'new',
+        name: 'ok',
+        phase: 'failed',
+        createdAt: '2026-01-01T11:00:00Z'
+      }),
+      makeBuild({
+        id: 'nolog',
+        name: 'gone',
+        phase: 'built',
+        logAvailable: false
+      })
     ]);
     getItem.mockImplementation(async (options: { items: string[] }) => ({
       button: { accept: true },
       value: options.items[0]
     }));
-    const widget = (await commands.execute(CommandIDs.openLogs, {})) as { buildId: string };
+    const widget = (await commands.execute(CommandIDs.openLogs, {})) as {
+      buildId: string;
+    };
     const items: string[] = getItem.mock.calls[0][0].items;
     expect(items).toHaveLength(2);
     expect(items[0]).toMatch(/^ok .* · Failed$/);
@@ -77,15 +94,23 @@ describe('repo2docker:open-logs', () => {
 
   it('focuses the open viewer of a build instead of opening a second one', async () => {
     const { commands, shell } = setUp();
-    await commands.execute(CommandIDs.openLogs, { buildId: 'b1', label: 'ok 10:00:00' });
-    await commands.execute(CommandIDs.openLogs, { buildId: 'b1', label: 'ok 10:00:00' });
+    await commands.execute(CommandIDs.openLogs, {
+      buildId: 'b1',
+      label: 'ok 10:00:00'
+    });
+    await commands.execute(CommandIDs.openLogs, {
+      buildId: 'b1',
+      label: 'ok 10:00:00'
+    });
     expect(shell.add).toHaveBeenCalledTimes(1);
     expect(shell.activateById).toHaveBeenLastCalledWith('log-b1');
   });
 
   it('does nothing when the picker is cancelled', async () => {
     const { commands, client, shell } = setUp();
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'x', phase: 'built' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'x', phase: 'built' })
+    ]);
     getItem.mockResolvedValue({ button: { accept: false }, value: null });
     await commands.execute(CommandIDs.openLogs, {});
     expect(shell.add).not.toHaveBeenCalled();

@@ -2,7 +2,11 @@
  * A fake service client and sample data for the panel's and model's tests.
  */
 
-import type { Build, Image, Info } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  Build,
+  Image,
+  Info
+} from '@jupyterlab-repo2docker/service/contract';
 import { Signal } from '@lumino/signaling';
 import type { IRepo2DockerClient, IServiceLocation } from '../tokens';
 
@@ -89,12 +93,22 @@ export class FakeClient implements IRepo2DockerClient {
     baseUrl: 'http://localhost/services/repo2docker/',
     transport: 'hub'
   };
-  locationChanged: Signal<IRepo2DockerClient, IServiceLocation> = new Signal(this);
+  locationChanged: Signal<IRepo2DockerClient, IServiceLocation> = new Signal(
+    this
+  );
   logStreamOpened: Signal<IRepo2DockerClient, string> = new Signal(this);
 
   getInfo = jest.fn<Promise<Info>, []>(async () => makeInfo());
-  startBuild = jest.fn<Promise<Build>, Parameters<IRepo2DockerClient['startBuild']>>(
-    async request => makeBuild({ id: 'new', repo: request.repo, phase: 'queued', progress: null })
+  startBuild = jest.fn<
+    Promise<Build>,
+    Parameters<IRepo2DockerClient['startBuild']>
+  >(async request =>
+    makeBuild({
+      id: 'new',
+      repo: request.repo,
+      phase: 'queued',
+      progress: null
+    })
   );
   listBuilds = jest.fn<Promise<Build[]>, []>(async () => []);
   getBuild = jest.fn<Promise<Build>, [string]>(async id => makeBuild({ id }));
@@ -103,7 +117,8 @@ export class FakeClient implements IRepo2DockerClient {
   );
   listImages = jest.fn<Promise<Image[]>, []>(async () => []);
   deleteImage = jest.fn<Promise<void>, [string]>(async () => undefined);
-  openLogStream = jest.fn<Promise<Response>, [string, number | null, AbortSignal]>(
-    async () => new Response('')
-  );
+  openLogStream = jest.fn<
+    Promise<Response>,
+    [string, number | null, AbortSignal]
+  >(async () => new Response(''));
 }

@@ -38,7 +38,9 @@ describe('EnvironmentsModel', () => {
 
   it('does not list anything without the read permission', async () => {
     client.getInfo.mockResolvedValue(
-      makeInfo({ permissions: { access: true, read: false, build: false, admin: false } })
+      makeInfo({
+        permissions: { access: true, read: false, build: false, admin: false }
+      })
     );
     await model.refresh();
     expect(client.listBuilds).not.toHaveBeenCalled();
@@ -58,12 +60,18 @@ describe('EnvironmentsModel', () => {
   });
 
   it('notifies when a build started here finishes, once', async () => {
-    client.startBuild.mockResolvedValue(makeBuild({ id: 'b7', phase: 'queued' }));
+    client.startBuild.mockResolvedValue(
+      makeBuild({ id: 'b7', phase: 'queued' })
+    );
     await model.startBuild({ repo: 'https://github.com/alice/analysis' });
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'b7', phase: 'building' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'b7', phase: 'building' })
+    ]);
     await model.refresh();
     expect(finished).toHaveLength(0);
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'b7', phase: 'built' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'b7', phase: 'built' })
+    ]);
     await model.refresh();
     expect(finished.map(b => b.id)).toEqual(['b7']);
     await model.refresh();
@@ -71,7 +79,10 @@ describe('EnvironmentsModel', () => {
   });
 
   it('notifies for builds whose log was opened, not for others', async () => {
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'watched' }), makeBuild({ id: 'other' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'watched' }),
+      makeBuild({ id: 'other' })
+    ]);
     await model.refresh();
     client.logStreamOpened.emit('watched');
     client.listBuilds.mockResolvedValue([
@@ -125,7 +136,9 @@ describe('EnvironmentsModel', () => {
 
   describe('phases seen in an open log', () => {
     it('shows a new running phase at once, without asking the service', async () => {
-      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'fetching' })]);
+      client.listBuilds.mockResolvedValue([
+        makeBuild({ id: 'b1', phase: 'fetching' })
+      ]);
       await model.refresh();
       const calls = client.listBuilds.mock.calls.length;
       let changes = 0;
@@ -142,11 +155,17 @@ describe('EnvironmentsModel', () => {
     });
 
     it('refreshes at once on a final phase, and notifies a watched build once', async () => {
-      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'fetching' })]);
+      client.listBuilds.mockResolvedValue([
+        makeBuild({ id: 'b1', phase: 'fetching' })
+      ]);
       await model.refresh();
       client.logStreamOpened.emit('b1');
       client.listBuilds.mockResolvedValue([
-        makeBuild({ id: 'b1', phase: 'built', finishedAt: new Date().toISOString() })
+        makeBuild({
+          id: 'b1',
+          phase: 'built',
+          finishedAt: new Date().toISOString()
+        })
       ]);
       client.listImages.mockResolvedValue([makeImage({ buildId: 'b1' })]);
       const calls = client.listBuilds.mock.calls.length;
@@ -171,7 +190,9 @@ describe('EnvironmentsModel', () => {
       model.observePhase('gone', 'failed');
       expect(client.listBuilds.mock.calls.length).toBe(calls);
       // A running build that the list does not show yet: fetch the list.
-      client.listBuilds.mockResolvedValue([makeBuild({ id: 'new', phase: 'building' })]);
+      client.listBuilds.mockResolvedValue([
+        makeBuild({ id: 'new', phase: 'building' })
+      ]);
       model.observePhase('new', 'building');
       await flush();
       expect(model.builds.map(b => b.id)).toEqual(['new']);
@@ -179,7 +200,9 @@ describe('EnvironmentsModel', () => {
   });
 
   it('runs one more refresh when asked during a refresh (a cancel during a poll)', async () => {
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'fetching' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'b1', phase: 'fetching' })
+    ]);
     await model.refresh();
     const before = client.listBuilds.mock.calls.length;
     let release!: () => void;
@@ -189,7 +212,9 @@ describe('EnvironmentsModel', () => {
       return [makeBuild({ id: 'b1', phase: 'fetching' })];
     });
     const poll = model.refresh();
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'cancelled' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'b1', phase: 'cancelled' })
+    ]);
     await model.cancelBuild('b1');
     expect(model.builds[0].phase).toBe('cancelled');
     const again = model.refresh(); // shares the refresh that the cancel asked for
@@ -203,7 +228,10 @@ describe('EnvironmentsModel', () => {
     await model.refresh();
     expect(
       model.rebuildRequest(
-        makeImage({ repository: 'registry.example.org/r2d-alice/my.env', subdir: 'binder' })
+        makeImage({
+          repository: 'registry.example.org/r2d-alice/my.env',
+          subdir: 'binder'
+        })
       )
     ).toEqual({
       repo: 'https://github.com/alice/analysis',
@@ -217,9 +245,17 @@ describe('EnvironmentsModel', () => {
 
 describe('shortNameFromRepository', () => {
   it('reads the name through the template', () => {
-    expect(shortNameFromRepository('r2d-alice/analysis', 'r2d-{owner}/{name}')).toBe('analysis');
-    expect(shortNameFromRepository('reg.io:5000/r2d-bob-x/env', 'r2d-{owner}/{name}')).toBe('env');
-    expect(shortNameFromRepository('r2d-alice-analysis', 'r2d-{owner}-{name}')).toBe('analysis');
-    expect(shortNameFromRepository('r2d-alice/analysis', null)).toBe('analysis');
+    expect(
+      shortNameFromRepository('r2d-alice/analysis', 'r2d-{owner}/{name}')
+    ).toBe('analysis');
+    expect(
+      shortNameFromRepository('reg.io:5000/r2d-bob-x/env', 'r2d-{owner}/{name}')
+    ).toBe('env');
+    expect(
+      shortNameFromRepository('r2d-alice-analysis', 'r2d-{owner}-{name}')
+    ).toBe('analysis');
+    expect(shortNameFromRepository('r2d-alice/analysis', null)).toBe(
+      'analysis'
+    );
   });
 });

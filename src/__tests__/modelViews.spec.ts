@@ -21,21 +21,38 @@ describe('EnvironmentsModel view choices', () => {
 
   it('filters builds and images by every word, and "mine only" by owner', async () => {
     client.getInfo.mockResolvedValue(
-      makeInfo({ name: 'admin', permissions: { access: true, read: true, build: true, admin: true } })
+      makeInfo({
+        name: 'admin',
+        permissions: { access: true, read: true, build: true, admin: true }
+      })
     );
     client.listBuilds.mockResolvedValue([
       makeBuild({ id: 'a', name: 'analysis', owner: 'alice', phase: 'built' }),
-      makeBuild({ id: 'b', name: 'thesis', owner: 'admin', phase: 'built', repo: 'https://x/thesis', image: 'r2d-admin/thesis:1' })
+      makeBuild({
+        id: 'b',
+        name: 'thesis',
+        owner: 'admin',
+        phase: 'built',
+        repo: 'https://x/thesis',
+        image: 'r2d-admin/thesis:1'
+      })
     ]);
     client.listImages.mockResolvedValue([
       makeImage({ name: 'r2d-alice/analysis:1', owner: 'alice' }),
-      makeImage({ name: 'r2d-admin/thesis:1', repository: 'r2d-admin/thesis', owner: 'admin', repo: 'https://x/thesis' })
+      makeImage({
+        name: 'r2d-admin/thesis:1',
+        repository: 'r2d-admin/thesis',
+        owner: 'admin',
+        repo: 'https://x/thesis'
+      })
     ]);
     await model.refresh();
     expect(model.hasOthers).toBe(true);
     model.filter = 'THESIS';
     expect(model.visibleBuilds.map(b => b.id)).toEqual(['b']);
-    expect(model.visibleImages.map(i => i.name)).toEqual(['r2d-admin/thesis:1']);
+    expect(model.visibleImages.map(i => i.name)).toEqual([
+      'r2d-admin/thesis:1'
+    ]);
     model.filter = 'alice analysis';
     expect(model.visibleBuilds.map(b => b.id)).toEqual(['a']);
     model.filter = '';
@@ -59,7 +76,9 @@ describe('EnvironmentsModel view choices', () => {
     expect(model.hiddenBuildCount).toBe(2);
     expect(model.finishedBuildCount).toBe(0);
     model.setCollapsed('images', true);
-    const last = saved[saved.length - 1] as ReturnType<() => typeof model.viewState>;
+    const last = saved[saved.length - 1] as ReturnType<
+      () => typeof model.viewState
+    >;
     expect(new Set(last.hiddenBuilds)).toEqual(new Set(['done', 'bad']));
     expect(last.collapsed).toEqual({ builds: false, images: true });
 
@@ -106,14 +125,21 @@ describe('EnvironmentsModel after a service restart', () => {
   });
 
   it('shows a running build the service no longer knows as gone, without log or cancel, and stops asking', async () => {
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'lost', phase: 'building' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'lost', phase: 'building' })
+    ]);
     await model.refresh();
     expect(model.canCancel(model.builds[0])).toBe(true);
 
     // The service restarted: it lists nothing and answers 404 for the build.
     client.listBuilds.mockResolvedValue([]);
     client.getBuild.mockRejectedValue(
-      errorFromStatus(404, { code: 'not_found', message: 'build lost not found' }, 'u', trans)
+      errorFromStatus(
+        404,
+        { code: 'not_found', message: 'build lost not found' },
+        'u',
+        trans
+      )
     );
     await model.refresh();
     const lost = model.builds.find(b => b.id === 'lost')!;
@@ -137,9 +163,13 @@ describe('EnvironmentsModel after a service restart', () => {
   it('retries soon while the service is away, re-syncs when it is back, and gives up after a long outage', async () => {
     jest.useFakeTimers();
     await model.start();
-    client.getInfo.mockRejectedValue(errorFromNetworkFailure(new TypeError('x'), 'u', trans));
+    client.getInfo.mockRejectedValue(
+      errorFromNetworkFailure(new TypeError('x'), 'u', trans)
+    );
     // Info is fetched again after an error: make the next refresh fail.
-    client.listBuilds.mockRejectedValue(errorFromNetworkFailure(new TypeError('x'), 'u', trans));
+    client.listBuilds.mockRejectedValue(
+      errorFromNetworkFailure(new TypeError('x'), 'u', trans)
+    );
     await model.refresh({ force: true });
     expect(model.status).toBe('error');
     expect(model.outageSince).not.toBeNull();
@@ -150,15 +180,21 @@ describe('EnvironmentsModel after a service restart', () => {
 
     // Back: the lists re-sync by themselves.
     client.getInfo.mockResolvedValue(makeInfo());
-    client.listBuilds.mockResolvedValue([makeBuild({ id: 'new', phase: 'built' })]);
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'new', phase: 'built' })
+    ]);
     await jest.advanceTimersByTimeAsync(4_100);
     expect(model.status).toBe('ready');
     expect(model.outageSince).toBeNull();
     expect(model.builds.map(b => b.id)).toEqual(['new']);
 
     // A long outage ends in a clear state: no more automatic tries.
-    client.getInfo.mockRejectedValue(errorFromNetworkFailure(new TypeError('x'), 'u', trans));
-    client.listBuilds.mockRejectedValue(errorFromNetworkFailure(new TypeError('x'), 'u', trans));
+    client.getInfo.mockRejectedValue(
+      errorFromNetworkFailure(new TypeError('x'), 'u', trans)
+    );
+    client.listBuilds.mockRejectedValue(
+      errorFromNetworkFailure(new TypeError('x'), 'u', trans)
+    );
     await model.refresh({ force: true });
     await jest.advanceTimersByTimeAsync(OUTAGE_LIMIT + 60_000);
     expect(model.gaveUp).toBe(true);
@@ -176,14 +212,19 @@ describe('EnvironmentsModel after a service restart', () => {
   it('stands by while the page is hidden (no requests), and refreshes as soon as it is shown', async () => {
     jest.useFakeTimers();
     let visibility: DocumentVisibilityState = 'visible';
-    Object.defineProperty(document, 'visibilityState', { configurable: true, get: () => visibility });
+    Object.defineProperty(document, 'visibilityState', {
+      configurable: true,
+      get: () => visibility
+    });
     const show = (state: DocumentVisibilityState) => {
       visibility = state;
       document.dispatchEvent(new Event('visibilitychange'));
     };
     try {
       // An active build: every 2 s while shown.
-      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'building' })]);
+      client.listBuilds.mockResolvedValue([
+        makeBuild({ id: 'b1', phase: 'building' })
+      ]);
       await model.start();
       let calls = client.listBuilds.mock.calls.length;
       await jest.advanceTimersByTimeAsync(4_100);
@@ -197,7 +238,9 @@ describe('EnvironmentsModel after a service restart', () => {
       expect(client.listBuilds.mock.calls.length).toBe(calls);
 
       // Back on the page: at once, not at the next tick.
-      client.listBuilds.mockResolvedValue([makeBuild({ id: 'b1', phase: 'built' })]);
+      client.listBuilds.mockResolvedValue([
+        makeBuild({ id: 'b1', phase: 'built' })
+      ]);
       show('visible');
       await jest.advanceTimersByTimeAsync(0);
       expect(client.listBuilds.mock.calls.length).toBe(calls + 1);

@@ -14,7 +14,10 @@ function icon(name: string) {
   return {
     name,
     react: (props: { className?: string }) =>
-      React.createElement('span', { className: props.className, 'data-icon': name })
+      React.createElement('span', {
+        className: props.className,
+        'data-icon': name
+      })
   };
 }
 
@@ -35,8 +38,14 @@ export const uiComponents = {
 export const apputils = {
   Clipboard: { copyToSystem: jest.fn() },
   Dialog: {
-    cancelButton: jest.fn((options: object = {}) => ({ ...options, accept: false })),
-    warnButton: jest.fn((options: object = {}) => ({ ...options, accept: true }))
+    cancelButton: jest.fn((options: object = {}) => ({
+      ...options,
+      accept: false
+    })),
+    warnButton: jest.fn((options: object = {}) => ({
+      ...options,
+      accept: true
+    }))
   },
   Notification: {
     error: jest.fn(),

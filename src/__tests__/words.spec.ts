@@ -20,15 +20,25 @@ describe('friendlyFieldMessage', () => {
   });
 
   it('names file:// among the schemes only when the admin allows local repositories', () => {
-    const message = 'repo must be an https://, http:// or git:// URL, not ftp://; give the URL';
-    expect(friendlyFieldMessage('repo', message, info, trans)).not.toContain('file://');
+    const message =
+      'repo must be an https://, http:// or git:// URL, not ftp://; give the URL';
+    expect(friendlyFieldMessage('repo', message, info, trans)).not.toContain(
+      'file://'
+    );
     const local = makeInfo();
     local.limits.allowLocalRepos = true;
-    expect(friendlyFieldMessage('repo', message, local, trans)).toContain('file:///absolute/path');
+    expect(friendlyFieldMessage('repo', message, local, trans)).toContain(
+      'file:///absolute/path'
+    );
   });
 
   it('says a ref was not found and what to do', () => {
-    const said = friendlyFieldMessage('ref', 'ref "mian" was not found in https://x/y', info, trans);
+    const said = friendlyFieldMessage(
+      'ref',
+      'ref "mian" was not found in https://x/y',
+      info,
+      trans
+    );
     expect(said).toBe(
       'No branch, tag or commit "mian" in this repository: check its spelling, or leave the field empty to build the default branch.'
     );
@@ -43,9 +53,14 @@ describe('friendlyFieldMessage', () => {
   });
 
   it('keeps an unknown message, with the label instead of the field name', () => {
-    expect(friendlyFieldMessage('subdir', 'subdir must be at most 1024 bytes', info, trans)).toBe(
-      'Subdirectory must be at most 1024 bytes'
-    );
+    expect(
+      friendlyFieldMessage(
+        'subdir',
+        'subdir must be at most 1024 bytes',
+        info,
+        trans
+      )
+    ).toBe('Subdirectory must be at most 1024 bytes');
   });
 });
 
@@ -59,9 +74,9 @@ describe('errorSummary', () => {
   });
 
   it('keeps the first line of a plain message and caps a long one', () => {
-    expect(errorSummary('step 3/3 `RUN …` exited with code 3\nmore detail', trans)).toBe(
-      'step 3/3 `RUN …` exited with code 3'
-    );
+    expect(
+      errorSummary('step 3/3 `RUN …` exited with code 3\nmore detail', trans)
+    ).toBe('step 3/3 `RUN …` exited with code 3');
     const long = errorSummary('x'.repeat(5000), trans);
     expect(long.length).toBeLessThanOrEqual(240);
     expect(long.endsWith('…')).toBe(true);

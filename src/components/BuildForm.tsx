@@ -1,4 +1,7 @@
-import type { Build, BuildRequest } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  Build,
+  BuildRequest
+} from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { isServiceError, ServiceError } from '../errors';
@@ -6,9 +9,22 @@ import { isFinal, type EnvironmentsModel } from '../model';
 import { fieldLabel, friendlyFieldMessage } from '../words';
 
 /** The form's fields, named as in `BuildRequest` so that a 400's `field` finds its input. */
-const FIELDS = ['repo', 'ref', 'name', 'subdir', 'push', 'force', 'shared'] as const;
+const FIELDS = [
+  'repo',
+  'ref',
+  'name',
+  'subdir',
+  'push',
+  'force',
+  'shared'
+] as const;
 type FieldName = (typeof FIELDS)[number];
-const ADVANCED_FIELDS: ReadonlySet<string> = new Set(['subdir', 'push', 'force', 'shared']);
+const ADVANCED_FIELDS: ReadonlySet<string> = new Set([
+  'subdir',
+  'push',
+  'force',
+  'shared'
+]);
 
 function isFieldName(value: string | null): value is FieldName {
   return value !== null && (FIELDS as readonly string[]).includes(value);
@@ -38,8 +54,12 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
   const [shared, setShared] = React.useState(false);
   const [advanced, setAdvanced] = React.useState(false);
   const [busy, setBusy] = React.useState(false);
-  const [fieldErrors, setFieldErrors] = React.useState<Partial<Record<FieldName, string>>>({});
-  const [formError, setFormError] = React.useState<ServiceError | Error | null>(null);
+  const [fieldErrors, setFieldErrors] = React.useState<
+    Partial<Record<FieldName, string>>
+  >({});
+  const [formError, setFormError] = React.useState<ServiceError | Error | null>(
+    null
+  );
   const [result, setResult] = React.useState<string | null>(null);
   /** The build this form started last: "started" is said only while it runs. */
   const [startedId, setStartedId] = React.useState<string | null>(null);
@@ -138,20 +158,36 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           )
         );
       } else {
-        setResult(trans.__('Building %1: its log is open in a tab.', build.displayName || build.name));
+        setResult(
+          trans.__(
+            'Building %1: its log is open in a tab.',
+            build.displayName || build.name
+          )
+        );
         setStartedId(build.id);
         props.onStarted?.(build);
       }
     } catch (reason) {
-      if (isServiceError(reason) && reason.kind === 'invalid' && isFieldName(reason.field)) {
+      if (
+        isServiceError(reason) &&
+        reason.kind === 'invalid' &&
+        isFieldName(reason.field)
+      ) {
         setFieldErrors({
-          [reason.field]: friendlyFieldMessage(reason.field, reason.message, info, trans)
+          [reason.field]: friendlyFieldMessage(
+            reason.field,
+            reason.message,
+            info,
+            trans
+          )
         });
         if (ADVANCED_FIELDS.has(reason.field)) {
           setAdvanced(true);
         }
       } else {
-        setFormError(reason instanceof Error ? reason : new Error(String(reason)));
+        setFormError(
+          reason instanceof Error ? reason : new Error(String(reason))
+        );
       }
     } finally {
       setBusy(false);
@@ -159,14 +195,22 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
   };
 
   // Once the build this form started is over, its card says how it went; this line goes.
-  const started = startedId ? model.builds.find(b => b.id === startedId) : undefined;
-  const startedIsOver = startedId !== null && (!started || isFinal(started.phase));
+  const started = startedId
+    ? model.builds.find(b => b.id === startedId)
+    : undefined;
+  const startedIsOver =
+    startedId !== null && (!started || isFinal(started.phase));
 
   const errorId = (field: FieldName) => `${id}-${field}-error`;
-  const described = (field: FieldName) => (fieldErrors[field] ? errorId(field) : undefined);
+  const described = (field: FieldName) =>
+    fieldErrors[field] ? errorId(field) : undefined;
   const fieldError = (field: FieldName) =>
     fieldErrors[field] ? (
-      <div className="jp-Repo2Docker-fieldError" id={errorId(field)} role="alert">
+      <div
+        className="jp-Repo2Docker-fieldError"
+        id={errorId(field)}
+        role="alert"
+      >
         {fieldErrors[field]}
       </div>
     ) : null;
@@ -243,7 +287,9 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           repo,
           setRepo,
           'https://github.com/…',
-          trans.__('The URL of a Git repository, e.g. https://github.com/owner/repository'),
+          trans.__(
+            'The URL of a Git repository, e.g. https://github.com/owner/repository'
+          ),
           { required: true, inputRef: repoInput }
         )}
         {textField(
@@ -252,7 +298,9 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           ref,
           setRef,
           trans.__('optional: the default branch'),
-          trans.__('A branch, tag or commit to build; empty builds the default branch')
+          trans.__(
+            'A branch, tag or commit to build; empty builds the default branch'
+          )
         )}
         {textField(
           'name',
@@ -265,7 +313,9 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
         <details
           className="jp-Repo2Docker-advanced"
           open={advanced}
-          onToggle={event => setAdvanced((event.target as HTMLDetailsElement).open)}
+          onToggle={event =>
+            setAdvanced((event.target as HTMLDetailsElement).open)
+          }
         >
           <summary>{trans.__('Advanced')}</summary>
           {textField(
@@ -274,7 +324,9 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
             subdir,
             setSubdir,
             trans.__('optional'),
-            trans.__('Build from this directory of the repository instead of its root')
+            trans.__(
+              'Build from this directory of the repository instead of its root'
+            )
           )}
           {registry &&
             checkbox(
@@ -289,7 +341,9 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
             trans.__('Rebuild even if built'),
             force,
             setForce,
-            trans.__('Build again even if an image exists for this repository and commit')
+            trans.__(
+              'Build again even if an image exists for this repository and commit'
+            )
           )}
           {isAdmin &&
             checkbox(
@@ -301,7 +355,10 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
             )}
         </details>
         <div className="jp-Repo2Docker-formActions">
-          <button type="submit" className="jp-Button jp-mod-styled jp-mod-accept">
+          <button
+            type="submit"
+            className="jp-Button jp-mod-styled jp-mod-accept"
+          >
             {busy ? trans.__('Starting…') : trans.__('Build')}
           </button>
         </div>
@@ -309,11 +366,18 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
       {formError && (
         <div className="jp-Repo2Docker-formError" role="alert">
           <p>
-            {isServiceError(formError) && formError.kind === 'invalid' && formError.field
+            {isServiceError(formError) &&
+            formError.kind === 'invalid' &&
+            formError.field
               ? trans.__(
                   '%1: %2',
                   fieldLabel(formError.field, trans),
-                  friendlyFieldMessage(formError.field, formError.message, info, trans)
+                  friendlyFieldMessage(
+                    formError.field,
+                    formError.message,
+                    info,
+                    trans
+                  )
                 )
               : formError.message}
           </p>

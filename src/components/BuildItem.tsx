@@ -42,7 +42,11 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
   const active = !isFinal(build.phase);
   const now = useNow(active);
   const label = build.displayName || build.name;
-  const elapsed = msBetween(build.startedAt ?? build.createdAt, build.finishedAt, now);
+  const elapsed = msBetween(
+    build.startedAt ?? build.createdAt,
+    build.finishedAt,
+    now
+  );
   const progress = build.progress;
   const [detailsShown, setDetailsShown] = React.useState(false);
   const id = React.useId();
@@ -93,9 +97,7 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
             max={progress.total}
             aria-label={trans.__('Steps finished')}
           />
-          <span>
-            {trans.__('%1 of %2 steps done', done, progress.total)}
-          </span>
+          <span>{trans.__('%1 of %2 steps done', done, progress.total)}</span>
         </div>
       )}
       {build.error && build.phase !== 'built' && (

@@ -65,7 +65,9 @@ export function BuildList(props: IBuildListProps): JSX.Element {
     >
       {builds.length === 0 ? (
         <p className="jp-Repo2Docker-empty">
-          {props.total > 0 ? trans.__('No build matches.') : trans.__('No builds.')}
+          {props.total > 0
+            ? trans.__('No build matches.')
+            : trans.__('No builds.')}
         </p>
       ) : (
         <ul className="jp-Repo2Docker-list" aria-label={trans.__('Builds')}>

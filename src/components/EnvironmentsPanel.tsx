@@ -1,5 +1,10 @@
 import type { Build, Image } from '@jupyterlab-repo2docker/service/contract';
-import { Clipboard, Dialog, Notification, showDialog } from '@jupyterlab/apputils';
+import {
+  Clipboard,
+  Dialog,
+  Notification,
+  showDialog
+} from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import * as React from 'react';
@@ -135,13 +140,21 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
         </p>
       )}
       <ServiceStatus model={model} trans={trans} />
-      {info && <BuildForm model={model} trans={trans} onStarted={build => openBuildLogs(build)} />}
+      {info && (
+        <BuildForm
+          model={model}
+          trans={trans}
+          onStarted={build => openBuildLogs(build)}
+        />
+      )}
       {info &&
         model.canRead &&
         (empty ? (
           <p className="jp-Repo2Docker-empty jp-Repo2Docker-emptyAll">
             {model.canBuild
-              ? trans.__('No environments yet: build one from a repository above.')
+              ? trans.__(
+                  'No environments yet: build one from a repository above.'
+                )
               : trans.__('No environments yet.')}
           </p>
         ) : (
@@ -152,7 +165,9 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
                 className="jp-mod-styled jp-Repo2Docker-input jp-Repo2Docker-filter"
                 placeholder={trans.__('Filter builds and images')}
                 aria-label={trans.__('Filter builds and images')}
-                title={trans.__('Show only builds and images whose name, repository or owner contain these words')}
+                title={trans.__(
+                  'Show only builds and images whose name, repository or owner contain these words'
+                )}
                 value={model.filter}
                 spellCheck={false}
                 autoComplete="off"

@@ -1,4 +1,8 @@
-import { ITranslator, nullTranslator, TranslationBundle } from '@jupyterlab/translation';
+import {
+  ITranslator,
+  nullTranslator,
+  TranslationBundle
+} from '@jupyterlab/translation';
 import { ReactWidget } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { environmentsIcon } from '../icons';
@@ -11,11 +15,15 @@ export class EnvironmentsSidebar extends ReactWidget {
     super();
     this._model = options.model;
     this._actions = options.actions;
-    this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyterlab_repo2docker'
+    );
     this.id = EnvironmentsSidebar.ID;
     this.addClass('jp-Repo2Docker-sidebar');
     this.title.icon = environmentsIcon;
-    this.title.caption = this._trans.__('Environments: build images with repo2docker');
+    this.title.caption = this._trans.__(
+      'Environments: build images with repo2docker'
+    );
   }
 
   get model(): EnvironmentsModel {
@@ -23,7 +31,13 @@ export class EnvironmentsSidebar extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return <EnvironmentsPanel model={this._model} trans={this._trans} actions={this._actions} />;
+    return (
+      <EnvironmentsPanel
+        model={this._model}
+        trans={this._trans}
+        actions={this._actions}
+      />
+    );
   }
 
   private _model: EnvironmentsModel;

@@ -1,9 +1,20 @@
 import type { Image } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import { copyIcon, deleteIcon, listIcon, refreshIcon } from '@jupyterlab/ui-components';
+import {
+  copyIcon,
+  deleteIcon,
+  listIcon,
+  refreshIcon
+} from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { ActionButton } from './ActionButton';
-import { formatBytes, formatDate, shortCommit, shortRepo, shortTag } from './format';
+import {
+  formatBytes,
+  formatDate,
+  shortCommit,
+  shortRepo,
+  shortTag
+} from './format';
 
 export interface IImageItemProps {
   image: Image;
@@ -24,7 +35,8 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
   const label = image.displayName || image.repository;
   // One line: the display name (else the last part of the repository) in bold, then the
   // repository and a short tag; the whole name is in the tooltip and is what "copy" copies.
-  const title = image.displayName || image.repository.split('/').pop() || image.repository;
+  const title =
+    image.displayName || image.repository.split('/').pop() || image.repository;
   const where = [
     image.location.engine ? trans.__('engine') : null,
     image.location.registry ? trans.__('registry') : null
@@ -42,13 +54,17 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
             {image.tag ? `:${shortTag(image.tag)}` : ''}
           </code>
         </span>
-        {image.shared && <span className="jp-Repo2Docker-badge">{trans.__('shared')}</span>}
+        {image.shared && (
+          <span className="jp-Repo2Docker-badge">{trans.__('shared')}</span>
+        )}
         {image.location.registry && (
           <span
             className="jp-Repo2Docker-badge jp-Repo2Docker-badge-registry"
             title={trans.__('In the %1', where)}
           >
-            {image.location.engine ? trans.__('pushed') : trans.__('registry only')}
+            {image.location.engine
+              ? trans.__('pushed')
+              : trans.__('registry only')}
           </span>
         )}
       </div>
@@ -74,7 +90,9 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
         <ActionButton
           icon={copyIcon}
           text={trans.__('Copy name')}
-          title={trans.__('Copy the image name, e.g. to start a server with it')}
+          title={trans.__(
+            'Copy the image name, e.g. to start a server with it'
+          )}
           label={trans.__('Copy name of %1', label)}
           onClick={() => props.onCopy(image)}
         />

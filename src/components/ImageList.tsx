@@ -36,7 +36,9 @@ export function ImageList(props: IImageListProps): JSX.Element {
     >
       {images.length === 0 ? (
         <p className="jp-Repo2Docker-empty">
-          {props.total > 0 ? trans.__('No image matches.') : trans.__('No images.')}
+          {props.total > 0
+            ? trans.__('No image matches.')
+            : trans.__('No images.')}
         </p>
       ) : (
         <ul className="jp-Repo2Docker-list" aria-label={trans.__('Images')}>

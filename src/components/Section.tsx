@@ -43,7 +43,9 @@ export function Section(props: ISectionProps): JSX.Element {
           <span>{props.title}</span>
           <span className="jp-Repo2Docker-count">{count}</span>
         </button>
-        {props.actions && <span className="jp-Repo2Docker-sectionActions">{props.actions}</span>}
+        {props.actions && (
+          <span className="jp-Repo2Docker-sectionActions">{props.actions}</span>
+        )}
       </h3>
       <div id={`${id}-body`} hidden={props.collapsed}>
         {!props.collapsed && props.children}
@@ -63,5 +65,9 @@ export function usePaged<T>(items: readonly T[]): {
 } {
   const [all, setAll] = React.useState(false);
   const shown = all ? items : items.slice(0, PAGE_SIZE);
-  return { items: shown, more: items.length - shown.length, showAll: () => setAll(true) };
+  return {
+    items: shown,
+    more: items.length - shown.length,
+    showAll: () => setAll(true)
+  };
 }

@@ -21,7 +21,9 @@ export function ServiceStatus(props: IServiceStatusProps): JSX.Element | null {
   const error = model.error;
   const info = model.info;
   // The admin scope is not something a user lacks: it is not shown as missing.
-  const missing: MissingScope[] = (info?.user.missing ?? []).filter(m => m.grants !== 'admin');
+  const missing: MissingScope[] = (info?.user.missing ?? []).filter(
+    m => m.grants !== 'admin'
+  );
 
   if (error) {
     let diagnosis = error.diagnosis;
@@ -39,7 +41,8 @@ export function ServiceStatus(props: IServiceStatusProps): JSX.Element | null {
         <p className="jp-Repo2Docker-statusMessage">{error.message}</p>
         {error.kind === 'missing_scope' && error.scope && (
           <p>
-            {trans.__('Missing scope:')} <code className="jp-Repo2Docker-scope">{error.scope}</code>
+            {trans.__('Missing scope:')}{' '}
+            <code className="jp-Repo2Docker-scope">{error.scope}</code>
           </p>
         )}
         {diagnosis && <p className="jp-Repo2Docker-diagnosis">{diagnosis}</p>}
@@ -87,12 +90,17 @@ export function ServiceStatus(props: IServiceStatusProps): JSX.Element | null {
   if (!user.permissions.access || !canRead(user)) {
     summary = trans.__('You cannot see the images and builds of this service.');
   } else if (!canBuild(user)) {
-    summary = trans.__('Read-only: you can see images and builds, but not build or delete them.');
+    summary = trans.__(
+      'Read-only: you can see images and builds, but not build or delete them.'
+    );
   } else {
     summary = trans.__('Some actions are not available to you.');
   }
   return (
-    <div className="jp-Repo2Docker-status jp-Repo2Docker-status-warning" role="note">
+    <div
+      className="jp-Repo2Docker-status jp-Repo2Docker-status-warning"
+      role="note"
+    >
       <p className="jp-Repo2Docker-statusMessage">{summary}</p>
       <ul className="jp-Repo2Docker-missing">
         {missing.map(m => (
@@ -102,7 +110,9 @@ export function ServiceStatus(props: IServiceStatusProps): JSX.Element | null {
             {m.hint ? (
               <p className="jp-Repo2Docker-diagnosis">{m.hint}</p>
             ) : (
-              <p className="jp-Repo2Docker-diagnosis">{scopeConfigHint(m.scope, trans)}</p>
+              <p className="jp-Repo2Docker-diagnosis">
+                {scopeConfigHint(m.scope, trans)}
+              </p>
             )}
           </li>
         ))}

@@ -6,7 +6,10 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 /** A size in bytes, in decimal units as Docker shows them (`1.2 GB`). */
-export function formatBytes(bytes: number | null, trans: TranslationBundle): string {
+export function formatBytes(
+  bytes: number | null,
+  trans: TranslationBundle
+): string {
   if (bytes === null || !Number.isFinite(bytes) || bytes < 0) {
     return trans.__('unknown size');
   }
@@ -22,7 +25,11 @@ export function formatBytes(bytes: number | null, trans: TranslationBundle): str
 }
 
 /** Milliseconds between two ISO dates (`end` defaults to `now`, epoch ms). */
-export function msBetween(start: string | null, end: string | null, now: number): number {
+export function msBetween(
+  start: string | null,
+  end: string | null,
+  now: number
+): number {
   const from = Date.parse(start ?? '');
   if (Number.isNaN(from)) {
     return 0;
@@ -71,6 +78,10 @@ export function buildLabel(
   if (Number.isNaN(date.getTime())) {
     return name;
   }
-  const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  const time = date.toLocaleTimeString([], {
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit'
+  });
   return trans.__('%1 %2', name, time);
 }

@@ -4,8 +4,16 @@
  */
 
 import { MainAreaWidget } from '@jupyterlab/apputils';
-import { nullTranslator, type TranslationBundle } from '@jupyterlab/translation';
-import { copyIcon, downloadIcon, searchIcon, ToolbarButton } from '@jupyterlab/ui-components';
+import {
+  nullTranslator,
+  type TranslationBundle
+} from '@jupyterlab/translation';
+import {
+  copyIcon,
+  downloadIcon,
+  searchIcon,
+  ToolbarButton
+} from '@jupyterlab/ui-components';
 import { BuildLogView } from './logView';
 import { PHASE_ICONS, phaseLabel } from './phase';
 import type { IBuildLogWidgetOptions } from './tokens';
@@ -84,7 +92,11 @@ export class BuildLogWidget extends MainAreaWidget<BuildLogView> {
       model.progress && !model.isFinal
         ? ` (${model.progress.current}/${model.progress.total})`
         : '';
-    this.title.caption = this._trans.__('Build log of %1: %2', this.label, phaseText + progress);
+    this.title.caption = this._trans.__(
+      'Build log of %1: %2',
+      this.label,
+      phaseText + progress
+    );
     if (phase !== this._phase) {
       if (this._phase) {
         this.removeClass(`jp-mod-phase-${this._phase}`);

@@ -17,11 +17,10 @@ import Anser from 'anser';
  * DCS/SOS/PM/APC strings, the other two/three-byte escapes (`ESC ( B`, `ESC 7`, …), any other
  * lone ESC, and the C0 controls other than TAB (plus DEL).
  */
-// eslint-disable-next-line no-control-regex
+
 const ESCAPES =
   /\x1b(?:\[[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|\][^\x07\x1b]*(?:\x07|\x1b\\|$)|[PX^_][^\x1b]*(?:\x1b\\|$)|[\x20-\x2f]*[\x30-\x7e]|)|[\x00-\x08\x0a-\x1a\x1c-\x1f\x7f]/g;
 
-// eslint-disable-next-line no-control-regex
 const HAS_CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/;
 
 /** Remove every escape sequence and control character (except TAB) from `text`. */
@@ -62,7 +61,7 @@ export function normalizeLine(line: string): INormalizedLine {
     return { plain: text, raw: null };
   }
   const plain = text.replace(ESCAPES, '');
-  // eslint-disable-next-line no-control-regex
+
   return { plain, raw: /\x1b/.test(text) ? text : null };
 }
 
@@ -76,9 +75,19 @@ export interface IAnsiSegment {
   background?: string;
 }
 
-const NAMED = /^ansi-(bright-)?(black|red|green|yellow|blue|magenta|cyan|white)$/;
+const NAMED =
+  /^ansi-(bright-)?(black|red|green|yellow|blue|magenta|cyan|white)$/;
 const PALETTE = /^ansi-palette-(\d{1,3})$/;
-const NAMES = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'];
+const NAMES = [
+  'black',
+  'red',
+  'green',
+  'yellow',
+  'blue',
+  'magenta',
+  'cyan',
+  'white'
+];
 
 /** The xterm 256-colour palette entry `n` (16–255) as `rgb(…)`. */
 function paletteColor(n: number): string {
@@ -115,7 +124,11 @@ function resolveColor(
     }
     return n <= 255 ? paletteColor(n) : undefined;
   }
-  if (value === 'ansi-truecolor' && truecolor && /^\d{1,3}, \d{1,3}, \d{1,3}$/.test(truecolor)) {
+  if (
+    value === 'ansi-truecolor' &&
+    truecolor &&
+    /^\d{1,3}, \d{1,3}, \d{1,3}$/.test(truecolor)
+  ) {
     return `rgb(${truecolor})`;
   }
   return undefined;
@@ -128,7 +141,10 @@ function resolveColor(
  * understands; `renderSegments` checks that and falls back to the plain text otherwise.
  */
 export function parseAnsiLine(raw: string): IAnsiSegment[] {
-  const entries = Anser.ansiToJson(raw, { use_classes: true, remove_empty: true });
+  const entries = Anser.ansiToJson(raw, {
+    use_classes: true,
+    remove_empty: true
+  });
   const segments: IAnsiSegment[] = [];
   for (const entry of entries) {
     const text = stripAnsi(entry.content);
@@ -137,7 +153,12 @@ export function parseAnsiLine(raw: string): IAnsiSegment[] {
     }
     const classes: string[] = [];
     const color = resolveColor(entry.fg, entry.fg_truecolor, 'fg', classes);
-    const background = resolveColor(entry.bg, entry.bg_truecolor, 'bg', classes);
+    const background = resolveColor(
+      entry.bg,
+      entry.bg_truecolor,
+      'bg',
+      classes
+    );
     for (const decoration of entry.decorations ?? []) {
       if (decoration !== 'blink' && decoration !== 'reverse') {
         classes.push(`ansi-${decoration}`);
@@ -217,7 +238,8 @@ export function renderLine(
         end = hl ? Math.min(segEnd, hl.start) : segEnd;
       }
       const text = segment.text.slice(pos - segStart, end - segStart);
-      const styled = segment.classes.length > 0 || segment.color || segment.background;
+      const styled =
+        segment.classes.length > 0 || segment.color || segment.background;
       if (!styled && !mark) {
         container.appendChild(doc.createTextNode(text));
       } else {

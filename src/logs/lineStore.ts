@@ -81,7 +81,12 @@ export class LineStore {
 
   /** Approximate memory held, in bytes (strings counted at one byte per character). */
   get byteEstimate(): number {
-    return this._characters + this._length + this._ends.byteLength + this._chunkStarts.byteLength;
+    return (
+      this._characters +
+      this._length +
+      this._ends.byteLength +
+      this._chunkStarts.byteLength
+    );
   }
 
   /** Append one line; `line` must not contain `\n`. */
@@ -124,7 +129,12 @@ export class LineStore {
    * Call `onMatch` for every match of `pattern` (which must have the `g` flag and must not
    * match across a line break) in lines `[from, to)`, in order.
    */
-  search(pattern: RegExp, from: number, to: number, onMatch: MatchCallback): void {
+  search(
+    pattern: RegExp,
+    from: number,
+    to: number,
+    onMatch: MatchCallback
+  ): void {
     if (!pattern.global) {
       throw new Error('search needs a global RegExp');
     }
@@ -136,11 +146,15 @@ export class LineStore {
     const lastChunk = this._chunkOf(to - 1);
     for (let c = this._chunkOf(from); c <= lastChunk; c++) {
       const first = this._chunkStarts.get(c);
-      const end = c + 1 < this._chunkStarts.length ? this._chunkStarts.get(c + 1) : this._length;
+      const end =
+        c + 1 < this._chunkStarts.length
+          ? this._chunkStarts.get(c + 1)
+          : this._length;
       const lineFrom = Math.max(from, first);
       const lineTo = Math.min(to, end);
       const text = this._chunkText(c);
-      const startOffset = lineFrom === first ? 0 : this._ends.get(lineFrom - 1) + 1;
+      const startOffset =
+        lineFrom === first ? 0 : this._ends.get(lineFrom - 1) + 1;
       const endOffset = this._ends.get(lineTo - 1);
       let line = lineFrom;
       let lineStart = startOffset;
@@ -247,7 +261,11 @@ export class LogLines {
 
   /** Approximate memory held, in bytes. */
   get byteEstimate(): number {
-    return this._plain.byteEstimate + this._raw.byteEstimate + this._rawIndex.byteLength;
+    return (
+      this._plain.byteEstimate +
+      this._raw.byteEstimate +
+      this._rawIndex.byteLength
+    );
   }
 
   /** Append one line (no `\n`): its plain text and its raw text when it has ANSI codes. */
@@ -274,7 +292,12 @@ export class LogLines {
   }
 
   /** See `LineStore.search`; searches the plain text. */
-  search(pattern: RegExp, from: number, to: number, onMatch: MatchCallback): void {
+  search(
+    pattern: RegExp,
+    from: number,
+    to: number,
+    onMatch: MatchCallback
+  ): void {
     this._plain.search(pattern, from, to, onMatch);
   }
 

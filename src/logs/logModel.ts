@@ -37,7 +37,9 @@ export namespace LogModel {
     source?: ILogStreamSource;
     translator?: ITranslator;
     /** Passed to the `LogStream` (backoff and the like). */
-    streamOptions?: Partial<Omit<LogStream.IOptions, 'buildId' | 'source' | 'translator'>>;
+    streamOptions?: Partial<
+      Omit<LogStream.IOptions, 'buildId' | 'source' | 'translator'>
+    >;
   }
 
   /** Lines were added: `[from, to)`. */
@@ -121,7 +123,8 @@ export class LogModel {
       return null;
     }
     const end =
-      this._finishedAt ?? now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
+      this._finishedAt ??
+      now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
     return Math.max(0, end - this._startedAt);
   }
 
@@ -215,7 +218,8 @@ export class LogModel {
         this._progress = event.progress;
       }
       if (isFinalPhase(event.phase) && this._finishedAt === null) {
-        this._finishedAt = now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
+        this._finishedAt =
+          now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
       }
       const message = event.message;
       if (message.indexOf('\n') === -1) {
@@ -251,7 +255,12 @@ export class LogModel {
    */
   retry(): Promise<void> {
     const state = this._connection;
-    if (this._disposed || !this._source || state.status !== 'error' || state.code !== 'gave_up') {
+    if (
+      this._disposed ||
+      !this._source ||
+      state.status !== 'error' ||
+      state.code !== 'gave_up'
+    ) {
       return Promise.resolve();
     }
     const lastEventId = this._stream?.lastEventId ?? null;
@@ -350,7 +359,11 @@ export class LogModel {
     }
     const result: IHighlight[] = [];
     const length = this._query.length;
-    for (let k = lines.lowerBound(i); k < lines.length && lines.get(k) === i; k++) {
+    for (
+      let k = lines.lowerBound(i);
+      k < lines.length && lines.get(k) === i;
+      k++
+    ) {
       const start = this._matchColumns.get(k);
       result.push({ start, end: start + length, current: k === this._current });
     }
@@ -362,7 +375,12 @@ export class LogModel {
     if (total === 0) {
       return null;
     }
-    const next = this._current < 0 ? (direction > 0 ? 0 : total - 1) : this._current + direction;
+    const next =
+      this._current < 0
+        ? direction > 0
+          ? 0
+          : total - 1
+        : this._current + direction;
     this.setCurrentMatch(next);
     return this.currentMatch;
   }

@@ -14,7 +14,11 @@ import {
   type BuildLogEvent,
   type ErrorBody
 } from '@jupyterlab-repo2docker/service/contract';
-import { nullTranslator, type ITranslator, type TranslationBundle } from '@jupyterlab/translation';
+import {
+  nullTranslator,
+  type ITranslator,
+  type TranslationBundle
+} from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { FINAL_PHASES, isBuildPhase, isFinalPhase } from '../phases';
@@ -53,7 +57,9 @@ export class LogStream {
   constructor(options: LogStream.IOptions) {
     this.buildId = options.buildId;
     this._source = options.source;
-    this._trans = (options.translator ?? nullTranslator).load('jupyterlab_repo2docker');
+    this._trans = (options.translator ?? nullTranslator).load(
+      'jupyterlab_repo2docker'
+    );
     this._initialDelay = options.initialDelay ?? 1000;
     this._maxDelay = options.maxDelay ?? 30000;
     this._maxAttempts = options.maxAttempts ?? 12;
@@ -138,7 +144,10 @@ export class LogStream {
         failingSince = Date.now();
       }
       if (attempt > this._maxAttempts) {
-        const minutes = Math.max(1, Math.round((Date.now() - (failingSince ?? Date.now())) / 60000));
+        const minutes = Math.max(
+          1,
+          Math.round((Date.now() - (failingSince ?? Date.now())) / 60000)
+        );
         this._setState({
           status: 'error',
           code: 'gave_up',
@@ -163,7 +172,10 @@ export class LogStream {
 
   /** Backoff before try `attempt` (1-based): exponential, capped, with "equal jitter". */
   private _delay(attempt: number): number {
-    const base = Math.min(this._maxDelay, this._initialDelay * 2 ** Math.min(attempt - 1, 30));
+    const base = Math.min(
+      this._maxDelay,
+      this._initialDelay * 2 ** Math.min(attempt - 1, 30)
+    );
     return Math.round(base / 2 + (this._random() * base) / 2);
   }
 
@@ -205,7 +217,11 @@ export class LogStream {
       armIdle();
       let response: Response;
       try {
-        response = await this._source.openLogStream(this.buildId, this._lastEventId, abort.signal);
+        response = await this._source.openLogStream(
+          this.buildId,
+          this._lastEventId,
+          abort.signal
+        );
       } catch (reason) {
         return this._dropped(idleExpired, reason);
       }
@@ -213,7 +229,10 @@ export class LogStream {
         return await this._httpError(response);
       }
       const contentType = response.headers.get('Content-Type');
-      if (contentType && !contentType.toLowerCase().includes('text/event-stream')) {
+      if (
+        contentType &&
+        !contentType.toLowerCase().includes('text/event-stream')
+      ) {
         abort.abort();
         return {
           kind: 'fatal',
@@ -228,7 +247,10 @@ export class LogStream {
         };
       }
       if (!response.body) {
-        return { kind: 'retry', reason: this._trans.__('the service sent an empty answer') };
+        return {
+          kind: 'retry',
+          reason: this._trans.__('the service sent an empty answer')
+        };
       }
       this._setState({ status: 'live' });
 
@@ -285,7 +307,9 @@ export class LogStream {
           if (done) {
             return {
               kind: 'retry',
-              reason: this._trans.__('the stream closed before the build finished')
+              reason: this._trans.__(
+                'the stream closed before the build finished'
+              )
             };
           }
         }
@@ -307,11 +331,20 @@ export class LogStream {
     if (idleExpired) {
       return {
         kind: 'retry',
-        reason: this._trans.__('no data for %1 s', Math.round(this._idleTimeout / 1000))
+        reason: this._trans.__(
+          'no data for %1 s',
+          Math.round(this._idleTimeout / 1000)
+        )
       };
     }
-    const detail = reason instanceof Error && reason.message ? reason.message : String(reason);
-    return { kind: 'retry', reason: this._trans.__('connection lost (%1)', detail) };
+    const detail =
+      reason instanceof Error && reason.message
+        ? reason.message
+        : String(reason);
+    return {
+      kind: 'retry',
+      reason: this._trans.__('connection lost (%1)', detail)
+    };
   }
 
   /** Read one SSE message as a `BuildLogEvent`, or `null` if it is not one. */
@@ -343,11 +376,17 @@ export class LogStream {
       seq,
       phase: event.phase,
       message: typeof event.message === 'string' ? event.message : '',
-      time: typeof event.time === 'string' ? event.time : new Date().toISOString(),
+      time:
+        typeof event.time === 'string' ? event.time : new Date().toISOString(),
       ...(event.progress &&
       typeof event.progress.current === 'number' &&
       typeof event.progress.total === 'number'
-        ? { progress: { current: event.progress.current, total: event.progress.total } }
+        ? {
+            progress: {
+              current: event.progress.current,
+              total: event.progress.total
+            }
+          }
         : {})
     };
   }
@@ -369,7 +408,8 @@ export class LogStream {
       // not JSON: a proxy's page
     }
     const serverSays = body?.message ?? response.statusText ?? '';
-    const withDetail = (text: string) => (serverSays ? `${text} (${serverSays})` : text);
+    const withDetail = (text: string) =>
+      serverSays ? `${text} (${serverSays})` : text;
     let message: string;
     switch (status) {
       case 401:
@@ -378,7 +418,9 @@ export class LogStream {
         );
         break;
       case 403:
-        message = withDetail(this._trans.__('You are not allowed to read the log of this build.'));
+        message = withDetail(
+          this._trans.__('You are not allowed to read the log of this build.')
+        );
         break;
       case 404:
         // The service keeps builds in memory only: one it does not know was lost in a restart.
@@ -395,11 +437,16 @@ export class LogStream {
         if (RETRY_STATUSES.has(status)) {
           return {
             kind: 'retry',
-            reason: withDetail(this._trans.__('the service is unavailable (HTTP %1)', status))
+            reason: withDetail(
+              this._trans.__('the service is unavailable (HTTP %1)', status)
+            )
           };
         }
         message = withDetail(
-          this._trans.__('The service refused the log request (HTTP %1).', status)
+          this._trans.__(
+            'The service refused the log request (HTTP %1).',
+            status
+          )
         );
     }
     return {
@@ -437,4 +484,6 @@ export class LogStream {
 }
 
 type Outcome =
-  { kind: 'final' } | { kind: 'retry'; reason: string } | { kind: 'fatal'; state: ConnectionState };
+  | { kind: 'final' }
+  | { kind: 'retry'; reason: string }
+  | { kind: 'fatal'; state: ConnectionState };

@@ -30,7 +30,10 @@ export const PHASE_ICONS: Readonly<Record<BuildPhase, LabIcon>> = {
 };
 
 /** The phase in words; `null` (no event yet) reads "Waiting". */
-export function phaseLabel(trans: TranslationBundle, phase: BuildPhase | null): string {
+export function phaseLabel(
+  trans: TranslationBundle,
+  phase: BuildPhase | null
+): string {
   switch (phase) {
     case 'queued':
       return trans.__('Queued');
@@ -61,7 +64,9 @@ export function connectionLabel(
     case 'idle':
       return '';
     case 'connecting':
-      return state.attempt === 0 ? trans.__('Connecting…') : trans.__('Reconnecting…');
+      return state.attempt === 0
+        ? trans.__('Connecting…')
+        : trans.__('Reconnecting…');
     case 'live':
       return trans.__('Live');
     case 'reconnecting': {
@@ -85,7 +90,11 @@ export function formatDuration(ms: number, trans: TranslationBundle): string {
   }
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) {
-    return trans.__('%1 min %2 s', minutes, String(seconds % 60).padStart(2, '0'));
+    return trans.__(
+      '%1 min %2 s',
+      minutes,
+      String(seconds % 60).padStart(2, '0')
+    );
   }
   const hours = Math.floor(minutes / 60);
   return trans.__('%1 h %2 min', hours, String(minutes % 60).padStart(2, '0'));

@@ -38,7 +38,10 @@ export function computeGeometry(
   const spacerHeight = Math.min(virtualHeight, maxSpacerHeight);
   const maxScrollTop = Math.max(0, spacerHeight - viewportHeight);
   const maxVirtualTop = Math.max(0, virtualHeight - viewportHeight);
-  const scale = maxScrollTop > 0 && virtualHeight > spacerHeight ? maxVirtualTop / maxScrollTop : 1;
+  const scale =
+    maxScrollTop > 0 && virtualHeight > spacerHeight
+      ? maxVirtualTop / maxScrollTop
+      : 1;
   return {
     lineCount,
     rowHeight,
@@ -52,7 +55,11 @@ export function computeGeometry(
 }
 
 /** Whether `scrollTop` is at the bottom (within `slack` px). */
-export function isAtBottom(g: IViewportGeometry, scrollTop: number, slack = 2): boolean {
+export function isAtBottom(
+  g: IViewportGeometry,
+  scrollTop: number,
+  slack = 2
+): boolean {
   return scrollTop >= g.maxScrollTop - slack;
 }
 
@@ -69,11 +76,17 @@ export function virtualTop(g: IViewportGeometry, scrollTop: number): number {
 }
 
 /** The first line (partly) visible at a scroll position. */
-export function firstVisibleLine(g: IViewportGeometry, scrollTop: number): number {
+export function firstVisibleLine(
+  g: IViewportGeometry,
+  scrollTop: number
+): number {
   if (g.lineCount === 0) {
     return 0;
   }
-  return Math.min(g.lineCount - 1, Math.floor(virtualTop(g, scrollTop) / g.rowHeight));
+  return Math.min(
+    g.lineCount - 1,
+    Math.floor(virtualTop(g, scrollTop) / g.rowHeight)
+  );
 }
 
 export interface IRenderWindow {
@@ -95,19 +108,30 @@ export interface IRenderWindow {
  * scaling that is `i × rowHeight` (native scrolling moves them); with scaling the layer is
  * placed so the rows line up with the virtual position.
  */
-export function renderWindow(g: IViewportGeometry, scrollTop: number, overscan = 0): IRenderWindow {
+export function renderWindow(
+  g: IViewportGeometry,
+  scrollTop: number,
+  overscan = 0
+): IRenderWindow {
   if (g.lineCount === 0) {
     return { first: 0, last: 0, firstVisible: 0, lastVisible: 0, layerTop: 0 };
   }
   const top = virtualTop(g, scrollTop);
   const h = g.rowHeight;
   const firstVisible = Math.min(g.lineCount - 1, Math.floor(top / h));
-  const lastVisible = Math.min(g.lineCount, Math.ceil((top + g.viewportHeight) / h));
+  const lastVisible = Math.min(
+    g.lineCount,
+    Math.ceil((top + g.viewportHeight) / h)
+  );
   const first = Math.max(0, firstVisible - overscan);
-  const last = Math.min(g.lineCount, Math.max(lastVisible, firstVisible + 1) + overscan);
+  const last = Math.min(
+    g.lineCount,
+    Math.max(lastVisible, firstVisible + 1) + overscan
+  );
   const effectiveScrollTop =
     g.maxScrollTop <= 0 ? 0 : Math.min(Math.max(0, scrollTop), g.maxScrollTop);
-  const layerTop = g.scale === 1 ? first * h : effectiveScrollTop + first * h - top;
+  const layerTop =
+    g.scale === 1 ? first * h : effectiveScrollTop + first * h - top;
   return { first, last, firstVisible, lastVisible, layerTop };
 }
 

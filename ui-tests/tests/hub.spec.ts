@@ -24,9 +24,9 @@ import {
   test,
   type Browser,
   type BrowserContext,
-  type Page,
-} from "@playwright/test";
-import * as path from "path";
+  type Page
+} from '@playwright/test';
+import * as path from 'path';
 import {
   ACCESS_SCOPE,
   BUILD_SCOPE,
@@ -48,18 +48,18 @@ import {
   shot,
   sidebar,
   submitBuild,
-  type BuildJson,
-} from "./hub/helpers";
+  type BuildJson
+} from './hub/helpers';
 
-type User = "alice" | "bob" | "carol" | "admin";
-const USERS: User[] = ["alice", "bob", "carol", "admin"];
+type User = 'alice' | 'bob' | 'carol' | 'admin';
+const USERS: User[] = ['alice', 'bob', 'carol', 'admin'];
 
-test.describe.configure({ mode: "serial" });
+test.describe.configure({ mode: 'serial' });
 
-test.describe("the Environments sidebar under JupyterHub", () => {
+test.describe('the Environments sidebar under JupyterHub', () => {
   test.skip(
     !HUB_ENV_SET,
-    "HUB_URL is not set: run the hub browser tests with scripts/test-ui-hub.sh",
+    'HUB_URL is not set: run the hub browser tests with scripts/test-ui-hub.sh'
   );
 
   const contexts = {} as Record<User, BrowserContext>;
@@ -78,27 +78,29 @@ test.describe("the Environments sidebar under JupyterHub", () => {
   test.beforeAll(async ({ browser }: { browser: Browser }) => {
     for (const user of USERS) {
       const context = await browser.newContext({
-        viewport: { width: 1400, height: 900 },
+        viewport: { width: 1400, height: 900 }
       });
       context.setDefaultTimeout(30_000);
       context.setDefaultNavigationTimeout(90_000);
       await context.tracing.start({ screenshots: true, snapshots: true });
       contexts[user] = context;
       const page = await context.newPage();
-      page.on("pageerror", (error) => pageErrors.push(`${user}: ${error}`));
+      page.on('pageerror', error => pageErrors.push(`${user}: ${error}`));
       pages[user] = page;
     }
   });
 
+  // Playwright reads the fixtures a hook needs from this pattern, so it must be an object one.
+  // eslint-disable-next-line no-empty-pattern
   test.afterEach(async ({}, testInfo) => {
     if (testInfo.status !== testInfo.expectedStatus) {
       failed = true;
       // What every user's page showed when it failed.
-      const step = testInfo.title.replace(/[^A-Za-z0-9]+/g, "-").slice(0, 40);
+      const step = testInfo.title.replace(/[^A-Za-z0-9]+/g, '-').slice(0, 40);
       for (const user of USERS) {
         await pages[user]
           ?.screenshot({
-            path: path.join(RESULTS, `failed-${step}-${user}.png`),
+            path: path.join(RESULTS, `failed-${step}-${user}.png`)
           })
           .catch(() => undefined);
       }
@@ -111,7 +113,7 @@ test.describe("the Environments sidebar under JupyterHub", () => {
     if (okBuild && tokens.alice) {
       const response = await pages.alice.request.delete(
         `${serviceUrl()}/api/images/${encodeURIComponent(okBuild.image)}`,
-        { headers: { Authorization: `token ${tokens.alice}` } },
+        { headers: { Authorization: `token ${tokens.alice}` } }
       );
       expect([200, 204, 404]).toContain(response.status());
     }
@@ -122,96 +124,96 @@ test.describe("the Environments sidebar under JupyterHub", () => {
       }
       await context.tracing
         .stop(
-          failed
-            ? { path: path.join(RESULTS, `trace-${user}.zip`) }
-            : undefined,
+          failed ? { path: path.join(RESULTS, `trace-${user}.zip`) } : undefined
         )
         .catch(() => undefined);
       await context.close();
     }
   });
 
-  test("1. alice logs in, starts her server, builds the ok fixture and watches its log to Built", async () => {
+  test('1. alice logs in, starts her server, builds the ok fixture and watches its log to Built', async () => {
     const page = pages.alice;
-    await logInAndStartServer(page, "alice", "01-alice");
+    await logInAndStartServer(page, 'alice', '01-alice');
     tokens.alice = await labToken(page);
 
     const panel = await openSidebar(page);
     const form = buildForm(panel);
     await expectFormEnabled(form, true);
     // A builder: neither a read-only notice nor a diagnosis.
-    await expect(panel.locator(".jp-Repo2Docker-status")).toHaveCount(0);
-    await expect(panel.locator("li.jp-Repo2Docker-build")).toHaveCount(0);
-    await shot(page, "01-alice-panel");
+    await expect(panel.locator('.jp-Repo2Docker-status')).toHaveCount(0);
+    await expect(panel.locator('li.jp-Repo2Docker-build')).toHaveCount(0);
+    await shot(page, '01-alice-panel');
 
     const response = await submitBuild(page, {
-      repo: env("FIXTURE_OK_URL"),
+      repo: env('FIXTURE_OK_URL')
     });
     expect(response.status(), await response.text()).toBe(202);
     okBuild = await response.json();
-    expect(okBuild.owner).toBe("alice");
-    expect(okBuild.name).toBe("ok");
+    expect(okBuild.owner).toBe('alice');
+    expect(okBuild.name).toBe('ok');
     expect(okBuild.image).toMatch(/alice\/ok:/);
-    await expect(form.getByRole("status")).toContainText("its log is open in a tab");
+    await expect(form.getByRole('status')).toContainText(
+      'its log is open in a tab'
+    );
     await expect(buildItem(panel, okBuild.id)).toBeVisible();
 
     // The log viewer opens by itself, docked in the main area, and streams the build.
     const log = logWidget(page, okBuild.id);
     await expect(log).toBeVisible();
     await expect(log).toHaveClass(/jp-Repo2DockerLogWidget/);
-    await expect(log.locator(".jp-Repo2DockerLog-line").first()).toBeVisible({
-      timeout: 60_000,
+    await expect(log.locator('.jp-Repo2DockerLog-line').first()).toBeVisible({
+      timeout: 60_000
     });
-    await shot(page, "01-alice-log-streaming");
+    await shot(page, '01-alice-log-streaming');
     await expect(logRow(log, helloLine)).toBeVisible({ timeout: 150_000 });
-    await expect(log.locator(".jp-Repo2DockerLog-phase")).toHaveAttribute(
-      "data-phase",
-      "built",
-      { timeout: 150_000 },
+    await expect(log.locator('.jp-Repo2DockerLog-phase')).toHaveAttribute(
+      'data-phase',
+      'built',
+      { timeout: 150_000 }
     );
-    await expect(log.locator(".jp-Repo2DockerLog-phase-text")).toHaveText(
-      "Built",
+    await expect(log.locator('.jp-Repo2DockerLog-phase-text')).toHaveText(
+      'Built'
     );
-    await expect(log.locator(".jp-Repo2DockerLog-connection")).toHaveText(
-      "Log complete",
+    await expect(log.locator('.jp-Repo2DockerLog-connection')).toHaveText(
+      'Log complete'
     );
     await expect(
-      page.locator("#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current", {
-        hasText: okBuild.displayName || okBuild.name,
-      }),
-    ).toContainText("Built");
-    await shot(page, "01-alice-log-built");
+      page.locator('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current', {
+        hasText: okBuild.displayName || okBuild.name
+      })
+    ).toContainText('Built');
+    await shot(page, '01-alice-log-built');
 
     // The build is over in the list, and its image is there: hers, so she may delete it.
     await expect(buildItem(panel, okBuild.id)).toHaveClass(
       /jp-Repo2Docker-phase-built/,
-      { timeout: 60_000 },
+      { timeout: 60_000 }
     );
     const image = imageItem(panel, okBuild.image);
     await expect(image).toBeVisible({ timeout: 60_000 });
-    await expect(image.locator(".jp-Repo2Docker-owner")).toHaveText("alice");
-    await expect(image.getByRole("button", { name: /^Delete / })).toBeVisible();
+    await expect(image.locator('.jp-Repo2Docker-owner')).toHaveText('alice');
+    await expect(image.getByRole('button', { name: /^Delete / })).toBeVisible();
     await image.scrollIntoViewIfNeeded();
-    await shot(page, "01-alice-image");
+    await shot(page, '01-alice-image');
   });
 
   test("2. bob (reader) logs in: a read-only panel without any of alice's images", async () => {
     const page = pages.bob;
-    await logInAndStartServer(page, "bob", "02-bob");
+    await logInAndStartServer(page, 'bob', '02-bob');
     tokens.bob = await labToken(page);
     const panel = await openSidebar(page);
 
     // The read-only notice names the scope he lacks.
-    const notice = panel.locator(".jp-Repo2Docker-status-warning");
+    const notice = panel.locator('.jp-Repo2Docker-status-warning');
     await expect(notice).toBeVisible();
-    await expect(notice).toHaveAttribute("role", "note");
-    await expect(notice.locator(".jp-Repo2Docker-statusMessage")).toHaveText(
-      "Read-only: you can see images and builds, but not build or delete them.",
+    await expect(notice).toHaveAttribute('role', 'note');
+    await expect(notice.locator('.jp-Repo2Docker-statusMessage')).toHaveText(
+      'Read-only: you can see images and builds, but not build or delete them.'
     );
-    await expect(notice.locator("code.jp-Repo2Docker-scope")).toHaveText([
-      BUILD_SCOPE,
+    await expect(notice.locator('code.jp-Repo2Docker-scope')).toHaveText([
+      BUILD_SCOPE
     ]);
-    await expect(panel.locator(".jp-Repo2Docker-status-error")).toHaveCount(0);
+    await expect(panel.locator('.jp-Repo2Docker-status-error')).toHaveCount(0);
     // The form is there, but disabled.
     const form = buildForm(panel);
     await expect(form).toBeVisible();
@@ -221,153 +223,153 @@ test.describe("the Environments sidebar under JupyterHub", () => {
     await expect(buildItem(panel, okBuild.id)).toHaveCount(0);
     await expect(imageItem(panel, okBuild.image)).toHaveCount(0);
     await expect(
-      panel.locator(".jp-Repo2Docker-owner", { hasText: /^alice$/ }),
+      panel.locator('.jp-Repo2Docker-owner', { hasText: /^alice$/ })
     ).toHaveCount(0);
-    await expect(panel.getByRole("button", { name: /^Delete / })).toHaveCount(
-      0,
+    await expect(panel.getByRole('button', { name: /^Delete / })).toHaveCount(
+      0
     );
     await expect(
-      panel.getByRole("button", { name: /^Cancel build / }),
+      panel.getByRole('button', { name: /^Cancel build / })
     ).toHaveCount(0);
-    await shot(page, "02-bob-panel");
+    await shot(page, '02-bob-panel');
 
     // The service agrees: alice's build and its log do not exist for him.
     expect(
       (
-        await serviceCall(page, tokens.bob, "GET", `/api/builds/${okBuild.id}`)
-      ).status(),
+        await serviceCall(page, tokens.bob, 'GET', `/api/builds/${okBuild.id}`)
+      ).status()
     ).toBe(404);
     expect(
       (
         await serviceCall(
           page,
           tokens.bob,
-          "GET",
-          `/api/builds/${okBuild.id}/logs`,
+          'GET',
+          `/api/builds/${okBuild.id}/logs`
         )
-      ).status(),
+      ).status()
     ).toBe(404);
   });
 
-  test("3. carol (no role) logs in: the panel names the missing access scope and the config to change", async () => {
+  test('3. carol (no role) logs in: the panel names the missing access scope and the config to change', async () => {
     const page = pages.carol;
-    await logInAndStartServer(page, "carol", "03-carol");
+    await logInAndStartServer(page, 'carol', '03-carol');
     const panel = await openSidebar(page);
 
-    const status = panel.locator(".jp-Repo2Docker-status-error");
+    const status = panel.locator('.jp-Repo2Docker-status-error');
     await expect(status).toBeVisible();
-    await expect(status).toHaveAttribute("role", "alert");
-    await expect(status).toHaveAttribute("data-kind", "missing_scope");
-    await expect(status.locator(".jp-Repo2Docker-statusMessage")).toContainText(
-      ACCESS_SCOPE,
+    await expect(status).toHaveAttribute('role', 'alert');
+    await expect(status).toHaveAttribute('data-kind', 'missing_scope');
+    await expect(status.locator('.jp-Repo2Docker-statusMessage')).toContainText(
+      ACCESS_SCOPE
     );
-    await expect(status.locator("code.jp-Repo2Docker-scope")).toHaveText(
-      ACCESS_SCOPE,
+    await expect(status.locator('code.jp-Repo2Docker-scope')).toHaveText(
+      ACCESS_SCOPE
     );
-    const diagnosis = status.locator(".jp-Repo2Docker-diagnosis");
-    await expect(diagnosis).toContainText("jupyterhub_config.py");
-    await expect(diagnosis).toContainText("c.JupyterHub.load_roles");
+    const diagnosis = status.locator('.jp-Repo2Docker-diagnosis');
+    await expect(diagnosis).toContainText('jupyterhub_config.py');
+    await expect(diagnosis).toContainText('c.JupyterHub.load_roles');
     await expect(diagnosis).toContainText(
-      "c.Spawner.oauth_client_allowed_scopes",
+      'c.Spawner.oauth_client_allowed_scopes'
     );
     await expect(diagnosis).toContainText(ACCESS_SCOPE);
-    await expect(status.getByRole("button", { name: "Retry" })).toBeVisible();
+    await expect(status.getByRole('button', { name: 'Retry' })).toBeVisible();
     // Nothing else: no form, no lists.
     await expect(buildForm(panel)).toHaveCount(0);
-    await expect(panel.locator(".jp-Repo2Docker-section")).toHaveCount(0);
-    await shot(page, "03-carol-diagnosis");
+    await expect(panel.locator('.jp-Repo2Docker-section')).toHaveCount(0);
+    await shot(page, '03-carol-diagnosis');
   });
 
   test("4. admin logs in: sees alice's build and image, and may delete it", async () => {
     const page = pages.admin;
-    await logInAndStartServer(page, "admin", "04-admin");
+    await logInAndStartServer(page, 'admin', '04-admin');
     tokens.admin = await labToken(page);
     const panel = await openSidebar(page);
     await expectFormEnabled(buildForm(panel), true);
-    await expect(panel.locator(".jp-Repo2Docker-status")).toHaveCount(0);
+    await expect(panel.locator('.jp-Repo2Docker-status')).toHaveCount(0);
 
     await expect(buildItem(panel, okBuild.id)).toHaveClass(
-      /jp-Repo2Docker-phase-built/,
+      /jp-Repo2Docker-phase-built/
     );
     const image = imageItem(panel, okBuild.image);
     await expect(image).toBeVisible();
-    await expect(image.locator(".jp-Repo2Docker-owner")).toHaveText("alice");
-    await expect(image.getByRole("button", { name: /^Delete / })).toBeVisible();
-    await shot(page, "04-admin-panel");
+    await expect(image.locator('.jp-Repo2Docker-owner')).toHaveText('alice');
+    await expect(image.getByRole('button', { name: /^Delete / })).toBeVisible();
+    await shot(page, '04-admin-panel');
   });
 
-  test("5. alice starts a slow build, which stays running", async () => {
+  test('5. alice starts a slow build, which stays running', async () => {
     const page = pages.alice;
     const panel = sidebar(page);
     const response = await submitBuild(page, {
-      repo: env("FIXTURE_SLOW_URL"),
-      name: "slow",
+      repo: env('FIXTURE_SLOW_URL'),
+      name: 'slow'
     });
     expect(response.status(), await response.text()).toBe(202);
     slowBuild = await response.json();
-    expect(slowBuild.owner).toBe("alice");
-    expect(slowBuild.name).toBe("slow");
+    expect(slowBuild.owner).toBe('alice');
+    expect(slowBuild.name).toBe('slow');
     expect(slowBuild.image).toMatch(/alice\/slow:/);
 
     // A second viewer opens beside the first; the build gets to its sleeping RUN step.
     const log = logWidget(page, slowBuild.id);
     await expect(log).toBeVisible();
-    await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(2);
+    await expect(page.locator('.jp-Repo2DockerLogWidget')).toHaveCount(2);
     await expect(logRow(log, sleepingLine)).toBeVisible({ timeout: 90_000 });
-    await expect(log.locator(".jp-Repo2DockerLog-phase")).toHaveAttribute(
-      "data-phase",
-      "building",
+    await expect(log.locator('.jp-Repo2DockerLog-phase')).toHaveAttribute(
+      'data-phase',
+      'building'
     );
-    await expect(log.locator(".jp-Repo2DockerLog-connection")).toHaveText(
-      "Live",
+    await expect(log.locator('.jp-Repo2DockerLog-connection')).toHaveText(
+      'Live'
     );
     const item = buildItem(panel, slowBuild.id);
     await expect(item).toHaveClass(/jp-Repo2Docker-phase-building/);
     await expect(
-      item.getByRole("button", { name: "Cancel build of slow" }),
+      item.getByRole('button', { name: 'Cancel build of slow' })
     ).toBeVisible();
     const now = await serviceCall(
       page,
       tokens.alice,
-      "GET",
-      `/api/builds/${slowBuild.id}`,
+      'GET',
+      `/api/builds/${slowBuild.id}`
     );
-    expect((await now.json()).phase).toBe("building");
-    await shot(page, "05-alice-slow-running");
+    expect((await now.json()).phase).toBe('building');
+    await shot(page, '05-alice-slow-running');
   });
 
   test("6. bob sees none of alice's builds, not even the running one, nor their logs", async () => {
     const page = pages.bob;
     const panel = sidebar(page);
     await refreshPanel(page);
-    await expect(panel.locator("li.jp-Repo2Docker-build")).toHaveCount(0);
+    await expect(panel.locator('li.jp-Repo2Docker-build')).toHaveCount(0);
     await expect(buildItem(panel, slowBuild.id)).toHaveCount(0);
     await expect(imageItem(panel, okBuild.image)).toHaveCount(0);
-    await expect(panel.getByRole("button", { name: /^Delete / })).toHaveCount(
-      0,
+    await expect(panel.getByRole('button', { name: /^Delete / })).toHaveCount(
+      0
     );
-    await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(0);
-    await shot(page, "06-bob-during-slow-build");
+    await expect(page.locator('.jp-Repo2DockerLogWidget')).toHaveCount(0);
+    await shot(page, '06-bob-during-slow-build');
 
-    const list = await serviceCall(page, tokens.bob, "GET", "/api/builds");
+    const list = await serviceCall(page, tokens.bob, 'GET', '/api/builds');
     expect(list.status()).toBe(200);
     const { builds } = (await list.json()) as { builds: BuildJson[] };
-    expect(builds.filter((b) => b.owner === "alice")).toEqual([]);
+    expect(builds.filter(b => b.owner === 'alice')).toEqual([]);
     for (const apiPath of [
       `/api/builds/${slowBuild.id}`,
-      `/api/builds/${slowBuild.id}/logs`,
+      `/api/builds/${slowBuild.id}/logs`
     ]) {
       expect(
-        (await serviceCall(page, tokens.bob, "GET", apiPath)).status(),
-        apiPath,
+        (await serviceCall(page, tokens.bob, 'GET', apiPath)).status(),
+        apiPath
       ).toBe(404);
     }
-    const images = await serviceCall(page, tokens.bob, "GET", "/api/images");
+    const images = await serviceCall(page, tokens.bob, 'GET', '/api/images');
     expect(images.status()).toBe(200);
     const body = (await images.json()) as {
       images: { name: string; owner: string }[];
     };
-    expect(body.images.filter((i) => i.owner === "alice")).toEqual([]);
+    expect(body.images.filter(i => i.owner === 'alice')).toEqual([]);
   });
 
   test("7. admin sees alice's running build, reads its log and cancels it", async () => {
@@ -380,85 +382,85 @@ test.describe("the Environments sidebar under JupyterHub", () => {
     await expect(buildItem(panel, okBuild.id)).toBeVisible();
 
     // Her live log, in the admin's JupyterLab.
-    await item.getByRole("button", { name: /^Show log of slow/ }).click();
+    await item.getByRole('button', { name: /^Show log of slow/ }).click();
     const log = logWidget(page, slowBuild.id);
     await expect(log).toBeVisible();
     await expect(logRow(log, sleepingLine)).toBeVisible();
-    await expect(log.locator(".jp-Repo2DockerLog-phase")).toHaveAttribute(
-      "data-phase",
-      "building",
+    await expect(log.locator('.jp-Repo2DockerLog-phase')).toHaveAttribute(
+      'data-phase',
+      'building'
     );
-    await shot(page, "07-admin-sees-running-build");
+    await shot(page, '07-admin-sees-running-build');
 
     const [cancel] = await Promise.all([
       page.waitForResponse(
-        (r) =>
-          r.request().method() === "DELETE" &&
-          r.url().endsWith(`/services/repo2docker/api/builds/${slowBuild.id}`),
+        r =>
+          r.request().method() === 'DELETE' &&
+          r.url().endsWith(`/services/repo2docker/api/builds/${slowBuild.id}`)
       ),
-      item.getByRole("button", { name: "Cancel build of slow" }).click(),
+      item.getByRole('button', { name: 'Cancel build of slow' }).click()
     ]);
     expect(cancel.status(), await cancel.text()).toBe(200);
 
     // Cancelled: in the admin's list and viewer...
     await expect(item).toHaveClass(/jp-Repo2Docker-phase-cancelled/);
-    await expect(item.locator("span.jp-Repo2Docker-phase")).toHaveText(
-      "Cancelled",
+    await expect(item.locator('span.jp-Repo2Docker-phase')).toHaveText(
+      'Cancelled'
     );
     await expect(
-      item.getByRole("button", { name: "Cancel build of slow" }),
+      item.getByRole('button', { name: 'Cancel build of slow' })
     ).toHaveCount(0);
-    await expect(log.locator(".jp-Repo2DockerLog-phase")).toHaveAttribute(
-      "data-phase",
-      "cancelled",
+    await expect(log.locator('.jp-Repo2DockerLog-phase')).toHaveAttribute(
+      'data-phase',
+      'cancelled'
     );
-    await expect(log.locator(".jp-Repo2DockerLog-phase-text")).toHaveText(
-      "Cancelled",
+    await expect(log.locator('.jp-Repo2DockerLog-phase-text')).toHaveText(
+      'Cancelled'
     );
     await expect(logRow(log, /\bwoke\s*$/)).toHaveCount(0);
-    await shot(page, "07-admin-cancelled");
+    await shot(page, '07-admin-cancelled');
 
     // ...for the service (which says who cancelled it)...
     const now = await serviceCall(
       page,
       tokens.alice,
-      "GET",
-      `/api/builds/${slowBuild.id}`,
+      'GET',
+      `/api/builds/${slowBuild.id}`
     );
     const build = (await now.json()) as BuildJson;
-    expect(build.phase).toBe("cancelled");
-    expect(build.error ?? "").toMatch(/admin/);
+    expect(build.phase).toBe('cancelled');
+    expect(build.error ?? '').toMatch(/admin/);
 
     // ...and in alice's JupyterLab: her list, her viewer, and no slow image.
     const alice = pages.alice;
     const alicePanel = sidebar(alice);
     await expect(buildItem(alicePanel, slowBuild.id)).toHaveClass(
-      /jp-Repo2Docker-phase-cancelled/,
+      /jp-Repo2Docker-phase-cancelled/
     );
     const aliceLog = logWidget(alice, slowBuild.id);
-    await expect(aliceLog.locator(".jp-Repo2DockerLog-phase")).toHaveAttribute(
-      "data-phase",
-      "cancelled",
+    await expect(aliceLog.locator('.jp-Repo2DockerLog-phase')).toHaveAttribute(
+      'data-phase',
+      'cancelled'
     );
-    await expect(aliceLog.locator(".jp-Repo2DockerLog-connection")).toHaveText(
-      "Log complete",
+    await expect(aliceLog.locator('.jp-Repo2DockerLog-connection')).toHaveText(
+      'Log complete'
     );
     // No image of this build (an earlier run's slow image may stay in a shared engine).
     await expect(
       alicePanel.locator(
-        `li.jp-Repo2Docker-image[data-image-name="${slowBuild.image}"]`,
-      ),
+        `li.jp-Repo2Docker-image[data-image-name="${slowBuild.image}"]`
+      )
     ).toHaveCount(0);
-    await shot(alice, "07-alice-sees-cancelled");
+    await shot(alice, '07-alice-sees-cancelled');
   });
 
   test("8. alice opens the service's own page: OAuth through the hub, no confirmation", async () => {
     const page = await contexts.alice.newPage();
-    page.on("pageerror", (error) =>
-      pageErrors.push(`alice (service page): ${error}`),
+    page.on('pageerror', error =>
+      pageErrors.push(`alice (service page): ${error}`)
     );
     const visited: string[] = [];
-    page.on("request", (request) => {
+    page.on('request', request => {
       if (
         request.isNavigationRequest() &&
         request.frame() === page.mainFrame()
@@ -467,31 +469,31 @@ test.describe("the Environments sidebar under JupyterHub", () => {
       }
     });
     await page.goto(`${serviceUrl()}/`);
-    await expect(page.locator("header")).toContainText("Signed in as alice");
-    await expect(page.locator("#user")).toHaveText("alice");
+    await expect(page.locator('header')).toContainText('Signed in as alice');
+    await expect(page.locator('#user')).toHaveText('alice');
     expect(page.url()).toBe(`${serviceUrl()}/`);
-    expect(visited).toContain("/hub/api/oauth2/authorize");
-    expect(visited).toContain("/services/repo2docker/oauth_callback");
+    expect(visited).toContain('/hub/api/oauth2/authorize');
+    expect(visited).toContain('/services/repo2docker/oauth_callback');
     // She builds: the form is there.
-    await expect(page.locator("#build-form")).toBeVisible();
-    await expect(page.locator("#error")).toBeHidden();
+    await expect(page.locator('#build-form')).toBeVisible();
+    await expect(page.locator('#error')).toBeHidden();
 
     // Her builds (ok built, slow cancelled) and her image.
-    const builds = page.locator("#builds li");
+    const builds = page.locator('#builds li');
     await expect(
       builds
-        .filter({ has: page.locator("strong", { hasText: /^ok$/ }) })
-        .and(page.locator("li.phase-built")),
+        .filter({ has: page.locator('strong', { hasText: /^ok$/ }) })
+        .and(page.locator('li.phase-built'))
     ).toHaveCount(1);
     await expect(
       builds
-        .filter({ has: page.locator("strong", { hasText: /^slow$/ }) })
-        .and(page.locator("li.phase-cancelled")),
+        .filter({ has: page.locator('strong', { hasText: /^slow$/ }) })
+        .and(page.locator('li.phase-cancelled'))
     ).toHaveCount(1);
     await expect(
-      page.locator("#images li code", { hasText: okBuild.image }),
+      page.locator('#images li code', { hasText: okBuild.image })
     ).toHaveCount(1);
-    await shot(page, "08-alice-service-page");
+    await shot(page, '08-alice-service-page');
     await page.close();
   });
 
@@ -499,65 +501,65 @@ test.describe("the Environments sidebar under JupyterHub", () => {
     const page = pages.alice;
     const panel = await openSidebar(page);
     const form = buildForm(panel);
-    const before = await serviceCall(page, tokens.alice, "GET", "/api/builds");
+    const before = await serviceCall(page, tokens.alice, 'GET', '/api/builds');
     const idsBefore = ((await before.json()) as { builds: BuildJson[] }).builds
-      .map((b) => b.id)
+      .map(b => b.id)
       .sort();
-    const itemsBefore = await panel.locator("li.jp-Repo2Docker-build").count();
+    const itemsBefore = await panel.locator('li.jp-Repo2Docker-build').count();
     const viewersBefore = await page
-      .locator(".jp-Repo2DockerLogWidget")
+      .locator('.jp-Repo2DockerLogWidget')
       .count();
 
     const response = await submitBuild(page, {
-      repo: env("FIXTURE_OK_URL"),
-      name: "my image",
+      repo: env('FIXTURE_OK_URL'),
+      name: 'my image'
     });
     expect(response.status()).toBe(400);
     const body = (await response.json()) as {
       error: { code: string; field?: string; message: string };
     };
-    expect(body.error.field).toBe("name");
+    expect(body.error.field).toBe('name');
 
     const name = form.locator('input[name="name"]');
     // (`has` takes a locator relative to the field: rooted at the page, not at the form.)
-    const field = form.locator(".jp-Repo2Docker-field", {
-      has: page.locator('input[name="name"]'),
+    const field = form.locator('.jp-Repo2Docker-field', {
+      has: page.locator('input[name="name"]')
     });
-    const error = field.locator(".jp-Repo2Docker-fieldError");
+    const error = field.locator('.jp-Repo2Docker-fieldError');
     await expect(error).toBeVisible();
     // In plain words, saying how to fix it (not the service's pattern of allowed characters).
-    await expect(error).toContainText("Use lowercase letters, digits");
-    await expect(error).toHaveAttribute("role", "alert");
-    await expect(name).toHaveAttribute("aria-invalid", "true");
+    await expect(error).toContainText('Use lowercase letters, digits');
+    await expect(error).toHaveAttribute('role', 'alert');
+    await expect(name).toHaveAttribute('aria-invalid', 'true');
     await expect(name).toHaveAttribute(
-      "aria-describedby",
-      (await error.getAttribute("id"))!,
+      'aria-describedby',
+      (await error.getAttribute('id'))!
     );
-    await expect(form.locator(".jp-Repo2Docker-fieldError")).toHaveCount(1);
-    await expect(form.locator(".jp-Repo2Docker-formError")).toHaveCount(0);
-    await expect(form.getByRole("status")).toHaveCount(0);
-    await shot(page, "09-alice-bad-name");
+    await expect(form.locator('.jp-Repo2Docker-fieldError')).toHaveCount(1);
+    await expect(form.locator('.jp-Repo2Docker-formError')).toHaveCount(0);
+    await expect(form.getByRole('status')).toHaveCount(0);
+    await shot(page, '09-alice-bad-name');
 
     // Nothing started: not at the service, not in the list, no new viewer.
-    const after = await serviceCall(page, tokens.alice, "GET", "/api/builds");
+    const after = await serviceCall(page, tokens.alice, 'GET', '/api/builds');
     const idsAfter = ((await after.json()) as { builds: BuildJson[] }).builds
-      .map((b) => b.id)
+      .map(b => b.id)
       .sort();
     expect(idsAfter).toEqual(idsBefore);
     await refreshPanel(page);
-    await expect(panel.locator("li.jp-Repo2Docker-build")).toHaveCount(
-      itemsBefore,
+    await expect(panel.locator('li.jp-Repo2Docker-build')).toHaveCount(
+      itemsBefore
     );
-    await expect(page.locator(".jp-Repo2DockerLogWidget")).toHaveCount(
-      viewersBefore,
+    await expect(page.locator('.jp-Repo2DockerLogWidget')).toHaveCount(
+      viewersBefore
     );
 
     // Typing again clears the error.
-    await name.fill("my-image");
+    await name.fill('my-image');
     await expect(error).toHaveCount(0);
   });
 
-  test("no page threw", async () => {
+  test('no page threw', async () => {
     expect(pageErrors).toEqual([]);
   });
 });

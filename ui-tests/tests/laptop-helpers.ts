@@ -8,12 +8,12 @@
  * answers a build request for them as "already built", which makes a finished build record per
  * image in a few milliseconds instead of a real build).
  */
-import { execFile } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { promisify } from "util";
-import type { APIRequestContext } from "@playwright/test";
+import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { promisify } from 'util';
+import type { APIRequestContext } from '@playwright/test';
 
 const run = promisify(execFile);
 
@@ -21,34 +21,34 @@ export function env(name: string): string {
   const value = process.env[name];
   if (!value) {
     throw new Error(
-      `${name} is not set: run the browser tests with scripts/test-ui.sh`,
+      `${name} is not set: run the browser tests with scripts/test-ui.sh`
     );
   }
   return value;
 }
 
-export const LAB_URL = () => env("JUPYTERLAB_URL").replace(/\/+$/, "");
-export const TOKEN = () => env("JUPYTERLAB_TOKEN");
+export const LAB_URL = () => env('JUPYTERLAB_URL').replace(/\/+$/, '');
+export const TOKEN = () => env('JUPYTERLAB_TOKEN');
 
 /** The service's API through the proxy, with the Jupyter server's token. */
 export async function api<T>(
   request: APIRequestContext,
-  method: "GET" | "POST" | "DELETE",
+  method: 'GET' | 'POST' | 'DELETE',
   apiPath: string,
-  body?: unknown,
+  body?: unknown
 ): Promise<{ status: number; body: T }> {
   const response = await request.fetch(`${LAB_URL()}/repo2docker/${apiPath}`, {
     method,
     headers: {
       Authorization: `token ${TOKEN()}`,
-      ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...(body !== undefined ? { 'Content-Type': 'application/json' } : {})
     },
-    data: body !== undefined ? JSON.stringify(body) : undefined,
+    data: body !== undefined ? JSON.stringify(body) : undefined
   });
   const text = await response.text();
   return {
     status: response.status(),
-    body: (text ? JSON.parse(text) : undefined) as T,
+    body: (text ? JSON.parse(text) : undefined) as T
   };
 }
 
@@ -67,40 +67,39 @@ export interface IBuild {
 export async function buildAndWait(
   request: APIRequestContext,
   body: Record<string, unknown>,
-  timeoutMs = 180_000,
+  timeoutMs = 180_000
 ): Promise<IBuild> {
-  const started = await api<IBuild>(request, "POST", "api/builds", body);
+  const started = await api<IBuild>(request, 'POST', 'api/builds', body);
   if (started.status !== 200 && started.status !== 202) {
     throw new Error(
-      `POST api/builds: ${started.status} ${JSON.stringify(started.body)}`,
+      `POST api/builds: ${started.status} ${JSON.stringify(started.body)}`
     );
   }
   const deadline = Date.now() + timeoutMs;
   let build = started.body;
-  while (!["built", "failed", "cancelled"].includes(build.phase)) {
+  while (!['built', 'failed', 'cancelled'].includes(build.phase)) {
     if (Date.now() > deadline) {
       throw new Error(`build ${build.id} still ${build.phase}`);
     }
-    await new Promise((r) => setTimeout(r, 500));
-    build = (await api<IBuild>(request, "GET", `api/builds/${build.id}`))
-      .body;
+    await new Promise(r => setTimeout(r, 500));
+    build = (await api<IBuild>(request, 'GET', `api/builds/${build.id}`)).body;
   }
   return build;
 }
 
 /** The labels of an image in the engine. */
 async function imageLabels(image: string): Promise<Record<string, string>> {
-  const { stdout } = await run("docker", [
-    "image",
-    "inspect",
-    "--format",
-    "{{json .Config.Labels}}",
-    image,
+  const { stdout } = await run('docker', [
+    'image',
+    'inspect',
+    '--format',
+    '{{json .Config.Labels}}',
+    image
   ]);
   return JSON.parse(stdout) as Record<string, string>;
 }
 
-const LABEL_PREFIX = "org.jupyter.repo2docker-service.";
+const LABEL_PREFIX = 'org.jupyter.repo2docker-service.';
 
 /**
  * `count` images named `<repository of base>/../<prefix>-NNN:<tag of base>`, each with the
@@ -109,32 +108,32 @@ const LABEL_PREFIX = "org.jupyter.repo2docker-service.";
 export async function makeImageFixtures(
   base: string,
   count: number,
-  prefix: string,
+  prefix: string
 ): Promise<string[]> {
   const labels = await imageLabels(base);
-  const colon = base.lastIndexOf(":");
+  const colon = base.lastIndexOf(':');
   const repository = base.slice(0, colon);
   const tag = base.slice(colon + 1);
-  const namespace = repository.slice(0, repository.lastIndexOf("/"));
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "r2d-images-"));
-  fs.writeFileSync(path.join(dir, "marker"), "fixture\n");
-  const tar = path.join(dir, "fs.tar");
-  await run("tar", ["-cf", tar, "-C", dir, "marker"]);
+  const namespace = repository.slice(0, repository.lastIndexOf('/'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'r2d-images-'));
+  fs.writeFileSync(path.join(dir, 'marker'), 'fixture\n');
+  const tar = path.join(dir, 'fs.tar');
+  await run('tar', ['-cf', tar, '-C', dir, 'marker']);
   const names: string[] = [];
   const one = async (i: number) => {
-    const short = `${prefix}-${String(i).padStart(3, "0")}`;
+    const short = `${prefix}-${String(i).padStart(3, '0')}`;
     const name = `${namespace}/${short}:${tag}`;
     const mine: Record<string, string> = {
       ...labels,
       [`${LABEL_PREFIX}name`]: short,
       [`${LABEL_PREFIX}display-name`]: short,
-      [`${LABEL_PREFIX}build-id`]: `fixture${String(i).padStart(9, "0")}`,
+      [`${LABEL_PREFIX}build-id`]: `fixture${String(i).padStart(9, '0')}`
     };
     const changes = Object.entries(mine).flatMap(([k, v]) => [
-      "--change",
-      `LABEL ${k}=${JSON.stringify(v)}`,
+      '--change',
+      `LABEL ${k}=${JSON.stringify(v)}`
     ]);
-    await run("docker", ["import", ...changes, tar, name]);
+    await run('docker', ['import', ...changes, tar, name]);
     names.push(name);
   };
   const queue = Array.from({ length: count }, (_, i) => i + 1);
@@ -143,7 +142,7 @@ export async function makeImageFixtures(
       for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
         await one(i);
       }
-    }),
+    })
   );
   fs.rmSync(dir, { recursive: true, force: true });
   return names.sort();
@@ -152,14 +151,14 @@ export async function makeImageFixtures(
 /** Remove images from the engine (the fixtures made above). */
 export async function removeImages(names: string[]): Promise<void> {
   for (let i = 0; i < names.length; i += 50) {
-    await run("docker", ["rmi", "-f", ...names.slice(i, i + 50)]).catch(
-      () => undefined,
+    await run('docker', ['rmi', '-f', ...names.slice(i, i + 50)]).catch(
+      () => undefined
     );
   }
 }
 
 /** The short name (`name` of a build request) of a fixture image name. */
 export function shortName(image: string): string {
-  const repository = image.slice(0, image.lastIndexOf(":"));
-  return repository.slice(repository.lastIndexOf("/") + 1);
+  const repository = image.slice(0, image.lastIndexOf(':'));
+  return repository.slice(repository.lastIndexOf('/') + 1);
 }

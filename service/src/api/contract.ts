@@ -8,11 +8,23 @@
  */
 
 /** Where a build is in its life, in order. The last three are final. */
-export const BUILD_PHASES = ['queued', 'fetching', 'building', 'pushing', 'built', 'failed', 'cancelled'] as const;
+export const BUILD_PHASES = [
+  'queued',
+  'fetching',
+  'building',
+  'pushing',
+  'built',
+  'failed',
+  'cancelled'
+] as const;
 export type BuildPhase = (typeof BUILD_PHASES)[number];
 
 /** Phases a build never leaves; the log stream ends with one. */
-export const FINAL_PHASES = ['built', 'failed', 'cancelled'] as const satisfies readonly BuildPhase[];
+export const FINAL_PHASES = [
+  'built',
+  'failed',
+  'cancelled'
+] as const satisfies readonly BuildPhase[];
 export type FinalPhase = (typeof FINAL_PHASES)[number];
 
 export function isFinalPhase(phase: BuildPhase): phase is FinalPhase {
@@ -52,7 +64,10 @@ export const ERROR_CODES = {
 export type ErrorCode = keyof typeof ERROR_CODES;
 
 /** SSE event names of `GET /api/builds/{id}/logs`. */
-export const LOG_STREAM_EVENTS = { log: 'log', serviceStopping: 'service_stopping' } as const;
+export const LOG_STREAM_EVENTS = {
+  log: 'log',
+  serviceStopping: 'service_stopping'
+} as const;
 
 /** `POST /api/builds` body. Unknown fields are refused with 400. */
 export interface BuildRequest {
@@ -96,7 +111,11 @@ export interface GitCredentials {
 }
 
 /** Limits of `BuildRequest.buildArgs`. */
-export const BUILD_ARG_LIMITS = { maxCount: 32, maxValueBytes: 4096, name: '^[A-Za-z_][A-Za-z0-9_]*$' } as const;
+export const BUILD_ARG_LIMITS = {
+  maxCount: 32,
+  maxValueBytes: 4096,
+  name: '^[A-Za-z_][A-Za-z0-9_]*$'
+} as const;
 
 /** Progress reported by the build tool, where it reports any. */
 export interface BuildProgress {

@@ -24,12 +24,18 @@ export class ApiError extends Error {
 export const invalidField = (field: string, message: string): ApiError =>
   new ApiError(400, 'invalid_field', message, { field });
 
-export const notFound = (what: string): ApiError => new ApiError(404, 'not_found', `${what} not found`);
+export const notFound = (what: string): ApiError =>
+  new ApiError(404, 'not_found', `${what} not found`);
 
 export const missingScope = (scope: string, message: string): ApiError =>
   new ApiError(403, 'missing_scope', message, { scope });
 
-export const forbidden = (message: string): ApiError => new ApiError(403, 'forbidden', message);
+export const forbidden = (message: string): ApiError =>
+  new ApiError(403, 'forbidden', message);
 
 export const dockerUnreachable = (): ApiError =>
-  new ApiError(503, 'docker_unreachable', 'The Docker engine does not answer; try again later or ask your admin');
+  new ApiError(
+    503,
+    'docker_unreachable',
+    'The Docker engine does not answer; try again later or ask your admin'
+  );

@@ -8,7 +8,11 @@ import type { Authenticator } from './identity.js';
 import { JupyterHubAuthenticator } from './jupyterhub.js';
 import { LocalAuthenticator } from './local.js';
 
-export function createAuthenticator(config: ServiceConfig, env: NodeJS.ProcessEnv, warn: (message: string) => void): Authenticator {
+export function createAuthenticator(
+  config: ServiceConfig,
+  env: NodeJS.ProcessEnv,
+  warn: (message: string) => void
+): Authenticator {
   switch (config.auth.mode) {
     case 'local': {
       let secret = config.auth.secret;
@@ -16,14 +20,22 @@ export function createAuthenticator(config: ServiceConfig, env: NodeJS.ProcessEn
         // No unauthenticated mode on TCP: with no secret given, nobody can call us until restarted
         // with one. The launcher (jupyter-server-proxy) always gives one.
         secret = randomBytes(32).toString('hex');
-        warn('REPO2DOCKER_SERVICE_SECRET not set; using a random secret nobody knows');
+        warn(
+          'REPO2DOCKER_SERVICE_SECRET not set; using a random secret nobody knows'
+        );
       }
-      return new LocalAuthenticator(config.auth.localUser, secret, config.serviceName);
+      return new LocalAuthenticator(
+        config.auth.localUser,
+        secret,
+        config.serviceName
+      );
     }
     case 'jupyterhub': {
       const apiToken = env.JUPYTERHUB_API_TOKEN;
       if (!config.auth.hubApiUrl || !apiToken) {
-        throw new Error('auth mode "jupyterhub" needs JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN (JupyterHub sets both for its services)');
+        throw new Error(
+          'auth mode "jupyterhub" needs JUPYTERHUB_API_URL and JUPYTERHUB_API_TOKEN (JupyterHub sets both for its services)'
+        );
       }
       return new JupyterHubAuthenticator({
         apiUrl: config.auth.hubApiUrl,
@@ -35,6 +47,8 @@ export function createAuthenticator(config: ServiceConfig, env: NodeJS.ProcessEn
       });
     }
     default:
-      throw new Error(`auth.mode must be "local" or "jupyterhub", got ${JSON.stringify(config.auth.mode)}`);
+      throw new Error(
+        `auth.mode must be "local" or "jupyterhub", got ${JSON.stringify(config.auth.mode)}`
+      );
   }
 }

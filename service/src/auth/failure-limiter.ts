@@ -70,10 +70,18 @@ export class FailureLimiter {
   /** Seconds until `client` may try again, or 0 when it may now. */
   retryAfter(client: string): number {
     const window = this.window(client);
-    if (window.failures + (this.pending.get(client) ?? 0) < this.limit.maxFailures) {
+    if (
+      window.failures + (this.pending.get(client) ?? 0) <
+      this.limit.maxFailures
+    ) {
       return 0;
     }
-    return Math.max(1, Math.ceil((window.start + this.limit.windowSeconds * 1000 - this.now()) / 1000));
+    return Math.max(
+      1,
+      Math.ceil(
+        (window.start + this.limit.windowSeconds * 1000 - this.now()) / 1000
+      )
+    );
   }
 
   /** Throw 429 if `client` is over its limit. */
@@ -97,7 +105,11 @@ export class FailureLimiter {
    * Run a lookup for `client` under the limit: throws 429 when over it; counts the lookup while
    * it runs, and as a failure when `failed(error)` says so.
    */
-  async guard<T>(client: string, lookup: () => Promise<T>, failed: (error: unknown) => boolean): Promise<T> {
+  async guard<T>(
+    client: string,
+    lookup: () => Promise<T>,
+    failed: (error: unknown) => boolean
+  ): Promise<T> {
     this.check(client);
     this.pending.set(client, (this.pending.get(client) ?? 0) + 1);
     try {
@@ -121,7 +133,9 @@ export class FailureLimiter {
 /** `::ffff:127.0.0.1` is the IPv4 address 127.0.0.1 on a dual-stack socket. */
 function normalise(address: string): string {
   const trimmed = address.trim().replace(/^\[|\]$/g, '');
-  return trimmed.toLowerCase().startsWith('::ffff:') && trimmed.includes('.') ? trimmed.slice(7) : trimmed;
+  return trimmed.toLowerCase().startsWith('::ffff:') && trimmed.includes('.')
+    ? trimmed.slice(7)
+    : trimmed;
 }
 
 function isTrusted(peer: string, trustedProxies: string[]): boolean {
@@ -141,7 +155,9 @@ export function clientAddress(
     return 'unix-socket';
   }
   const address = normalise(peer);
-  const header = Array.isArray(forwardedFor) ? forwardedFor.join(',') : forwardedFor;
+  const header = Array.isArray(forwardedFor)
+    ? forwardedFor.join(',')
+    : forwardedFor;
   if (header && isTrusted(address, trustedProxies)) {
     const last = header.split(',').at(-1)!.trim();
     if (last !== '') {

@@ -44,7 +44,10 @@ export const scopeNames = (serviceName: string) =>
   }) as const;
 
 /** What the caller lacks, each with the jupyterhub_config.py setting that grants it. */
-export function missingScopes(identity: Identity, serviceName: string): MissingScope[] {
+export function missingScopes(
+  identity: Identity,
+  serviceName: string
+): MissingScope[] {
   const names = scopeNames(serviceName);
   const hint = (scope: string): string =>
     `An administrator grants it by adding "${scope}" to the scopes of a role of this user in ` +

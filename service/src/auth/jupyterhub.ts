@@ -13,7 +13,11 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
-import type { Authenticator, Identity, RequestCredentials } from './identity.js';
+import type {
+  Authenticator,
+  Identity,
+  RequestCredentials
+} from './identity.js';
 import { scopeNames } from './identity.js';
 import { FailureLimiter, type FailureLimit } from './failure-limiter.js';
 import { bearerToken } from './local.js';
@@ -33,7 +37,10 @@ export interface JupyterHubAuthOptions {
   failureLimit?: FailureLimit;
 }
 
-const DEFAULT_FAILURE_LIMIT: FailureLimit = { maxFailures: 20, windowSeconds: 60 };
+const DEFAULT_FAILURE_LIMIT: FailureLimit = {
+  maxFailures: 20,
+  windowSeconds: 60
+};
 
 /** What the hub's `GET /user` answers with a user's (or service's) token. */
 interface HubIdentity {
@@ -55,10 +62,19 @@ export function ownerName(hub: HubIdentity): string {
 }
 
 const refused = (): ApiError =>
-  new ApiError(401, 'unauthenticated', 'JupyterHub does not accept this token (expired? reload JupyterLab)');
+  new ApiError(
+    401,
+    'unauthenticated',
+    'JupyterHub does not accept this token (expired? reload JupyterLab)'
+  );
 
 /** Insert at the end of a map used as an LRU, and drop the oldest past `max`. */
-function remember<T>(map: Map<string, T>, key: string, value: T, max: number): void {
+function remember<T>(
+  map: Map<string, T>,
+  key: string,
+  value: T,
+  max: number
+): void {
   map.delete(key); // re-insert at the end: the map's order is the eviction order
   map.set(key, value);
   while (map.size > max) {
@@ -67,7 +83,10 @@ function remember<T>(map: Map<string, T>, key: string, value: T, max: number): v
 }
 
 /** Permissions from the token's scopes. Admin includes build, and build includes read. */
-export function identityFromHub(hub: HubIdentity, serviceName: string): Identity {
+export function identityFromHub(
+  hub: HubIdentity,
+  serviceName: string
+): Identity {
   const names = scopeNames(serviceName);
   const scopes = hub.scopes ?? [];
   const has = (scope: string): boolean => scopes.includes(scope);
@@ -79,7 +98,12 @@ export function identityFromHub(hub: HubIdentity, serviceName: string): Identity
     kind: hub.kind === 'service' ? 'service' : 'user',
     admin: hub.admin ?? false,
     scopes,
-    permissions: { access: has(names.access) || has('access:services'), read, build, admin }
+    permissions: {
+      access: has(names.access) || has('access:services'),
+      read,
+      build,
+      admin
+    }
   };
 }
 
@@ -95,7 +119,9 @@ export class JupyterHubAuthenticator implements Authenticator {
   misses = 0;
 
   constructor(private readonly options: JupyterHubAuthOptions) {
-    this.limiter = new FailureLimiter(options.failureLimit ?? DEFAULT_FAILURE_LIMIT);
+    this.limiter = new FailureLimiter(
+      options.failureLimit ?? DEFAULT_FAILURE_LIMIT
+    );
   }
 
   cacheStats(): { hits: number; misses: number } {
@@ -105,7 +131,11 @@ export class JupyterHubAuthenticator implements Authenticator {
   async authenticate(request: RequestCredentials): Promise<Identity> {
     const token = bearerToken(request);
     if (token === undefined) {
-      throw new ApiError(401, 'unauthenticated', 'send your JupyterHub token as "Authorization: token <token>"');
+      throw new ApiError(
+        401,
+        'unauthenticated',
+        'send your JupyterHub token as "Authorization: token <token>"'
+      );
     }
     const key = createHash('sha256').update(token).digest('hex');
     const client = request.client ?? 'unknown';
@@ -145,23 +175,44 @@ export class JupyterHubAuthenticator implements Authenticator {
     this.misses++;
     let identity: Identity;
     try {
-      identity = identityFromHub(await this.lookUp(token), this.options.serviceName);
+      identity = identityFromHub(
+        await this.lookUp(token),
+        this.options.serviceName
+      );
       if (!identity.name) {
-        throw new ApiError(401, 'unauthenticated', 'the hub did not name the owner of this token');
+        throw new ApiError(
+          401,
+          'unauthenticated',
+          'the hub did not name the owner of this token'
+        );
       }
       if (identity.kind === 'user' && identity.name.includes('/')) {
         // JupyterHub refuses "/" in user names; one here could pose as a service's owner name.
-        throw new ApiError(401, 'unauthenticated', 'the hub named a user with a "/" in the name, which this service cannot tell from a hub service');
+        throw new ApiError(
+          401,
+          'unauthenticated',
+          'the hub named a user with a "/" in the name, which this service cannot tell from a hub service'
+        );
       }
     } catch (error) {
       if (error instanceof ApiError && error.status === 401) {
         const seconds = this.options.refusedCacheSeconds ?? 10;
-        remember(this.refused, key, Date.now() + seconds * 1000, this.options.cacheMaxEntries);
+        remember(
+          this.refused,
+          key,
+          Date.now() + seconds * 1000,
+          this.options.cacheMaxEntries
+        );
       }
       throw error;
     }
     this.refused.delete(key);
-    remember(this.cache, key, { identity, expires: Date.now() + this.options.cacheSeconds * 1000 }, this.options.cacheMaxEntries);
+    remember(
+      this.cache,
+      key,
+      { identity, expires: Date.now() + this.options.cacheSeconds * 1000 },
+      this.options.cacheMaxEntries
+    );
     return identity;
   }
 
@@ -169,23 +220,42 @@ export class JupyterHubAuthenticator implements Authenticator {
     let response: Response;
     try {
       response = await fetch(`${this.options.apiUrl.replace(/\/$/, '')}/user`, {
-        headers: { Authorization: `token ${token}`, Accept: 'application/json' },
+        headers: {
+          Authorization: `token ${token}`,
+          Accept: 'application/json'
+        },
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5000)
       });
     } catch {
-      throw new ApiError(503, 'hub_unreachable', 'JupyterHub does not answer, so your token cannot be checked; try again later');
+      throw new ApiError(
+        503,
+        'hub_unreachable',
+        'JupyterHub does not answer, so your token cannot be checked; try again later'
+      );
     }
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined); // free the connection for the next call
-      if (response.status === 401 || response.status === 403 || response.status === 404) {
+      if (
+        response.status === 401 ||
+        response.status === 403 ||
+        response.status === 404
+      ) {
         throw refused();
       }
-      throw new ApiError(503, 'hub_unreachable', `JupyterHub answered ${response.status} when checking your token`);
+      throw new ApiError(
+        503,
+        'hub_unreachable',
+        `JupyterHub answered ${response.status} when checking your token`
+      );
     }
     try {
       return (await response.json()) as HubIdentity;
     } catch {
-      throw new ApiError(503, 'hub_unreachable', 'JupyterHub answered something that is not JSON when checking your token');
+      throw new ApiError(
+        503,
+        'hub_unreachable',
+        'JupyterHub answered something that is not JSON when checking your token'
+      );
     }
   }
 }

@@ -8,7 +8,11 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../api/errors.js';
-import type { Authenticator, Identity, RequestCredentials } from './identity.js';
+import type {
+  Authenticator,
+  Identity,
+  RequestCredentials
+} from './identity.js';
 import { scopeNames } from './identity.js';
 
 export const SECRET_HEADER = 'x-repo2docker-secret';
@@ -20,7 +24,9 @@ function header(request: RequestCredentials, name: string): string | undefined {
 
 /** The token of an `Authorization: token X` or `Authorization: Bearer X` header. */
 export function bearerToken(request: RequestCredentials): string | undefined {
-  const match = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(header(request, 'authorization') ?? '');
+  const match = /^(?:token|bearer)\s+(\S+)\s*$/i.exec(
+    header(request, 'authorization') ?? ''
+  );
   return match?.[1];
 }
 
@@ -54,10 +60,18 @@ export class LocalAuthenticator implements Authenticator {
     }
     const given = header(request, SECRET_HEADER) ?? bearerToken(request);
     if (given === undefined) {
-      throw new ApiError(401, 'unauthenticated', 'this request carries no credentials');
+      throw new ApiError(
+        401,
+        'unauthenticated',
+        'this request carries no credentials'
+      );
     }
     if (!sameSecret(given, this.secret)) {
-      throw new ApiError(401, 'unauthenticated', 'the credentials of this request are not valid');
+      throw new ApiError(
+        401,
+        'unauthenticated',
+        'the credentials of this request are not valid'
+      );
     }
     return this.identity;
   }

@@ -5,7 +5,12 @@
  * for the user's token, and keep that token in a signed, HttpOnly cookie scoped to the prefix.
  * Writes made with that cookie must carry an XSRF token derived from it.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import {
+  createHash,
+  createHmac,
+  randomBytes,
+  timingSafeEqual
+} from 'node:crypto';
 import { ApiError } from '../api/errors.js';
 
 export interface OAuthSettings {
@@ -31,7 +36,10 @@ export interface PendingLogin {
 
 const base64url = (buffer: Buffer): string => buffer.toString('base64url');
 
-export function startLogin(settings: OAuthSettings, next: string): { url: string; pending: PendingLogin } {
+export function startLogin(
+  settings: OAuthSettings,
+  next: string
+): { url: string; pending: PendingLogin } {
   const state = base64url(randomBytes(16));
   const verifier = base64url(randomBytes(32));
   const challenge = base64url(createHash('sha256').update(verifier).digest());
@@ -43,7 +51,10 @@ export function startLogin(settings: OAuthSettings, next: string): { url: string
     code_challenge: challenge,
     code_challenge_method: 'S256'
   });
-  return { url: `${settings.authorizeUrl}?${params}`, pending: { state, verifier, next } };
+  return {
+    url: `${settings.authorizeUrl}?${params}`,
+    pending: { state, verifier, next }
+  };
 }
 
 /** Exchange the callback's code for the user's token; throws 400 on a bad state or code. */
@@ -53,33 +64,60 @@ export async function finishLogin(
   query: { code?: string; state?: string; error?: string }
 ): Promise<string> {
   if (query.error) {
-    throw new ApiError(400, 'oauth_denied', `the hub did not authorize this page: ${query.error}`);
+    throw new ApiError(
+      400,
+      'oauth_denied',
+      `the hub did not authorize this page: ${query.error}`
+    );
   }
   const given = Buffer.from(query.state ?? '');
   const expected = Buffer.from(pending?.state ?? '');
-  if (!pending || !query.code || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    throw new ApiError(400, 'oauth_state', 'this login link is stale or was not started here; open the page again');
+  if (
+    !pending ||
+    !query.code ||
+    given.length !== expected.length ||
+    !timingSafeEqual(given, expected)
+  ) {
+    throw new ApiError(
+      400,
+      'oauth_state',
+      'this login link is stale or was not started here; open the page again'
+    );
   }
   let response: Response;
   try {
-    response = await fetch(`${settings.apiUrl.replace(/\/$/, '')}/oauth2/token`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Accept: 'application/json' },
-      body: new URLSearchParams({
-        client_id: settings.clientId,
-        client_secret: settings.clientSecret,
-        grant_type: 'authorization_code',
-        code: query.code,
-        redirect_uri: settings.callbackUrl,
-        code_verifier: pending.verifier
-      }),
-      signal: AbortSignal.timeout(10_000)
-    });
+    response = await fetch(
+      `${settings.apiUrl.replace(/\/$/, '')}/oauth2/token`,
+      {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json'
+        },
+        body: new URLSearchParams({
+          client_id: settings.clientId,
+          client_secret: settings.clientSecret,
+          grant_type: 'authorization_code',
+          code: query.code,
+          redirect_uri: settings.callbackUrl,
+          code_verifier: pending.verifier
+        }),
+        signal: AbortSignal.timeout(10_000)
+      }
+    );
   } catch {
-    throw new ApiError(503, 'hub_unreachable', 'JupyterHub does not answer; try again later');
+    throw new ApiError(
+      503,
+      'hub_unreachable',
+      'JupyterHub does not answer; try again later'
+    );
   }
   if (!response.ok) {
-    throw new ApiError(400, 'oauth_code', 'the hub refused this login (the code expired?); open the page again');
+    throw new ApiError(
+      400,
+      'oauth_code',
+      'the hub refused this login (the code expired?); open the page again'
+    );
   }
   const body = (await response.json()) as { access_token?: string };
   if (!body.access_token) {
@@ -90,19 +128,33 @@ export async function finishLogin(
 
 /** The XSRF token a page must send back with cookie-authenticated writes. */
 export function xsrfToken(cookieSecret: string, sessionToken: string): string {
-  return createHmac('sha256', cookieSecret).update(`xsrf:${sessionToken}`).digest('hex');
+  return createHmac('sha256', cookieSecret)
+    .update(`xsrf:${sessionToken}`)
+    .digest('hex');
 }
 
-export function checkXsrf(cookieSecret: string, sessionToken: string, given: string | undefined): void {
+export function checkXsrf(
+  cookieSecret: string,
+  sessionToken: string,
+  given: string | undefined
+): void {
   const expected = Buffer.from(xsrfToken(cookieSecret, sessionToken));
   const actual = Buffer.from(given ?? '');
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new ApiError(403, 'xsrf', 'this write lacks the page\'s XSRF token; reload the page');
+    throw new ApiError(
+      403,
+      'xsrf',
+      "this write lacks the page's XSRF token; reload the page"
+    );
   }
 }
 
 /** Settings from the environment JupyterHub gives a managed service; `null` outside a hub. */
-export function oauthSettingsFromEnv(env: NodeJS.ProcessEnv, serviceName: string, prefix: string): OAuthSettings | null {
+export function oauthSettingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  serviceName: string,
+  prefix: string
+): OAuthSettings | null {
   if (!env.JUPYTERHUB_API_URL || !env.JUPYTERHUB_API_TOKEN) {
     return null;
   }

@@ -10,7 +10,11 @@ interface Owned {
   shared: boolean;
 }
 
-export function requirePermission(identity: Identity, permission: 'read' | 'build' | 'admin', scope: string): void {
+export function requirePermission(
+  identity: Identity,
+  permission: 'read' | 'build' | 'admin',
+  scope: string
+): void {
   if (!identity.permissions[permission]) {
     throw missingScope(scope, `your token lacks the scope ${scope}`);
   }
@@ -24,7 +28,12 @@ export function requirePermission(identity: Identity, permission: 'read' | 'buil
 export const READ_ALL_SCOPE = 'custom:repo2docker:read-all';
 
 export function canSee(identity: Identity, item: Owned): boolean {
-  return identity.permissions.admin || item.shared || item.owner === identity.name || identity.scopes.includes(READ_ALL_SCOPE);
+  return (
+    identity.permissions.admin ||
+    item.shared ||
+    item.owner === identity.name ||
+    identity.scopes.includes(READ_ALL_SCOPE)
+  );
 }
 
 /** Cancel a build, delete an image: the owner (with build scope) or an admin. Shared: admin only. */
@@ -32,10 +41,16 @@ export function canModify(identity: Identity, item: Owned): boolean {
   if (identity.permissions.admin) {
     return true;
   }
-  return identity.permissions.build && !item.shared && item.owner === identity.name;
+  return (
+    identity.permissions.build && !item.shared && item.owner === identity.name
+  );
 }
 
-export function requireModify(identity: Identity, item: Owned, what: string): void {
+export function requireModify(
+  identity: Identity,
+  item: Owned,
+  what: string
+): void {
   if (!canModify(identity, item)) {
     throw forbidden(`only the owner of this ${what} or an admin may change it`);
   }

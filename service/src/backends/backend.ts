@@ -6,7 +6,12 @@
  * when and how long a build runs, and what its outcome is. Chosen by configuration through one
  * factory (factory.ts), as configurable-http-proxy chooses its store.
  */
-import type { BuildPhase, BuildProgress, GitCredentials, ImageLocation } from '../api/contract.js';
+import type {
+  BuildPhase,
+  BuildProgress,
+  GitCredentials,
+  ImageLocation
+} from '../api/contract.js';
 
 export interface BuildJob {
   buildId: string;
@@ -45,7 +50,11 @@ export interface BuiltImage {
 
 export interface BuildSink {
   /** A line of output; `phase` when the tool says which phase it is in. */
-  line(phase: BuildPhase | null, message: string, progress: BuildProgress | null): void;
+  line(
+    phase: BuildPhase | null,
+    message: string,
+    progress: BuildProgress | null
+  ): void;
 }
 
 /** A build that ended badly; `message` is for users (no traceback, no secret). */
@@ -99,5 +108,9 @@ export interface BuildBackend {
    * Refuse, at submit, what this backend cannot build (throws a 400 `ApiError` naming the field);
    * the manager asks it before anything else.
    */
-  checkRequest?(request: { subdir: string | null; buildArgs?: Record<string, string>; credentials?: unknown }): void;
+  checkRequest?(request: {
+    subdir: string | null;
+    buildArgs?: Record<string, string>;
+    credentials?: unknown;
+  }): void;
 }

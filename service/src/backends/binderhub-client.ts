@@ -15,9 +15,17 @@
  * The token (for a BinderHub behind JupyterHub with auth) goes in the Authorization header only:
  * never in a URL, an error message or a log line.
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
+import {
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingMessage,
+  type OutgoingHttpHeaders
+} from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { BinderHubStreamParser, type BinderHubUpdate } from './binderhub-stream.js';
+import {
+  BinderHubStreamParser,
+  type BinderHubUpdate
+} from './binderhub-stream.js';
 
 export interface BinderHubClientOptions {
   /** BinderHub's base URL, e.g. `http://127.0.0.1:8585` (a base_url path is kept). */
@@ -59,7 +67,11 @@ export function gitSpec(repo: string, ref: string): string {
 }
 
 /** The build URL for a request; exported for tests. */
-export function buildUrl(base: string, provider: string, request: BinderHubBuildRequest): string {
+export function buildUrl(
+  base: string,
+  provider: string,
+  request: BinderHubBuildRequest
+): string {
   const root = base.replace(/\/+$/, '');
   return `${root}/build/${encodeURIComponent(provider)}/${gitSpec(request.repo, request.ref)}?build_only=true`;
 }
@@ -101,10 +113,14 @@ function open(
   try {
     protocol = new URL(url).protocol;
   } catch {
-    throw new BinderHubError(`the BinderHub URL is not a URL: ${displayUrl(url)}`);
+    throw new BinderHubError(
+      `the BinderHub URL is not a URL: ${displayUrl(url)}`
+    );
   }
   if (protocol !== 'http:' && protocol !== 'https:') {
-    throw new BinderHubError(`the BinderHub URL must be http:// or https://, not ${protocol}//`);
+    throw new BinderHubError(
+      `the BinderHub URL must be http:// or https://, not ${protocol}//`
+    );
   }
   const send = protocol === 'https:' ? httpsRequest : httpRequest;
   let request!: ClientRequest;
@@ -144,12 +160,18 @@ export class BinderHubClient {
    * when the transport fails, and `signal.reason` once `signal` aborts (the stream is closed at
    * once; see the header for what BinderHub still does). Breaking out of the loop closes it too.
    */
-  async *build(request: BinderHubBuildRequest, signal: AbortSignal): AsyncGenerator<BinderHubUpdate> {
+  async *build(
+    request: BinderHubBuildRequest,
+    signal: AbortSignal
+  ): AsyncGenerator<BinderHubUpdate> {
     signal.throwIfAborted();
-    const { request: upstream, response } = open(buildUrl(this.options.url, this.provider, request), {
-      ...this.headers('text/event-stream'),
-      'Cache-Control': 'no-cache'
-    });
+    const { request: upstream, response } = open(
+      buildUrl(this.options.url, this.provider, request),
+      {
+        ...this.headers('text/event-stream'),
+        'Cache-Control': 'no-cache'
+      }
+    );
     response.catch(() => undefined); // read below; an early abort must not leave it unhandled
     // Why the connection was closed on our side, when it was.
     let closedBy: unknown = null;
@@ -185,12 +207,17 @@ export class BinderHubClient {
           `BinderHub at ${this.where} closed the build's stream before the build ended (${causeOf(error)})`
         );
       }
-      throw new BinderHubError(`BinderHub at ${this.where} did not answer (${causeOf(error)})`);
+      throw new BinderHubError(
+        `BinderHub at ${this.where} did not answer (${causeOf(error)})`
+      );
     };
 
     let answer: IncomingMessage | null = null;
     try {
-      arm(this.answerTimeoutMs, `BinderHub at ${this.where} did not answer within ${seconds(this.answerTimeoutMs)}`);
+      arm(
+        this.answerTimeoutMs,
+        `BinderHub at ${this.where} did not answer within ${seconds(this.answerTimeoutMs)}`
+      );
       try {
         answer = await response;
       } catch (error) {
@@ -233,7 +260,9 @@ export class BinderHubClient {
           }
         }
         if (chunk.done) {
-          throw new BinderHubError(`BinderHub at ${this.where} closed the build's stream before the build ended`);
+          throw new BinderHubError(
+            `BinderHub at ${this.where} closed the build's stream before the build ended`
+          );
         }
       }
     } finally {
@@ -253,7 +282,9 @@ export class BinderHubClient {
       `${this.options.url.replace(/\/+$/, '')}/versions`,
       this.headers('application/json')
     );
-    const late = new BinderHubError(`BinderHub at ${this.where} did not answer within ${seconds(timeoutMs)}`);
+    const late = new BinderHubError(
+      `BinderHub at ${this.where} did not answer within ${seconds(timeoutMs)}`
+    );
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -264,10 +295,16 @@ export class BinderHubClient {
       try {
         answer = await response;
       } catch (error) {
-        throw timedOut ? late : new BinderHubError(`BinderHub at ${this.where} did not answer (${causeOf(error)})`);
+        throw timedOut
+          ? late
+          : new BinderHubError(
+              `BinderHub at ${this.where} did not answer (${causeOf(error)})`
+            );
       }
       if (answer.statusCode !== 200) {
-        throw new BinderHubError(statusMessage(this.where, answer.statusCode ?? 0));
+        throw new BinderHubError(
+          statusMessage(this.where, answer.statusCode ?? 0)
+        );
       }
       let body = '';
       answer.setEncoding('utf8');
@@ -275,7 +312,9 @@ export class BinderHubClient {
         for await (const chunk of answer) {
           body += chunk;
           if (body.length > 1_000_000) {
-            throw new BinderHubError(`BinderHub at ${this.where} answered /versions with more than 1 MB`);
+            throw new BinderHubError(
+              `BinderHub at ${this.where} answered /versions with more than 1 MB`
+            );
           }
         }
       } catch (error) {
@@ -283,12 +322,16 @@ export class BinderHubClient {
           ? late
           : error instanceof BinderHubError
             ? error
-            : new BinderHubError(`BinderHub at ${this.where} did not answer (${causeOf(error)})`);
+            : new BinderHubError(
+                `BinderHub at ${this.where} did not answer (${causeOf(error)})`
+              );
       }
       try {
         return JSON.parse(body) as Record<string, unknown>;
       } catch {
-        throw new BinderHubError(`BinderHub at ${this.where} answered /versions with something that is not JSON`);
+        throw new BinderHubError(
+          `BinderHub at ${this.where} answered /versions with something that is not JSON`
+        );
       }
     } finally {
       clearTimeout(timer);

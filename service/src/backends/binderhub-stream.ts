@@ -74,7 +74,10 @@ function sentence(message: string, fallback: string): string {
  * Maps one event's `data` to an update; `null` for what carries nothing (an empty line without
  * a phase). `witness` sees every log line so that a failure can name the step that failed.
  */
-export function mapBinderHubData(data: string, witness: FailureWitness = new FailureWitness()): BinderHubUpdate | null {
+export function mapBinderHubData(
+  data: string,
+  witness: FailureWitness = new FailureWitness()
+): BinderHubUpdate | null {
   let record: unknown;
   try {
     record = JSON.parse(data);
@@ -85,28 +88,41 @@ export function mapBinderHubData(data: string, witness: FailureWitness = new Fai
     // Not BinderHub's JSON (a proxy's words, say): keep it as text rather than lose it.
     const message = trimNewline(data);
     witness.line(message);
-    return message.trim() === '' ? null : { kind: 'line', phase: null, message, progress: progressOf(message) };
+    return message.trim() === ''
+      ? null
+      : { kind: 'line', phase: null, message, progress: progressOf(message) };
   }
   const fields = record as Record<string, unknown>;
   const phase = typeof fields.phase === 'string' ? fields.phase : null;
-  const message = typeof fields.message === 'string' ? trimNewline(fields.message) : '';
+  const message =
+    typeof fields.message === 'string' ? trimNewline(fields.message) : '';
 
   if (phase !== null && FAILED.has(phase)) {
-    const statusCode = typeof fields.status_code === 'number' ? fields.status_code : null;
-    const traceback = typeof fields.exc_info === 'string' ? fields.exc_info : null;
+    const statusCode =
+      typeof fields.status_code === 'number' ? fields.status_code : null;
+    const traceback =
+      typeof fields.exc_info === 'string' ? fields.exc_info : null;
     let error: string;
     if (statusCode !== null) {
       error = `BinderHub refused the build (HTTP ${statusCode}): ${sentence(message, 'no reason given')}`;
-    } else if (traceback === null && message !== '' && !/^Error during build:/i.test(message)) {
+    } else if (
+      traceback === null &&
+      message !== '' &&
+      !/^Error during build:/i.test(message)
+    ) {
       // BinderHub's own refusals before any build (unresolvable ref, protocol not allowed, …).
-      error = sentence(message, 'BinderHub reported a failure without a reason');
+      error = sentence(
+        message,
+        'BinderHub reported a failure without a reason'
+      );
     } else {
       error = witness.summary(message);
     }
     return { kind: 'failed', error, message, statusCode, traceback };
   }
   if (phase === 'ready') {
-    const imageName = typeof fields.imageName === 'string' ? fields.imageName : '';
+    const imageName =
+      typeof fields.imageName === 'string' ? fields.imageName : '';
     if (imageName === '') {
       return {
         kind: 'failed',
@@ -124,7 +140,8 @@ export function mapBinderHubData(data: string, witness: FailureWitness = new Fai
     };
   }
   // `built`, `launching`, `unknown` or none: a line in whatever phase we are in.
-  const ours = phase !== null && Object.hasOwn(PHASES, phase) ? PHASES[phase] : null;
+  const ours =
+    phase !== null && Object.hasOwn(PHASES, phase) ? PHASES[phase] : null;
   witness.line(message);
   if (message === '' && ours === null) {
     return null;

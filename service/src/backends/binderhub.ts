@@ -24,25 +24,41 @@ import { invalidField } from '../api/errors.js';
 import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
 import { splitImageReference } from '../images/naming.js';
 import type { Logger } from '../util/log.js';
-import { BuildFailure, type BuildBackend, type BuildJob, type BuildSink, type BuiltImage } from './backend.js';
+import {
+  BuildFailure,
+  type BuildBackend,
+  type BuildJob,
+  type BuildSink,
+  type BuiltImage
+} from './backend.js';
 import { BinderHubClient, BinderHubError } from './binderhub-client.js';
 import type { BinderHubUpdate } from './binderhub-stream.js';
 
 /** What the backend needs of the engine: DockerEngine has it. */
 export interface BinderHubEngine {
   /** Make `target` = `source` plus `labels` (engine-relabel.ts). */
-  relabel(source: string, target: string, labels: Record<string, string>, signal: AbortSignal): Promise<void>;
+  relabel(
+    source: string,
+    target: string,
+    labels: Record<string, string>,
+    signal: AbortSignal
+  ): Promise<void>;
   retag(source: string, target: string): Promise<void>;
   imageId(reference: string): Promise<string | null>;
   removeIfUntagged(imageId: string): Promise<void>;
-  removeBuildArtifacts(buildId: string): Promise<{ images: number; containers: number }>;
+  removeBuildArtifacts(
+    buildId: string
+  ): Promise<{ images: number; containers: number }>;
   untag(reference: string): Promise<void>;
 }
 
 /** The subset of the client this backend uses (a fake in unit tests). */
 export interface BinderHubBuilder {
   readonly where: string;
-  build(request: { repo: string; ref: string }, signal: AbortSignal): AsyncGenerator<BinderHubUpdate>;
+  build(
+    request: { repo: string; ref: string },
+    signal: AbortSignal
+  ): AsyncGenerator<BinderHubUpdate>;
   versions(timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
@@ -71,25 +87,50 @@ export class BinderHubBackend implements BuildBackend {
    * its git provider has no subdirectory (repo2docker's `--subdir` is not passed through), no
    * build arguments, and no per-request git credentials (BinderHub's own config holds those).
    */
-  checkRequest(request: { subdir: string | null; buildArgs?: Record<string, string>; credentials?: unknown }): void {
+  checkRequest(request: {
+    subdir: string | null;
+    buildArgs?: Record<string, string>;
+    credentials?: unknown;
+  }): void {
     if (request.subdir !== null) {
-      throw invalidField('subdir', 'this service builds with BinderHub, which cannot build a subdirectory of a repository; leave subdir out');
+      throw invalidField(
+        'subdir',
+        'this service builds with BinderHub, which cannot build a subdirectory of a repository; leave subdir out'
+      );
     }
     if (request.buildArgs && Object.keys(request.buildArgs).length > 0) {
-      throw invalidField('buildArgs', 'this service builds with BinderHub, which takes no build arguments; leave buildArgs out');
+      throw invalidField(
+        'buildArgs',
+        'this service builds with BinderHub, which takes no build arguments; leave buildArgs out'
+      );
     }
     if (request.credentials) {
-      throw invalidField('credentials', "this service builds with BinderHub, which clones with its own configuration's credentials; leave credentials out");
+      throw invalidField(
+        'credentials',
+        "this service builds with BinderHub, which clones with its own configuration's credentials; leave credentials out"
+      );
     }
   }
 
-  async run(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<BuiltImage> {
+  async run(
+    job: BuildJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<BuiltImage> {
     // checkRequest refuses these at submit; this is the backstop for any other caller.
-    if (job.subdir !== null || Object.keys(job.buildArgs ?? {}).length > 0 || job.credentials) {
-      throw new BuildFailure('BinderHub cannot build a subdirectory, with build arguments or with credentials of the request');
+    if (
+      job.subdir !== null ||
+      Object.keys(job.buildArgs ?? {}).length > 0 ||
+      job.credentials
+    ) {
+      throw new BuildFailure(
+        'BinderHub cannot build a subdirectory, with build arguments or with credentials of the request'
+      );
     }
     if (job.pushOnly) {
-      throw new BuildFailure('this service builds with BinderHub and does not push images itself');
+      throw new BuildFailure(
+        'this service builds with BinderHub and does not push images itself'
+      );
     }
     try {
       const theirs = await this.ask(job, sink, signal);
@@ -98,7 +139,11 @@ export class BinderHubBackend implements BuildBackend {
       await this.removeArtifacts(job.buildId);
       throw error;
     }
-    return { reference: job.image, digest: null, location: { engine: true, registry: false } };
+    return {
+      reference: job.image,
+      digest: null,
+      location: { engine: true, registry: false }
+    };
   }
 
   /** BinderHub answers `/versions` without a JupyterHub (its `/health` needs one). */
@@ -107,22 +152,39 @@ export class BinderHubBackend implements BuildBackend {
       await this.client.versions(3000);
       return null;
     } catch (error) {
-      return error instanceof BinderHubError ? `${error.message} during the build` : null;
+      return error instanceof BinderHubError
+        ? `${error.message} during the build`
+        : null;
     }
   }
 
   /** The one upstream build; resolves with BinderHub's image name. */
-  private async ask(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<string> {
-    sink.line('fetching', `Asking BinderHub at ${this.client.where} to build ${job.repo} at ${job.commit}`, null);
+  private async ask(
+    job: BuildJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<string> {
+    sink.line(
+      'fetching',
+      `Asking BinderHub at ${this.client.where} to build ${job.repo} at ${job.commit}`,
+      null
+    );
     try {
       // The resolved commit as the ref: BinderHub skips its `git ls-remote` and tags with it.
-      for await (const update of this.client.build({ repo: job.repo, ref: job.commit }, signal)) {
+      for await (const update of this.client.build(
+        { repo: job.repo, ref: job.commit },
+        signal
+      )) {
         switch (update.kind) {
           case 'keepalive':
             break; // the client uses it to tell silence from a dead stream
           case 'line':
             // BinderHub's "waiting" (its own pool) is no return to our queue: the phase goes on.
-            sink.line(update.phase === 'queued' ? null : update.phase, update.message, update.progress);
+            sink.line(
+              update.phase === 'queued' ? null : update.phase,
+              update.message,
+              update.progress
+            );
             break;
           case 'failed':
             // BinderHub's words as a line of the phase it failed in: the final `failed` event
@@ -131,7 +193,10 @@ export class BinderHubBackend implements BuildBackend {
               sink.line(null, update.message, null);
             }
             if (update.traceback) {
-              this.options.log.warn({ buildId: job.buildId, traceback: update.traceback }, 'BinderHub build traceback');
+              this.options.log.warn(
+                { buildId: job.buildId, traceback: update.traceback },
+                'BinderHub build traceback'
+              );
             }
             throw new BuildFailure(update.error);
           case 'ready':
@@ -146,7 +211,9 @@ export class BinderHubBackend implements BuildBackend {
       throw error;
     }
     // The client ends with `ready` or `failed` or throws; this is only reached if it did not.
-    throw new BuildFailure(`BinderHub at ${this.client.where} ended the build's stream without a result`);
+    throw new BuildFailure(
+      `BinderHub at ${this.client.where} ended the build's stream without a result`
+    );
   }
 
   /**
@@ -154,11 +221,23 @@ export class BinderHubBackend implements BuildBackend {
    * (so a failed relabel or label check never touches the real name, and the reaper knows it),
    * then retagged, as the local backend does.
    */
-  private async makeOurs(job: BuildJob, theirs: string, sink: BuildSink, signal: AbortSignal): Promise<void> {
+  private async makeOurs(
+    job: BuildJob,
+    theirs: string,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<void> {
     const temporary = `${splitImageReference(job.image).repository}:build-${job.buildId}`;
     const replaced = await this.engine.imageId(job.image).catch(() => null);
-    const labels = { ...job.labels, [INSTANCE_LABEL]: this.options.instance ?? currentInstance() };
-    sink.line('building', `Naming BinderHub's image ${theirs} ${job.image}`, null);
+    const labels = {
+      ...job.labels,
+      [INSTANCE_LABEL]: this.options.instance ?? currentInstance()
+    };
+    sink.line(
+      'building',
+      `Naming BinderHub's image ${theirs} ${job.image}`,
+      null
+    );
     await this.engine.relabel(theirs, temporary, labels, signal);
     await this.options.verifyLabels(temporary, labels);
     await this.engine.retag(temporary, job.image);
@@ -169,26 +248,51 @@ export class BinderHubBackend implements BuildBackend {
       // Only its tag goes: the layers are ours now too. BinderHub then rebuilds that commit
       // when asked again (after our image is deleted); keep it where others use the cache.
       await this.engine.untag(theirs).catch(error => {
-        this.options.log.warn({ buildId: job.buildId, image: theirs, err: (error as Error).message }, "could not remove BinderHub's tag");
+        this.options.log.warn(
+          {
+            buildId: job.buildId,
+            image: theirs,
+            err: (error as Error).message
+          },
+          "could not remove BinderHub's tag"
+        );
       });
     }
   }
 
   private async removeArtifacts(buildId: string): Promise<void> {
-    const removed = await this.engine.removeBuildArtifacts(buildId).catch(cleanupError => {
-      this.options.log.error({ buildId, err: cleanupError }, 'cleanup after build failed');
-      return null;
-    });
+    const removed = await this.engine
+      .removeBuildArtifacts(buildId)
+      .catch(cleanupError => {
+        this.options.log.error(
+          { buildId, err: cleanupError },
+          'cleanup after build failed'
+        );
+        return null;
+      });
     if (removed && removed.images + removed.containers > 0) {
-      this.options.log.info({ buildId, ...removed }, 'removed what the build left');
+      this.options.log.info(
+        { buildId, ...removed },
+        'removed what the build left'
+      );
     }
   }
 }
 
 /** The client for `backend.url`; the token (if any) only ever goes in a header. */
-export function binderHubClient(backend: { url: string | null; token: string | null; provider: string }): BinderHubClient {
+export function binderHubClient(backend: {
+  url: string | null;
+  token: string | null;
+  provider: string;
+}): BinderHubClient {
   if (!backend.url) {
-    throw new Error('backend.kind "binderhub" needs backend.url (BinderHub\'s URL, e.g. http://127.0.0.1:8585)');
+    throw new Error(
+      'backend.kind "binderhub" needs backend.url (BinderHub\'s URL, e.g. http://127.0.0.1:8585)'
+    );
   }
-  return new BinderHubClient({ url: backend.url, token: backend.token, provider: backend.provider });
+  return new BinderHubClient({
+    url: backend.url,
+    token: backend.token,
+    provider: backend.provider
+  });
 }

@@ -54,7 +54,10 @@ export function shorten(text: string, max = MAX_INSTRUCTION): string {
 }
 
 export class BuildkitFailureParser {
-  private readonly steps = new Map<string, { step: string; instruction: string }>();
+  private readonly steps = new Map<
+    string,
+    { step: string; instruction: string }
+  >();
   private failure: StepFailure | null = null;
   private engineGone = false;
   private statusBroken = false;

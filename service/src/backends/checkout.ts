@@ -13,7 +13,12 @@ import { spawn } from 'node:child_process';
 import { lstat, mkdir, readdir, readlink, realpath } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { BuildFailure } from './backend.js';
-import { authFailureMessage, prepareCredentials, scrubber, type GitCredentials } from './git-credentials.js';
+import {
+  authFailureMessage,
+  prepareCredentials,
+  scrubber,
+  type GitCredentials
+} from './git-credentials.js';
 import { gitConfigArgs, gitEnv, makeHome, removeDir } from './git-env.js';
 import { LineSplitter } from './repo2docker-log.js';
 
@@ -50,14 +55,20 @@ export interface Checkout {
 /** Is `path` inside (or equal to) `root`? Both absolute and resolved. */
 function inside(root: string, path: string): boolean {
   const rel = relative(root, path);
-  return rel === '' || (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..');
+  return (
+    rel === '' ||
+    (!rel.startsWith('..') && !rel.startsWith(sep) && rel !== '..')
+  );
 }
 
 /**
  * Every component of `subdir` must be a real directory (no symlink on the way, lstat), and the
  * resolved path must be inside the checkout. Throws a BuildFailure naming `subdir`.
  */
-export async function checkSubdir(root: string, subdir: string): Promise<string> {
+export async function checkSubdir(
+  root: string,
+  subdir: string
+): Promise<string> {
   const realRoot = await realpath(root);
   let current = realRoot;
   for (const part of subdir.split('/')) {
@@ -73,13 +84,19 @@ export async function checkSubdir(root: string, subdir: string): Promise<string>
     try {
       info = await lstat(current);
     } catch {
-      throw new BuildFailure(`subdir "${subdir}" does not exist in the repository (no directory ${shown})`);
+      throw new BuildFailure(
+        `subdir "${subdir}" does not exist in the repository (no directory ${shown})`
+      );
     }
     if (info.isSymbolicLink()) {
-      throw new BuildFailure(`subdir "${subdir}" is not a real directory of the repository: ${shown} is a symbolic link`);
+      throw new BuildFailure(
+        `subdir "${subdir}" is not a real directory of the repository: ${shown} is a symbolic link`
+      );
     }
     if (!info.isDirectory()) {
-      throw new BuildFailure(`subdir "${subdir}" is not a directory of the repository: ${shown} is a file`);
+      throw new BuildFailure(
+        `subdir "${subdir}" is not a directory of the repository: ${shown} is a file`
+      );
     }
   }
   const resolved = await realpath(current);
@@ -137,16 +154,25 @@ function runGit(
 ): Promise<{ code: number | null; lastLine: string }> {
   signal.throwIfAborted();
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(options.git, [...gitConfigArgs({ followRedirects: options.followRedirects }), ...args], {
-      cwd,
-      env,
-      detached: true, // own process group: git-remote-https and fetch-pack die with it
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
+    const child = spawn(
+      options.git,
+      [...gitConfigArgs({ followRedirects: options.followRedirects }), ...args],
+      {
+        cwd,
+        env,
+        detached: true, // own process group: git-remote-https and fetch-pack die with it
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    );
     let lastLine = '';
     const handle = (line: string): void => {
       // git rewrites progress lines with \r; only their last state is worth a log line.
-      const text = line.split('\r').filter(part => part.trim() !== '').pop()?.trimEnd() ?? '';
+      const text =
+        line
+          .split('\r')
+          .filter(part => part.trim() !== '')
+          .pop()
+          ?.trimEnd() ?? '';
       if (text !== '') {
         // git's first fatal line says why; what follows ("Failed to clone ... a second time") does not.
         if (!lastLine.startsWith('fatal:')) {
@@ -158,7 +184,9 @@ function runGit(
     for (const stream of [child.stdout, child.stderr]) {
       const splitter = new LineSplitter();
       stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => splitter.push(chunk).forEach(handle));
+      stream.on('data', (chunk: string) =>
+        splitter.push(chunk).forEach(handle)
+      );
       stream.on('end', () => splitter.flush().forEach(handle));
     }
     const kill = (): void => {
@@ -171,7 +199,9 @@ function runGit(
     signal.addEventListener('abort', kill, { once: true });
     child.once('error', error => {
       signal.removeEventListener('abort', kill);
-      reject(new BuildFailure(`could not run git (${options.git}): ${error.message}`));
+      reject(
+        new BuildFailure(`could not run git (${options.git}): ${error.message}`)
+      );
     });
     child.once('close', code => {
       signal.removeEventListener('abort', kill);
@@ -206,18 +236,36 @@ export async function checkout(
   try {
     await mkdir(home);
     // The helper lives in `base`, beside the checkout: no part of the build context.
-    const auth = credentials ? await prepareCredentials(base, job.repo, credentials) : null;
+    const auth = credentials
+      ? await prepareCredentials(base, job.repo, credentials)
+      : null;
     const pre = auth?.configArgs ?? [];
     const scrub = scrubber(credentials);
     const say: GitLine = message => onLine(scrub(message));
-    const topEnv = { ...gitEnv({ home, allowFile: options.allowLocalRepos }), ...auth?.env };
+    const topEnv = {
+      ...gitEnv({ home, allowFile: options.allowLocalRepos }),
+      ...auth?.env
+    };
     const subEnv = { ...gitEnv({ home, allowFile: false }), ...auth?.env };
-    const git = async (args: string[], env: NodeJS.ProcessEnv, what: string, cwd = dir): Promise<void> => {
-      const { code, lastLine } = await runGit(options, [...pre, ...args], cwd, env, say, signal);
+    const git = async (
+      args: string[],
+      env: NodeJS.ProcessEnv,
+      what: string,
+      cwd = dir
+    ): Promise<void> => {
+      const { code, lastLine } = await runGit(
+        options,
+        [...pre, ...args],
+        cwd,
+        env,
+        say,
+        signal
+      );
       if (code !== 0) {
         const line = scrub(lastLine);
         throw new BuildFailure(
-          authFailureMessage(line, job.repo) ?? `${what} failed${line ? `: ${line}` : ` (git exit code ${code})`}`
+          authFailureMessage(line, job.repo) ??
+            `${what} failed${line ? `: ${line}` : ` (git exit code ${code})`}`
         );
       }
     };
@@ -229,15 +277,39 @@ export async function checkout(
       }
     }
     say(`Fetching ${job.repo} at ${job.commit}`);
-    await git(['clone', '--no-checkout', '--', job.repo, dir], topEnv, `cloning ${job.repo}`, base);
+    await git(
+      ['clone', '--no-checkout', '--', job.repo, dir],
+      topEnv,
+      `cloning ${job.repo}`,
+      base
+    );
     // The commit may be on a ref a clone does not fetch (a pull request's head): ask for it.
-    const has = await runGit(options, [...pre, 'cat-file', '-e', `${job.commit}^{commit}`], dir, topEnv, () => undefined, signal);
+    const has = await runGit(
+      options,
+      [...pre, 'cat-file', '-e', `${job.commit}^{commit}`],
+      dir,
+      topEnv,
+      () => undefined,
+      signal
+    );
     if (has.code !== 0) {
-      await git(['fetch', '--quiet', 'origin', job.commit], topEnv, `fetching commit ${job.commit}`);
+      await git(
+        ['fetch', '--quiet', 'origin', job.commit],
+        topEnv,
+        `fetching commit ${job.commit}`
+      );
     }
-    await git(['checkout', '--quiet', '--detach', job.commit], topEnv, `checking out ${job.commit}`);
+    await git(
+      ['checkout', '--quiet', '--detach', job.commit],
+      topEnv,
+      `checking out ${job.commit}`
+    );
     // Submodules: network transports only (GIT_ALLOW_PROTOCOL of subEnv), also for nested ones.
-    await git(['submodule', 'update', '--init', '--recursive'], subEnv, 'fetching the submodules');
+    await git(
+      ['submodule', 'update', '--init', '--recursive'],
+      subEnv,
+      'fetching the submodules'
+    );
     if (job.subdir) {
       await checkSubdir(dir, job.subdir);
     }

@@ -6,7 +6,12 @@
 import type { BuildProgress } from '../api/contract.js';
 import { BuildFailure } from './backend.js';
 import type { DockerEngine, PushEvent } from '../docker/engine.js';
-import { REGISTRY_PASSWORD_ENV, REGISTRY_USERNAME_ENV, redactCredentials, type RegistryCredentials } from '../registry/credentials.js';
+import {
+  REGISTRY_PASSWORD_ENV,
+  REGISTRY_USERNAME_ENV,
+  redactCredentials,
+  type RegistryCredentials
+} from '../registry/credentials.js';
 
 /** A push that failed; its message is for users. */
 export class PushFailure extends BuildFailure {
@@ -35,7 +40,10 @@ const DONE = new Set(['Pushed', 'Layer already exists']);
  * of `total` seen. Byte progress of a layer is reported at each quarter, not on every chunk.
  */
 export class PushProgress {
-  private readonly layers = new Map<string, { done: boolean; quarter: number }>();
+  private readonly layers = new Map<
+    string,
+    { done: boolean; quarter: number }
+  >();
   /** The digest the registry gave the pushed manifest, once it has. */
   digest: string | null = null;
   /** The engine's error message, if the push failed. */
@@ -67,13 +75,22 @@ export class PushProgress {
       const current = event.progressDetail?.current ?? 0;
       const total = event.progressDetail?.total ?? 0;
       // The engine's totals are wrong for tiny layers (current > total): clamp.
-      const quarter = total > 0 ? Math.min(4, Math.floor((Math.min(current, total) / total) * 4)) : 0;
+      const quarter =
+        total > 0
+          ? Math.min(4, Math.floor((Math.min(current, total) / total) * 4))
+          : 0;
       if (quarter <= layer.quarter) {
         return null;
       }
       layer.quarter = quarter;
-      const amount = total > 0 && current <= total ? `${bytes(current)} / ${bytes(total)}` : bytes(current);
-      return { message: `${event.id}: Pushing ${amount}`, progress: this.progress() };
+      const amount =
+        total > 0 && current <= total
+          ? `${bytes(current)} / ${bytes(total)}`
+          : bytes(current);
+      return {
+        message: `${event.id}: Pushing ${amount}`,
+        progress: this.progress()
+      };
     }
     if (DONE.has(status) || status.startsWith('Mounted from')) {
       layer.done = true;
@@ -94,21 +111,37 @@ export class PushProgress {
 }
 
 /** The engine's push error, in plain words for the person who asked for the build. */
-export function describePushError(raw: string, host: string, hasCredentials: boolean): string {
+export function describePushError(
+  raw: string,
+  host: string,
+  hasCredentials: boolean
+): string {
   const message = raw.trim().replace(/\s+/g, ' ');
-  if (/no basic auth credentials/i.test(message) || (!hasCredentials && /unauthori[sz]ed|authentication required/i.test(message))) {
+  if (
+    /no basic auth credentials/i.test(message) ||
+    (!hasCredentials &&
+      /unauthori[sz]ed|authentication required/i.test(message))
+  ) {
     return (
       `the registry ${host} requires credentials, and none are configured ` +
       `(the service's admin sets ${REGISTRY_USERNAME_ENV} and ${REGISTRY_PASSWORD_ENV}, or registry.credentialsFile)`
     );
   }
-  if (/unauthori[sz]ed|authentication required|incorrect username or password|invalid username|denied/i.test(message)) {
+  if (
+    /unauthori[sz]ed|authentication required|incorrect username or password|invalid username|denied/i.test(
+      message
+    )
+  ) {
     return `the registry ${host} refused the service's credentials (it said: ${message})`;
   }
   if (/server gave HTTP response to HTTPS client/i.test(message)) {
     return `the registry ${host} speaks plain HTTP but the Docker engine expects HTTPS; add it to the engine's insecure-registries (it said: ${message})`;
   }
-  if (/connection refused|no such host|i\/o timeout|EOF|connection reset|broken pipe|dial tcp|server misbehaving|timeout|unreachable/i.test(message)) {
+  if (
+    /connection refused|no such host|i\/o timeout|EOF|connection reset|broken pipe|dial tcp|server misbehaving|timeout|unreachable/i.test(
+      message
+    )
+  ) {
     return `the registry ${host} could not be reached or stopped answering (${message})`;
   }
   return `the registry ${host} said: ${message}`;
@@ -124,7 +157,11 @@ export interface PushTarget {
    * Push `reference` (already named for the registry). Each progress line goes to `report`.
    * Rejects with `PushFailure` (plain words, no secret), or with the signal's reason.
    */
-  push(reference: string, report: (line: PushLine) => void, signal: AbortSignal): Promise<{ digest: string | null }>;
+  push(
+    reference: string,
+    report: (line: PushLine) => void,
+    signal: AbortSignal
+  ): Promise<{ digest: string | null }>;
 }
 
 const RETRYING = /^Retrying in \d+ seconds?/;
@@ -145,13 +182,22 @@ export class RegistryPusher implements PushTarget {
     private readonly probe: (() => Promise<string | null>) | null = null
   ) {}
 
-  async push(reference: string, report: (line: PushLine) => void, signal: AbortSignal): Promise<{ digest: string | null }> {
+  async push(
+    reference: string,
+    report: (line: PushLine) => void,
+    signal: AbortSignal
+  ): Promise<{ digest: string | null }> {
     const progress = new PushProgress();
     const auth = this.credentials
-      ? { username: this.credentials.username, password: this.credentials.password, serveraddress: this.host }
+      ? {
+          username: this.credentials.username,
+          password: this.credentials.password,
+          serveraddress: this.host
+        }
       : // The engine wants an X-Registry-Auth header even when there are no credentials.
         { serveraddress: this.host };
-    const scrub = (text: string): string => redactCredentials(text, this.credentials);
+    const scrub = (text: string): string =>
+      redactCredentials(text, this.credentials);
     let probedAt = 0;
     try {
       for await (const event of this.engine.push(reference, auth, signal)) {
@@ -162,7 +208,11 @@ export class RegistryPusher implements PushTarget {
         if (progress.error) {
           break;
         }
-        if (this.probe && RETRYING.test(event.status ?? '') && Date.now() - probedAt > PROBE_INTERVAL_MS) {
+        if (
+          this.probe &&
+          RETRYING.test(event.status ?? '') &&
+          Date.now() - probedAt > PROBE_INTERVAL_MS
+        ) {
           probedAt = Date.now();
           const problem = await this.probe();
           if (problem) {
@@ -178,17 +228,38 @@ export class RegistryPusher implements PushTarget {
       }
     } catch (error) {
       signal.throwIfAborted();
-      if (error instanceof PushFailure || (error instanceof Error && 'status' in error)) {
+      if (
+        error instanceof PushFailure ||
+        (error instanceof Error && 'status' in error)
+      ) {
         throw error; // the engine unreachable: ApiError 503
       }
-      throw new PushFailure(scrub(describePushError((error as Error).message, this.host, this.credentials !== null)));
+      throw new PushFailure(
+        scrub(
+          describePushError(
+            (error as Error).message,
+            this.host,
+            this.credentials !== null
+          )
+        )
+      );
     }
     signal.throwIfAborted();
     if (progress.error) {
-      throw new PushFailure(scrub(describePushError(progress.error, this.host, this.credentials !== null)));
+      throw new PushFailure(
+        scrub(
+          describePushError(
+            progress.error,
+            this.host,
+            this.credentials !== null
+          )
+        )
+      );
     }
     if (!progress.digest) {
-      throw new PushFailure(`the push to ${this.host} ended without the registry confirming it`);
+      throw new PushFailure(
+        `the push to ${this.host} ended without the registry confirming it`
+      );
     }
     return { digest: progress.digest };
   }

@@ -19,7 +19,8 @@ export function singleFileTar(name: string, content: string): Buffer {
   const put = (text: string, offset: number, length: number): void => {
     header.write(text, offset, length, 'ascii');
   };
-  const octal = (value: number, length: number): string => value.toString(8).padStart(length - 1, '0') + '\0';
+  const octal = (value: number, length: number): string =>
+    value.toString(8).padStart(length - 1, '0') + '\0';
   put(name, 0, 100);
   put(octal(0o644, 8), 100, 8);
   put(octal(0, 8), 108, 8); // uid
@@ -52,9 +53,13 @@ export async function relabel(
 ): Promise<void> {
   signal.throwIfAborted();
   if (/[\r\n]/.test(source)) {
-    throw new BuildFailure(`BinderHub named its image ${JSON.stringify(source)}, which is not an image name`);
+    throw new BuildFailure(
+      `BinderHub named its image ${JSON.stringify(source)}, which is not an image name`
+    );
   }
-  const context = Readable.from([singleFileTar('Dockerfile', `FROM ${source}\n`)]);
+  const context = Readable.from([
+    singleFileTar('Dockerfile', `FROM ${source}\n`)
+  ]);
   const stream = await docker.buildImage(context, {
     t: target,
     labels,
@@ -64,11 +69,19 @@ export async function relabel(
     version: '1', // the classic builder: one config-only step, no BuildKit session
     abortSignal: signal
   } as Docker.ImageBuildOptions);
-  const events = await new Promise<Array<{ error?: string; errorDetail?: { message?: string } }>>((resolve, reject) => {
-    docker.modem.followProgress(stream, (error: Error | null, output: unknown[]) => (error ? reject(error) : resolve(output as never)));
+  const events = await new Promise<
+    Array<{ error?: string; errorDetail?: { message?: string } }>
+  >((resolve, reject) => {
+    docker.modem.followProgress(
+      stream,
+      (error: Error | null, output: unknown[]) =>
+        error ? reject(error) : resolve(output as never)
+    );
   });
   const failed = events.find(event => event.error || event.errorDetail);
   if (failed) {
-    throw new BuildFailure(`the Docker engine could not name BinderHub's image ${target}: ${failed.errorDetail?.message ?? failed.error}`);
+    throw new BuildFailure(
+      `the Docker engine could not name BinderHub's image ${target}: ${failed.errorDetail?.message ?? failed.error}`
+    );
   }
 }

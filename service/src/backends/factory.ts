@@ -45,40 +45,62 @@ export function backendKinds(): string[] {
 }
 
 /** The backend `kind` names; an unknown kind is an error, never a silent default. */
-export function createBackend(kind: string, context: BackendContext): BuildBackend {
+export function createBackend(
+  kind: string,
+  context: BackendContext
+): BuildBackend {
   const factory = factories.get(kind);
   if (!factory) {
-    throw new Error(`backend.kind "${kind}" is not a build backend this service has (it has: ${backendKinds().join(', ')})`);
+    throw new Error(
+      `backend.kind "${kind}" is not a build backend this service has (it has: ${backendKinds().join(', ')})`
+    );
   }
   return factory(context);
 }
 
-registerBackend('local', ({ config, engine, pusher, secretEnv, checkHost, refusesPrivateAddresses, log }) => {
-  const run = new Repo2DockerRun({
-    command: config.repo2docker.command,
-    configFile: config.repo2docker.configFile,
-    userId: config.repo2docker.userId,
-    userName: config.repo2docker.userName,
+registerBackend(
+  'local',
+  ({
+    config,
+    engine,
+    pusher,
     secretEnv,
-    git: config.git.command,
-    allowLocalRepos: config.builds.allowLocalRepos,
-    followRedirects: !refusesPrivateAddresses,
     checkHost,
-    verifyLabels: (image, labels) => verifyLabels(engine, image, labels),
-    onTraceback: (buildId, traceback) => log.warn({ buildId, traceback }, 'repo2docker traceback')
-  });
-  return new LocalRepo2DockerBackend(run, engine, { pusher, log });
-});
+    refusesPrivateAddresses,
+    log
+  }) => {
+    const run = new Repo2DockerRun({
+      command: config.repo2docker.command,
+      configFile: config.repo2docker.configFile,
+      userId: config.repo2docker.userId,
+      userName: config.repo2docker.userName,
+      secretEnv,
+      git: config.git.command,
+      allowLocalRepos: config.builds.allowLocalRepos,
+      followRedirects: !refusesPrivateAddresses,
+      checkHost,
+      verifyLabels: (image, labels) => verifyLabels(engine, image, labels),
+      onTraceback: (buildId, traceback) =>
+        log.warn({ buildId, traceback }, 'repo2docker traceback')
+    });
+    return new LocalRepo2DockerBackend(run, engine, { pusher, log });
+  }
+);
 
 registerBackend('binderhub', ({ config, engine, log }) => {
   const client = binderHubClient(config.backend);
   const images = {
-    relabel: (source: string, target: string, labels: Record<string, string>, signal: AbortSignal) =>
-      relabel(engine.docker, source, target, labels, signal),
+    relabel: (
+      source: string,
+      target: string,
+      labels: Record<string, string>,
+      signal: AbortSignal
+    ) => relabel(engine.docker, source, target, labels, signal),
     retag: (source: string, target: string) => engine.retag(source, target),
     imageId: (reference: string) => engine.imageId(reference),
     removeIfUntagged: (imageId: string) => engine.removeIfUntagged(imageId),
-    removeBuildArtifacts: (buildId: string) => engine.removeBuildArtifacts(buildId),
+    removeBuildArtifacts: (buildId: string) =>
+      engine.removeBuildArtifacts(buildId),
     untag: (reference: string) => engine.untag(reference)
   };
   return new BinderHubBackend(client, images, {

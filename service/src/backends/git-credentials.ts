@@ -55,11 +55,19 @@ export const HELPER_NAME = 'git-credential-r2d';
 
 /** Hosts whose plain-http traffic never leaves the machine. */
 function isLoopback(hostname: string): boolean {
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
+  return (
+    hostname === 'localhost' ||
+    hostname === '[::1]' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname)
+  );
 }
 
 /** The credential scope of `repo`: `scheme://host[:port]`, as git's credential matching spells it. */
-export function credentialScope(repo: string): { protocol: string; host: string; scope: string } {
+export function credentialScope(repo: string): {
+  protocol: string;
+  host: string;
+  scope: string;
+} {
   const url = new URL(repo);
   const protocol = url.protocol.replace(/:$/, '');
   return { protocol, host: url.host, scope: `${protocol}://${url.host}` };
@@ -79,13 +87,25 @@ const CONTROL = /[\x00-\x1f\x7f]/;
  * - no user or password inside the URL: they would end up in argv, labels and .git/config;
  * - no control characters: git's credential protocol is line-based (a newline would add lines).
  */
-export function credentialsProblem(repo: string, value: unknown, field = 'credentials'): CredentialsProblem | null {
+export function credentialsProblem(
+  repo: string,
+  value: unknown,
+  field = 'credentials'
+): CredentialsProblem | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { field, message: `${field} must be an object with a username and a password (token)` };
+    return {
+      field,
+      message: `${field} must be an object with a username and a password (token)`
+    };
   }
-  const extra = Object.keys(value).filter(key => key !== 'username' && key !== 'password');
+  const extra = Object.keys(value).filter(
+    key => key !== 'username' && key !== 'password'
+  );
   if (extra.length > 0) {
-    return { field: `${field}.${extra[0]}`, message: `${field} takes only username and password` };
+    return {
+      field: `${field}.${extra[0]}`,
+      message: `${field} takes only username and password`
+    };
   }
   const { username, password } = value as Record<string, unknown>;
   for (const [name, text, max] of [
@@ -93,26 +113,49 @@ export function credentialsProblem(repo: string, value: unknown, field = 'creden
     ['password', password, MAX_PASSWORD]
   ] as const) {
     if (typeof text !== 'string' || text === '') {
-      return { field: `${field}.${name}`, message: `${field}.${name} must be a non-empty string` };
+      return {
+        field: `${field}.${name}`,
+        message: `${field}.${name} must be a non-empty string`
+      };
     }
     if (text.length > max) {
-      return { field: `${field}.${name}`, message: `${field}.${name} must be at most ${max} characters` };
+      return {
+        field: `${field}.${name}`,
+        message: `${field}.${name} must be at most ${max} characters`
+      };
     }
     if (CONTROL.test(text)) {
-      return { field: `${field}.${name}`, message: `${field}.${name} must not contain control characters (a newline, a tab, ...)` };
+      return {
+        field: `${field}.${name}`,
+        message: `${field}.${name} must not contain control characters (a newline, a tab, ...)`
+      };
     }
   }
   let url: URL;
   try {
     url = new URL(repo);
   } catch {
-    return { field: 'repo', message: 'credentials need an https:// repository URL' };
+    return {
+      field: 'repo',
+      message: 'credentials need an https:// repository URL'
+    };
   }
   if (url.username !== '' || url.password !== '') {
-    return { field: 'repo', message: 'give the username and token in credentials, not inside the repository URL' };
+    return {
+      field: 'repo',
+      message:
+        'give the username and token in credentials, not inside the repository URL'
+    };
   }
-  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname)))) {
-    return { field: 'repo', message: 'credentials are sent only over https:// (a token must not cross the network in clear text)' };
+  if (!(
+    url.protocol === 'https:' ||
+    (url.protocol === 'http:' && isLoopback(url.hostname))
+  )) {
+    return {
+      field: 'repo',
+      message:
+        'credentials are sent only over https:// (a token must not cross the network in clear text)'
+    };
   }
   return null;
 }
@@ -131,7 +174,11 @@ const PLAIN_PATH = /^\/[A-Za-z0-9/._-]+$/;
  * Write the helper into `dir` (a directory of this build's own, mode 0700, outside the
  * checkout so it is no part of the build context) and return what git needs to use it.
  */
-export async function prepareCredentials(dir: string, repo: string, credentials: GitCredentials): Promise<CredentialSetup> {
+export async function prepareCredentials(
+  dir: string,
+  repo: string,
+  credentials: GitCredentials
+): Promise<CredentialSetup> {
   const problem = credentialsProblem(repo, credentials);
   if (problem) {
     throw new BuildFailure(problem.message);
@@ -139,7 +186,9 @@ export async function prepareCredentials(dir: string, repo: string, credentials:
   const helper = join(dir, HELPER_NAME);
   if (!PLAIN_PATH.test(helper)) {
     // git would hand this path to sh -c as it is: refuse rather than quote.
-    throw new BuildFailure(`the temporary directory ${dir} has characters git cannot run a credential helper from`);
+    throw new BuildFailure(
+      `the temporary directory ${dir} has characters git cannot run a credential helper from`
+    );
   }
   await writeFile(helper, HELPER_SCRIPT, { mode: 0o700, flag: 'wx' });
   const { protocol, host, scope } = credentialScope(repo);
@@ -172,7 +221,9 @@ export function authFailureMessage(line: string, repo: string): string | null {
   if (failed) {
     return `authentication failed for ${host(failed[1])}`;
   }
-  const asked = /could not read (?:Username|Password) for '([^']*)'/i.exec(line);
+  const asked = /could not read (?:Username|Password) for '([^']*)'/i.exec(
+    line
+  );
   if (asked) {
     return `authentication required for ${host(asked[1])}: the repository is private (or does not exist); give a username and token`;
   }
@@ -183,7 +234,9 @@ export function authFailureMessage(line: string, repo: string): string | null {
  * Replace the credential's secret in `text` (as given, URL-encoded, and in Basic-auth base64)
  * with `***`. git's own output should never hold it; this is what makes sure.
  */
-export function scrubber(credentials: GitCredentials | undefined): (text: string) => string {
+export function scrubber(
+  credentials: GitCredentials | undefined
+): (text: string) => string {
   if (!credentials) {
     return text => text;
   }

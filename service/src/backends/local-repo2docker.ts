@@ -27,7 +27,9 @@ export interface LocalEngine {
   imageId(reference: string): Promise<string | null>;
   retag(source: string, target: string): Promise<void>;
   removeIfUntagged(imageId: string): Promise<void>;
-  removeBuildArtifacts(buildId: string): Promise<{ images: number; containers: number }>;
+  removeBuildArtifacts(
+    buildId: string
+  ): Promise<{ images: number; containers: number }>;
   ping(): Promise<boolean>;
 }
 
@@ -45,7 +47,10 @@ export interface LocalBackendOptions {
  * Otherwise the image is removed and the build fails.
  */
 export async function verifyLabels(
-  engine: { labelsOf(reference: string): Promise<Record<string, string> | null>; untag(reference: string): Promise<void> },
+  engine: {
+    labelsOf(reference: string): Promise<Record<string, string> | null>;
+    untag(reference: string): Promise<void>;
+  },
   reference: string,
   expected: Record<string, string>
 ): Promise<void> {
@@ -82,7 +87,11 @@ export class LocalRepo2DockerBackend implements BuildBackend {
     this.pushes = this.pusher;
   }
 
-  async run(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<BuiltImage> {
+  async run(
+    job: BuildJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<BuiltImage> {
     if (!job.pushOnly) {
       try {
         await this.build(job, sink, signal);
@@ -93,13 +102,25 @@ export class LocalRepo2DockerBackend implements BuildBackend {
     }
     // `job.push` is read now: a request that joined during the build may have asked for it.
     if (!job.push || !this.pusher) {
-      return { reference: job.image, digest: null, location: { engine: true, registry: false } };
+      return {
+        reference: job.image,
+        digest: null,
+        location: { engine: true, registry: false }
+      };
     }
     // From here the image is complete under its name: whatever happens, it is kept.
     try {
       sink.line('pushing', `Pushing ${job.image} to ${this.pusher.url}`, null);
-      const { digest } = await this.pusher.push(job.image, line => sink.line('pushing', line.message, line.progress), signal);
-      return { reference: job.image, digest, location: { engine: true, registry: true } };
+      const { digest } = await this.pusher.push(
+        job.image,
+        line => sink.line('pushing', line.message, line.progress),
+        signal
+      );
+      return {
+        reference: job.image,
+        digest,
+        location: { engine: true, registry: true }
+      };
     } catch (error) {
       throw new ImageKept(job.image, error);
     }
@@ -112,15 +133,24 @@ export class LocalRepo2DockerBackend implements BuildBackend {
       timer = setTimeout(() => resolve(false), 3000);
     });
     try {
-      const answers = await Promise.race([this.engine.ping().catch(() => false), late]);
-      return answers ? null : 'the Docker engine stopped answering during the build';
+      const answers = await Promise.race([
+        this.engine.ping().catch(() => false),
+        late
+      ]);
+      return answers
+        ? null
+        : 'the Docker engine stopped answering during the build';
     } finally {
       clearTimeout(timer);
     }
   }
 
   /** Run repo2docker into this build's own tag, then give the image its real name. */
-  private async build(job: BuildJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
+  private async build(
+    job: BuildJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<void> {
     const temporaryTag = `${splitImageReference(job.image).repository}:build-${job.buildId}`;
     // Which image the tag names now (a forced rebuild replaces it); asked while the build runs.
     const replacedLookup = this.engine.imageId(job.image).catch(() => null);
@@ -149,7 +179,9 @@ export class LocalRepo2DockerBackend implements BuildBackend {
     );
     const made = await this.engine.find(temporaryTag);
     if (!made || made.buildId !== job.buildId) {
-      throw new BuildFailure(`repo2docker finished but the image ${temporaryTag} is not in the Docker engine`);
+      throw new BuildFailure(
+        `repo2docker finished but the image ${temporaryTag} is not in the Docker engine`
+      );
     }
     await this.engine.retag(temporaryTag, job.image);
     const replaced = await replacedLookup;
@@ -160,12 +192,20 @@ export class LocalRepo2DockerBackend implements BuildBackend {
 
   /** After a failed or cancelled build: no half-tagged image, no orphan container. */
   private async removeArtifacts(buildId: string): Promise<void> {
-    const removed = await this.engine.removeBuildArtifacts(buildId).catch(cleanupError => {
-      this.options.log.error({ buildId, err: cleanupError }, 'cleanup after build failed');
-      return null;
-    });
+    const removed = await this.engine
+      .removeBuildArtifacts(buildId)
+      .catch(cleanupError => {
+        this.options.log.error(
+          { buildId, err: cleanupError },
+          'cleanup after build failed'
+        );
+        return null;
+      });
     if (removed && removed.images + removed.containers > 0) {
-      this.options.log.info({ buildId, ...removed }, 'removed what the build left');
+      this.options.log.info(
+        { buildId, ...removed },
+        'removed what the build left'
+      );
     }
   }
 }

@@ -7,7 +7,11 @@
  * lines such as `#5 [2/3] RUN ...`, from which the step counter is read.
  */
 import type { BuildPhase, BuildProgress } from '../api/contract.js';
-import { BuildkitFailureParser, describeVerdict, shorten } from './buildkit-failure.js';
+import {
+  BuildkitFailureParser,
+  describeVerdict,
+  shorten
+} from './buildkit-failure.js';
 
 // The splitter lives lower down since the Docker adapter splits the engine's streams too.
 export { LineSplitter } from '../util/lines.js';
@@ -21,7 +25,13 @@ export interface ParsedLine {
   traceback: string | null;
 }
 
-const KNOWN_PHASES: ReadonlySet<string> = new Set(['fetching', 'building', 'pushing', 'failed', 'built']);
+const KNOWN_PHASES: ReadonlySet<string> = new Set([
+  'fetching',
+  'building',
+  'pushing',
+  'failed',
+  'built'
+]);
 // `#5 [2/3] RUN ...` or `#7 [stage 2/3] COPY ...`
 const STEP = /^#\d+ \[(?:[^\]\s]+ )?(\d+)\/(\d+)\]/;
 
@@ -43,15 +53,27 @@ export function parseRepo2DockerLine(line: string): ParsedLine | null {
   try {
     record = JSON.parse(trimmed);
   } catch {
-    return { phase: null, message: trimmed, progress: progressOf(trimmed), traceback: null };
+    return {
+      phase: null,
+      message: trimmed,
+      progress: progressOf(trimmed),
+      traceback: null
+    };
   }
   if (typeof record !== 'object' || record === null) {
     return { phase: null, message: trimmed, progress: null, traceback: null };
   }
   const fields = record as Record<string, unknown>;
-  const message = typeof fields.message === 'string' ? fields.message.replace(/\r?\n$/, '') : '';
-  const phase = typeof fields.phase === 'string' && KNOWN_PHASES.has(fields.phase) ? (fields.phase as BuildPhase) : null;
-  const traceback = typeof fields.exc_info === 'string' ? fields.exc_info : null;
+  const message =
+    typeof fields.message === 'string'
+      ? fields.message.replace(/\r?\n$/, '')
+      : '';
+  const phase =
+    typeof fields.phase === 'string' && KNOWN_PHASES.has(fields.phase)
+      ? (fields.phase as BuildPhase)
+      : null;
+  const traceback =
+    typeof fields.exc_info === 'string' ? fields.exc_info : null;
   if (message === '' && phase === null) {
     return null;
   }
@@ -78,7 +100,8 @@ export class FailureWitness {
 }
 
 // What repo2docker's Python says when a subprocess (buildx) or Python itself failed.
-const PYTHON_NOISE = /Command '\[|CalledProcessError|non-zero exit status|Traceback|buildx|File "[^"]+", line \d+/;
+const PYTHON_NOISE =
+  /Command '\[|CalledProcessError|non-zero exit status|Traceback|buildx|File "[^"]+", line \d+/;
 
 /** repo2docker's (or anyone's) failure message, if it reads as a sentence; else a plain one. */
 export function plainMessage(reported: string): string {

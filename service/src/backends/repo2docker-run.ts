@@ -54,7 +54,10 @@ export interface Repo2DockerOptions {
    * Checks the built image's labels are exactly ours; rejects (having removed the image) when
    * not. verifyLabels (local-repo2docker.ts) in the service.
    */
-  verifyLabels?: (image: string, expected: Record<string, string>) => Promise<void>;
+  verifyLabels?: (
+    image: string,
+    expected: Record<string, string>
+  ) => Promise<void>;
   /** Grace period between SIGTERM and SIGKILL on cancel. */
   killGraceMs?: number;
   /** Receives repo2docker's tracebacks, for operators. */
@@ -66,7 +69,11 @@ export interface Repo2DockerOptions {
  * user value comes after its option. No `--ref`: the checkout is at the commit already, and
  * repo2docker's local-directory provider has nothing to check out.
  */
-export function repo2dockerArgs(job: Repo2DockerJob, options: Repo2DockerOptions, dir: string): string[] {
+export function repo2dockerArgs(
+  job: Repo2DockerJob,
+  options: Repo2DockerOptions,
+  dir: string
+): string[] {
   const args = [
     ...options.command.slice(1),
     '--no-run',
@@ -103,7 +110,11 @@ export function repo2dockerArgs(job: Repo2DockerJob, options: Repo2DockerOptions
 export class Repo2DockerRun implements Repo2DockerRunner {
   constructor(private readonly options: Repo2DockerOptions) {}
 
-  async run(job: Repo2DockerJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
+  async run(
+    job: Repo2DockerJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<void> {
     signal.throwIfAborted();
     const fetched = await checkout(
       {
@@ -132,7 +143,11 @@ export class Repo2DockerRun implements Repo2DockerRunner {
       delete env[name];
     }
     for (const name of Object.keys(env)) {
-      if (name.startsWith('GIT_') || name === 'SSH_AUTH_SOCK' || name === 'DOCKER_CONFIG') {
+      if (
+        name.startsWith('GIT_') ||
+        name === 'SSH_AUTH_SOCK' ||
+        name === 'DOCKER_CONFIG'
+      ) {
         delete env[name];
       }
     }
@@ -142,12 +157,21 @@ export class Repo2DockerRun implements Repo2DockerRunner {
     return { ...env, ...git };
   }
 
-  private async build(job: Repo2DockerJob, fetched: Checkout, sink: BuildSink, signal: AbortSignal): Promise<void> {
+  private async build(
+    job: Repo2DockerJob,
+    fetched: Checkout,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<void> {
     signal.throwIfAborted();
     const env = this.environment(fetched.home);
     // Under a supervisor leading its own process group: kill(-pid) reaches buildx too, and the
     // whole group dies with the service, even when it is SIGKILLed (backends/supervise.ts).
-    const child = spawnSupervised(this.options.command[0], repo2dockerArgs(job, this.options, fetched.dir), { env });
+    const child = spawnSupervised(
+      this.options.command[0],
+      repo2dockerArgs(job, this.options, fetched.dir),
+      { env }
+    );
     let lastFailure: string | null = null;
     let phase: BuildPhase = 'fetching';
     const handle = (raw: string): void => {
@@ -169,22 +193,35 @@ export class Repo2DockerRun implements Repo2DockerRunner {
     for (const stream of [child.stdout, child.stderr]) {
       const splitter = new LineSplitter();
       stream.setEncoding('utf8');
-      stream.on('data', (chunk: string) => splitter.push(chunk).forEach(handle));
+      stream.on('data', (chunk: string) =>
+        splitter.push(chunk).forEach(handle)
+      );
       stream.on('end', () => splitter.flush().forEach(handle));
     }
 
     const onAbort = (): void => this.stop(child.pid);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const [code, exitSignal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
+      const [code, exitSignal] = await new Promise<
+        [number | null, NodeJS.Signals | null]
+      >((resolve, reject) => {
         child.once('error', error =>
-          reject(new BuildFailure(`could not start repo2docker (${this.options.command[0]}): ${error.message}`))
+          reject(
+            new BuildFailure(
+              `could not start repo2docker (${this.options.command[0]}): ${error.message}`
+            )
+          )
         );
-        child.once('close', (exitCode, closeSignal) => resolve([exitCode, closeSignal]));
+        child.once('close', (exitCode, closeSignal) =>
+          resolve([exitCode, closeSignal])
+        );
       });
       signal.throwIfAborted();
       if (code !== 0) {
-        throw new BuildFailure(lastFailure ?? `repo2docker stopped with ${exitSignal ?? `exit code ${code}`}`);
+        throw new BuildFailure(
+          lastFailure ??
+            `repo2docker stopped with ${exitSignal ?? `exit code ${code}`}`
+        );
       }
     } finally {
       signal.removeEventListener('abort', onAbort);

@@ -93,8 +93,16 @@ export type SupervisedChild = ChildProcessByStdio<Writable, Readable, Readable>;
  * supervisor: its pid leads the build's process group, its stdout/stderr are the command's, and
  * its exit code is the command's. Keep its stdin open (never end it): closing it stops the build.
  */
-export function spawnSupervised(command: string, args: string[], options: SuperviseOptions): SupervisedChild {
-  const args3 = [JSON.stringify([command, ...args]), String(options.graceMs ?? 3000), String(options.maxBufferedBytes ?? 256 * 1024 * 1024)];
+export function spawnSupervised(
+  command: string,
+  args: string[],
+  options: SuperviseOptions
+): SupervisedChild {
+  const args3 = [
+    JSON.stringify([command, ...args]),
+    String(options.graceMs ?? 3000),
+    String(options.maxBufferedBytes ?? 256 * 1024 * 1024)
+  ];
   const child = spawn(process.execPath, ['-e', SUPERVISOR, ...args3], {
     detached: true, // own process group, led by the supervisor
     // stdin: the lifeline; 2: the supervisor's own errors, to the service's stderr; 3: spawn
@@ -104,9 +112,22 @@ export function spawnSupervised(command: string, args: string[], options: Superv
     env: { ...options.env, [INSTANCE_ENV]: currentInstance(), NODE_OPTIONS: '' }
   });
   // The command's output is what callers read as this child's stdout and stderr.
-  const stdio = child.stdio as unknown as [Writable, null, null, Readable, Readable, Readable];
-  Object.defineProperty(child, 'stdout', { value: stdio[4], configurable: true });
-  Object.defineProperty(child, 'stderr', { value: stdio[5], configurable: true });
+  const stdio = child.stdio as unknown as [
+    Writable,
+    null,
+    null,
+    Readable,
+    Readable,
+    Readable
+  ];
+  Object.defineProperty(child, 'stdout', {
+    value: stdio[4],
+    configurable: true
+  });
+  Object.defineProperty(child, 'stderr', {
+    value: stdio[5],
+    configurable: true
+  });
   // Writing is never needed; an EPIPE once the supervisor is gone is no error of ours.
   stdio[0].on('error', () => undefined);
   // The command could not be started: the same 'error' event a plain spawn gives.

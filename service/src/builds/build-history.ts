@@ -65,8 +65,18 @@ export class BuildHistory {
   }
 
   /** Finished builds whose log is kept, and their bytes (tests, metrics). */
-  get retained(): { logs: number; bytes: number; records: number; answers: number } {
-    return { logs: this.logsKept, bytes: this.bytesKept, records: this.recordsKept, answers: this.answersKept };
+  get retained(): {
+    logs: number;
+    bytes: number;
+    records: number;
+    answers: number;
+  } {
+    return {
+      logs: this.logsKept,
+      bytes: this.bytesKept,
+      records: this.recordsKept,
+      answers: this.answersKept
+    };
   }
 
   /** Call once when a build reaches a final phase. */
@@ -121,7 +131,9 @@ export class BuildHistory {
       if (
         best === null ||
         size > measure(best) ||
-        (size === measure(best) && (holdings.records[0]?.finishedAt?.getTime() ?? 0) < (best.records[0]?.finishedAt?.getTime() ?? 0))
+        (size === measure(best) &&
+          (holdings.records[0]?.finishedAt?.getTime() ?? 0) <
+            (best.records[0]?.finishedAt?.getTime() ?? 0))
       ) {
         best = holdings;
       }

@@ -3,7 +3,13 @@
  * SSE route, metrics) read the log by sequence number and are woken when it grows, so a slow
  * client costs a cursor, not a copy of the log.
  */
-import { FINAL_PHASES as FINAL, type Build, type BuildLogEvent, type BuildPhase, type BuildProgress } from '../api/contract.js';
+import {
+  FINAL_PHASES as FINAL,
+  type Build,
+  type BuildLogEvent,
+  type BuildPhase,
+  type BuildProgress
+} from '../api/contract.js';
 import { BuildFailure } from '../backends/backend.js';
 
 /** The contract's final phases, as a set for the checks on every append. */
@@ -11,7 +17,11 @@ export const FINAL_PHASES: ReadonlySet<BuildPhase> = new Set(FINAL);
 
 /** Bytes as people read them: `64 MiB`, `512 KiB`, `100 bytes`. */
 export function formatBytes(bytes: number): string {
-  for (const [unit, size] of [['GiB', 2 ** 30], ['MiB', 2 ** 20], ['KiB', 2 ** 10]] as const) {
+  for (const [unit, size] of [
+    ['GiB', 2 ** 30],
+    ['MiB', 2 ** 20],
+    ['KiB', 2 ** 10]
+  ] as const) {
     if (bytes >= size) {
       return `${Number((bytes / size).toFixed(1))} ${unit}`;
     }
@@ -25,7 +35,9 @@ export function formatBytes(bytes: number): string {
  */
 export class LogTooLarge extends BuildFailure {
   constructor(maxBytes: number) {
-    super(`the build's log passed ${formatBytes(maxBytes)}; the build was stopped`);
+    super(
+      `the build's log passed ${formatBytes(maxBytes)}; the build was stopped`
+    );
     this.name = 'LogTooLarge';
   }
 }
@@ -106,19 +118,32 @@ export class BuildRecord {
   }
 
   /** Append a log event; a phase change and progress are recorded on the build too. */
-  append(phase: BuildPhase, message: string, progress: BuildProgress | null = null, receivedAt = new Date()): BuildLogEvent {
+  append(
+    phase: BuildPhase,
+    message: string,
+    progress: BuildProgress | null = null,
+    receivedAt = new Date()
+  ): BuildLogEvent {
     if (this.isFinal) {
       throw new Error(`build ${this.id} is already ${this.phase}`);
     }
     const bytes = Buffer.byteLength(message, 'utf8');
     const closing = FINAL_PHASES.has(phase);
-    if (!closing && (this.logFull || this.logBytes + bytes > this.maxLogBytes)) {
+    if (
+      !closing &&
+      (this.logFull || this.logBytes + bytes > this.maxLogBytes)
+    ) {
       if (!this.logFull) {
         this.logFull = true;
         this.abort.abort(new LogTooLarge(this.maxLogBytes));
       }
       // Not kept: the log stops at the cap. The caller gets the event it would have been.
-      return { seq: this.events.length, phase: this.phase, message, time: receivedAt.toISOString() };
+      return {
+        seq: this.events.length,
+        phase: this.phase,
+        message,
+        time: receivedAt.toISOString()
+      };
     }
     this.phase = phase;
     if (progress) {
@@ -138,7 +163,11 @@ export class BuildRecord {
   }
 
   /** Record the final phase with a closing log event, and wake every reader one last time. */
-  finish(phase: 'built' | 'failed' | 'cancelled', message: string, error: string | null = null): void {
+  finish(
+    phase: 'built' | 'failed' | 'cancelled',
+    message: string,
+    error: string | null = null
+  ): void {
     if (this.isFinal) {
       throw new Error(`build ${this.id} is already ${this.phase}`);
     }

@@ -30,12 +30,21 @@ async function resolveAll(host: string): Promise<string[]> {
 }
 
 /** Does `host` (lowercase, IPv6 without brackets) match one of the patterns? */
-export function hostMatches(host: string, patterns: readonly string[]): boolean {
+export function hostMatches(
+  host: string,
+  patterns: readonly string[]
+): boolean {
   const name = host.toLowerCase().replace(/\.$/, '');
   return patterns.some(raw => {
-    const pattern = raw.trim().toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+    const pattern = raw
+      .trim()
+      .toLowerCase()
+      .replace(/^\[|\]$/g, '')
+      .replace(/\.$/, '');
     if (pattern.startsWith('*.')) {
-      return name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1;
+      return (
+        name.endsWith(pattern.slice(1)) && name.length > pattern.length - 1
+      );
     }
     return pattern !== '' && name === pattern;
   });
@@ -43,7 +52,10 @@ export function hostMatches(host: string, patterns: readonly string[]): boolean 
 
 function ipv4Bytes(address: string): number[] | null {
   const parts = address.split('.');
-  if (parts.length !== 4 || !parts.every(part => /^\d{1,3}$/.test(part) && Number(part) <= 255)) {
+  if (
+    parts.length !== 4 ||
+    !parts.every(part => /^\d{1,3}$/.test(part) && Number(part) <= 255)
+  ) {
     return null;
   }
   return parts.map(Number);
@@ -71,18 +83,30 @@ function ipv6Groups(address: string): number[] | null {
     if (!bytes) {
       return null;
     }
-    text = text.slice(0, -tail[1].length) + `${((bytes[0] << 8) | bytes[1]).toString(16)}:${((bytes[2] << 8) | bytes[3]).toString(16)}`;
+    text =
+      text.slice(0, -tail[1].length) +
+      `${((bytes[0] << 8) | bytes[1]).toString(16)}:${((bytes[2] << 8) | bytes[3]).toString(16)}`;
   }
   const halves = text.split('::');
   if (halves.length > 2) {
     return null;
   }
-  const parse = (half: string): number[] => (half === '' ? [] : half.split(':').map(group => parseInt(group, 16)));
+  const parse = (half: string): number[] =>
+    half === '' ? [] : half.split(':').map(group => parseInt(group, 16));
   const head = parse(halves[0]);
   const rest = halves.length === 2 ? parse(halves[1]) : [];
   const fill = halves.length === 2 ? 8 - head.length - rest.length : 0;
-  const groups = [...head, ...new Array<number>(Math.max(fill, 0)).fill(0), ...rest];
-  return groups.length === 8 && groups.every(group => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
+  const groups = [
+    ...head,
+    ...new Array<number>(Math.max(fill, 0)).fill(0),
+    ...rest
+  ];
+  return groups.length === 8 &&
+    groups.every(
+      group => Number.isInteger(group) && group >= 0 && group <= 0xffff
+    )
+    ? groups
+    : null;
 }
 
 /** Is this address one a shared hub's users must not reach through the service? */
@@ -95,18 +119,32 @@ export function isPrivateAddress(address: string): boolean {
   if (!groups) {
     return true; // not an address we understand: refuse rather than guess
   }
-  const embedded = (): number[] => [groups[6] >> 8, groups[6] & 255, groups[7] >> 8, groups[7] & 255];
+  const embedded = (): number[] => [
+    groups[6] >> 8,
+    groups[6] & 255,
+    groups[7] >> 8,
+    groups[7] & 255
+  ];
   if (groups.slice(0, 6).every(group => group === 0)) {
     return isPrivateIPv4(embedded()); // ::, ::1 (0.0.0.x) and the deprecated IPv4-compatible ::a.b.c.d
   }
   if (groups.slice(0, 5).every(group => group === 0) && groups[5] === 0xffff) {
     return isPrivateIPv4(embedded()); // IPv4-mapped ::ffff:a.b.c.d
   }
-  if (groups[0] === 0x64 && groups[1] === 0xff9b && groups.slice(2, 6).every(group => group === 0)) {
+  if (
+    groups[0] === 0x64 &&
+    groups[1] === 0xff9b &&
+    groups.slice(2, 6).every(group => group === 0)
+  ) {
     return isPrivateIPv4(embedded()); // NAT64 64:ff9b::a.b.c.d
   }
   if (groups[0] === 0x2002) {
-    return isPrivateIPv4([groups[1] >> 8, groups[1] & 255, groups[2] >> 8, groups[2] & 255]); // 6to4
+    return isPrivateIPv4([
+      groups[1] >> 8,
+      groups[1] & 255,
+      groups[2] >> 8,
+      groups[2] & 255
+    ]); // 6to4
   }
   return (
     (groups[0] & 0xfe00) === 0xfc00 || // unique-local fc00::/7
@@ -132,7 +170,10 @@ export class HostPolicy {
    * canonical URL (or a local path, which the admin allowed and which has no host).
    */
   async check(repo: string): Promise<void> {
-    if (!this.options.refusePrivateAddresses || !/^(https?|git):\/\//.test(repo)) {
+    if (
+      !this.options.refusePrivateAddresses ||
+      !/^(https?|git):\/\//.test(repo)
+    ) {
       return;
     }
     const host = new URL(repo).hostname.replace(/^\[|\]$/g, '');
@@ -148,7 +189,10 @@ export class HostPolicy {
         addresses = await this.resolve(host);
       } catch (error) {
         const code = (error as { code?: string }).code ?? 'no answer';
-        throw invalidField('repo', `cannot resolve the repository's host ${host} (${code}); check the URL`);
+        throw invalidField(
+          'repo',
+          `cannot resolve the repository's host ${host} (${code}); check the URL`
+        );
       }
     }
     const refused = addresses.filter(isPrivateAddress);
@@ -163,9 +207,13 @@ export class HostPolicy {
 }
 
 /** The policy a configuration asks for; `refusePrivateAddresses: null` means on under JupyterHub. */
-export function hostPolicyFromConfig(builds: { refusePrivateAddresses: boolean | null; allowedHosts: string[] }, authMode: 'local' | 'jupyterhub'): HostPolicy {
+export function hostPolicyFromConfig(
+  builds: { refusePrivateAddresses: boolean | null; allowedHosts: string[] },
+  authMode: 'local' | 'jupyterhub'
+): HostPolicy {
   return new HostPolicy({
-    refusePrivateAddresses: builds.refusePrivateAddresses ?? authMode === 'jupyterhub',
+    refusePrivateAddresses:
+      builds.refusePrivateAddresses ?? authMode === 'jupyterhub',
     allowedHosts: builds.allowedHosts
   });
 }

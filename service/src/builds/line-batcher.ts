@@ -11,7 +11,12 @@
 import type { BuildPhase, BuildProgress } from '../api/contract.js';
 
 /** `receivedAt`: when the first of the lines arrived (the event's time). */
-export type AppendLog = (phase: BuildPhase, message: string, progress: BuildProgress | null, receivedAt: Date) => void;
+export type AppendLog = (
+  phase: BuildPhase,
+  message: string,
+  progress: BuildProgress | null,
+  receivedAt: Date
+) => void;
 
 export class LineBatcher {
   private pending: string[] = [];
@@ -25,7 +30,11 @@ export class LineBatcher {
     private readonly windowMs = 5
   ) {}
 
-  line(phase: BuildPhase, message: string, progress: BuildProgress | null): void {
+  line(
+    phase: BuildPhase,
+    message: string,
+    progress: BuildProgress | null
+  ): void {
     if (progress || (this.phase !== null && phase !== this.phase)) {
       this.flush();
     }

@@ -5,11 +5,22 @@
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError, invalidField } from '../api/errors.js';
-import { BuildFailure, ImageKept, type BuildBackend, type BuildJob, type BuiltImage } from '../backends/backend.js';
+import {
+  BuildFailure,
+  ImageKept,
+  type BuildBackend,
+  type BuildJob,
+  type BuiltImage
+} from '../backends/backend.js';
 import { FailureWitness } from '../backends/repo2docker-log.js';
 import type { GitCredentials } from '../api/contract.js';
 import { buildArgsDigest, toLabels } from '../images/labels.js';
-import { isValidRepository, nameFromRepo, namespaceFor, renderRepository } from '../images/naming.js';
+import {
+  isValidRepository,
+  nameFromRepo,
+  namespaceFor,
+  renderRepository
+} from '../images/naming.js';
 import type { ImageStore } from '../images/store.js';
 import type { Logger } from '../util/log.js';
 import { BuildEvents } from './build-events.js';
@@ -68,7 +79,10 @@ export class BuildManager {
    * built? else queue" decision by image target (`image + repo + subdir`).
    */
   private readonly resolving = new Map<string, Promise<string>>();
-  private readonly deciding = new Map<string, { push: boolean; force: boolean; result: Promise<SubmitResult> }>();
+  private readonly deciding = new Map<
+    string,
+    { push: boolean; force: boolean; result: Promise<SubmitResult> }
+  >();
   private stopping = false;
   private shutdownDone: Promise<boolean> | null = null;
 
@@ -86,7 +100,9 @@ export class BuildManager {
     this.queue = new BuildQueue(
       { global: options.maxConcurrent, perUser: options.maxConcurrentPerUser },
       build => {
-        const done = this.execute(build).finally(() => this.running.delete(done));
+        const done = this.execute(build).finally(() =>
+          this.running.delete(done)
+        );
         this.running.add(done);
       }
     );
@@ -104,12 +120,19 @@ export class BuildManager {
     return this.queue.position(build);
   }
 
-  async submit(owner: string, request: ValidBuildRequest): Promise<SubmitResult> {
+  async submit(
+    owner: string,
+    request: ValidBuildRequest
+  ): Promise<SubmitResult> {
     this.refuseWhileStopping();
     this.backend.checkRequest?.(request); // e.g. BinderHub has no subdir: a 400 before any work
     const commit = request.credentials
       ? // Never shared: another request's credentials must not answer for (or fail) these.
-        await this.resolver.resolve(request.repo, request.ref, request.credentials)
+        await this.resolver.resolve(
+          request.repo,
+          request.ref,
+          request.credentials
+        )
       : await this.resolveShared(request.repo, request.ref);
     this.refuseWhileStopping();
     const name = request.name ?? nameFromRepo(request.repo);
@@ -120,12 +143,18 @@ export class BuildManager {
       this.options.repositoryPrefix ?? ''
     );
     if (!isValidRepository(repository)) {
-      throw invalidField('name', `the image name "${repository}" would be too long or invalid; choose a shorter name`);
+      throw invalidField(
+        'name',
+        `the image name "${repository}" would be too long or invalid; choose a shorter name`
+      );
     }
     const image = `${repository}:${commit}`;
     const pushes = this.backend.pushes;
     if (request.push && !pushes) {
-      throw invalidField('push', 'no registry is configured on this service, so images cannot be pushed');
+      throw invalidField(
+        'push',
+        'no registry is configured on this service, so images cannot be pushed'
+      );
     }
     const push = request.push ?? pushes?.pushByDefault ?? false;
     const digest = buildArgsDigest(request.buildArgs);
@@ -135,17 +164,15 @@ export class BuildManager {
     // From here to registering our own decision nothing awaits, except waiting for another
     // request's decision about the same target, after which everything is checked again.
     for (;;) {
-      const underWay = this.history
-        .active()
-        .find(
-          build =>
-            build.spec.image === image &&
-            build.spec.repo === request.repo &&
-            build.spec.subdir === request.subdir &&
-            buildArgsDigest(build.spec.buildArgs) === digest &&
-            // A private build is joined by its owner only (a join answers with its record).
-            (!build.spec.private || build.owner === owner)
-        );
+      const underWay = this.history.active().find(
+        build =>
+          build.spec.image === image &&
+          build.spec.repo === request.repo &&
+          build.spec.subdir === request.subdir &&
+          buildArgsDigest(build.spec.buildArgs) === digest &&
+          // A private build is joined by its owner only (a join answers with its record).
+          (!build.spec.private || build.owner === owner)
+      );
       if (underWay) {
         return this.join(underWay, push, image);
       }
@@ -155,7 +182,11 @@ export class BuildManager {
       }
       const result = await other.result.catch(() => null);
       // Its "already exists" answer fits us too when we asked the same (no force, same push).
-      if (result?.outcome === 'existing' && !request.force && other.push === push) {
+      if (
+        result?.outcome === 'existing' &&
+        !request.force &&
+        other.push === push
+      ) {
         return result;
       }
       // Otherwise: it queued a build (found above on the next turn), or it failed (we try ourselves).
@@ -191,16 +222,27 @@ export class BuildManager {
 
   private refuseWhileStopping(): void {
     if (this.stopping) {
-      throw new ApiError(503, 'service_stopping', 'the service is stopping; try again once it is back');
+      throw new ApiError(
+        503,
+        'service_stopping',
+        'the service is stopping; try again once it is back'
+      );
     }
   }
 
-  private join(underWay: BuildRecord, push: boolean, image: string): SubmitResult {
+  private join(
+    underWay: BuildRecord,
+    push: boolean,
+    image: string
+  ): SubmitResult {
     if (push && !underWay.spec.push) {
       // Joining asks for a push the build did not plan: it pushes once built (the push step
       // reads this after the image is made).
       underWay.spec.push = true;
-      underWay.append(underWay.phase, `Another request joined this build and asked for a push: ${image} will be pushed`);
+      underWay.append(
+        underWay.phase,
+        `Another request joined this build and asked for a push: ${image} will be pushed`
+      );
     }
     return { build: underWay, outcome: 'joined' };
   }
@@ -209,7 +251,12 @@ export class BuildManager {
   private async decide(
     owner: string,
     request: ValidBuildRequest,
-    { commit, name, image, push }: { commit: string; name: string; image: string; push: boolean }
+    {
+      commit,
+      name,
+      image,
+      push
+    }: { commit: string; name: string; image: string; push: boolean }
   ): Promise<SubmitResult> {
     const spec = {
       id: randomBytes(8).toString('hex'),
@@ -244,7 +291,11 @@ export class BuildManager {
         if (push && existing.location.engine && !existing.location.registry) {
           pushOnly = true; // built here, never pushed (or the push failed): push it now
         } else {
-          const build = new BuildRecord({ ...spec, private: existing.private, displayName: existing.displayName || spec.displayName });
+          const build = new BuildRecord({
+            ...spec,
+            private: existing.private,
+            displayName: existing.displayName || spec.displayName
+          });
           build.alreadyBuilt = true;
           build.startedAt = build.createdAt;
           this.history.add(build);
@@ -253,16 +304,26 @@ export class BuildManager {
               ? 'in the Docker engine and the registry'
               : 'in the Docker engine'
             : 'in the registry';
-          build.finish('built', `${image} already exists ${where} (built ${existing.builtAt}); nothing to build`);
+          build.finish(
+            'built',
+            `${image} already exists ${where} (built ${existing.builtAt}); nothing to build`
+          );
           this.history.markFinished(build);
-          this.events.emitEnded({ build, outcome: 'already_built', ran: false, seconds: null });
+          this.events.emitEnded({
+            build,
+            outcome: 'already_built',
+            ran: false,
+            seconds: null
+          });
           return { build, outcome: 'existing' };
         }
       }
     }
 
     this.refuseWhileStopping();
-    const mine = this.history.active().filter(build => build.owner === owner).length;
+    const mine = this.history
+      .active()
+      .filter(build => build.owner === owner).length;
     if (mine >= this.options.maxQueuedPerUser) {
       throw new ApiError(
         429,
@@ -278,9 +339,15 @@ export class BuildManager {
     }
     if (pushOnly) {
       this.pushOnly.add(build);
-      build.append('queued', `Queued a push of ${image}: it is built already but not in the registry`);
+      build.append(
+        'queued',
+        `Queued a push of ${image}: it is built already but not in the registry`
+      );
     } else {
-      build.append('queued', `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`);
+      build.append(
+        'queued',
+        `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`
+      );
     }
     this.queue.enqueue(build);
     return { build, outcome: 'new' };
@@ -293,9 +360,18 @@ export class BuildManager {
     }
     if (this.queue.remove(build)) {
       this.credentials.delete(build);
-      build.finish('cancelled', `Cancelled by ${by} before it started`, `cancelled by ${by}`);
+      build.finish(
+        'cancelled',
+        `Cancelled by ${by} before it started`,
+        `cancelled by ${by}`
+      );
       this.history.markFinished(build);
-      this.events.emitEnded({ build, outcome: 'cancelled', ran: false, seconds: null });
+      this.events.emitEnded({
+        build,
+        outcome: 'cancelled',
+        ran: false,
+        seconds: null
+      });
       return build;
     }
     build.abort.abort(new CancelRequest(`cancelled by ${by}`));
@@ -317,7 +393,9 @@ export class BuildManager {
     return this.shutdownDone;
   }
 
-  private async stopAll({ waitMs = Infinity }: ShutdownOptions): Promise<boolean> {
+  private async stopAll({
+    waitMs = Infinity
+  }: ShutdownOptions): Promise<boolean> {
     this.stopping = true;
     for (const build of this.history.active()) {
       this.cancel(build, 'the service stopping');
@@ -342,7 +420,12 @@ export class BuildManager {
     const pushOnly = this.pushOnly.has(build);
     build.startedAt = new Date();
     const timer = setTimeout(
-      () => build.abort.abort(new BuildTimeout(`the build took longer than ${this.options.timeoutSeconds} s`)),
+      () =>
+        build.abort.abort(
+          new BuildTimeout(
+            `the build took longer than ${this.options.timeoutSeconds} s`
+          )
+        ),
       this.options.timeoutSeconds * 1000
     );
     let outcome: 'built' | 'failed' | 'cancelled' = 'failed';
@@ -376,11 +459,17 @@ export class BuildManager {
     const credentials = this.credentials.get(build);
     if (credentials) {
       // Not enumerable: a log line or JSON.stringify of the job never carries them.
-      Object.defineProperty(job, 'credentials', { value: credentials, enumerable: false });
+      Object.defineProperty(job, 'credentials', {
+        value: credentials,
+        enumerable: false
+      });
     }
     try {
       if (!pushOnly) {
-        build.append('fetching', `Building ${spec.image} from ${spec.repo} at ${spec.commit}`);
+        build.append(
+          'fetching',
+          `Building ${spec.image} from ${spec.repo} at ${spec.commit}`
+        );
       }
       let made: BuiltImage;
       try {
@@ -397,7 +486,11 @@ export class BuildManager {
                 return;
               }
               witness.line(message);
-              batcher.line(phase ?? (build.phase === 'queued' ? 'fetching' : build.phase), message, progress);
+              batcher.line(
+                phase ?? (build.phase === 'queued' ? 'fetching' : build.phase),
+                message,
+                progress
+              );
             }
           },
           build.abort.signal
@@ -408,25 +501,35 @@ export class BuildManager {
       outcome = 'built';
       build.finish(
         'built',
-        spec.push ? `${pushOnly ? 'Pushed' : 'Built and pushed'} ${spec.image}${made.digest ? ` (${made.digest})` : ''}` : `Built ${spec.image}`
+        spec.push
+          ? `${pushOnly ? 'Pushed' : 'Built and pushed'} ${spec.image}${made.digest ? ` (${made.digest})` : ''}`
+          : `Built ${spec.image}`
       );
     } catch (thrown) {
       // Once the image has its real name, a failure (of the push) keeps it.
       const imageComplete = pushOnly || thrown instanceof ImageKept;
       const error = thrown instanceof ImageKept ? thrown.reason : thrown;
-      const reason = build.abort.signal.aborted ? build.abort.signal.reason : error;
+      const reason = build.abort.signal.aborted
+        ? build.abort.signal.reason
+        : error;
       outcome = reason instanceof CancelRequest ? 'cancelled' : 'failed';
       let message =
         reason instanceof BuildFailure
           ? witness.summary(reason.message)
-          : reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof ApiError
+          : reason instanceof CancelRequest ||
+              reason instanceof BuildTimeout ||
+              reason instanceof ApiError
             ? (reason as Error).message
             : 'the build stopped unexpectedly; see the service log';
       if (outcome === 'failed' && !(reason instanceof BuildTimeout)) {
         // Whatever repo2docker or the push said, the cause may be the builder going away.
         message = (await this.lostBuilder()) ?? message;
       }
-      if (!(reason instanceof CancelRequest || reason instanceof BuildTimeout || reason instanceof BuildFailure)) {
+      if (!(
+        reason instanceof CancelRequest ||
+        reason instanceof BuildTimeout ||
+        reason instanceof BuildFailure
+      )) {
         this.log.error({ buildId: spec.id, err: error }, 'build crashed');
       }
       if (imageComplete) {
@@ -435,26 +538,47 @@ export class BuildManager {
         const kept = `${spec.image} is kept in the Docker engine, not pushed`;
         build.finish(
           outcome,
-          outcome === 'cancelled' ? `Push cancelled: ${message}; ${kept}` : `Push failed: ${message}; ${kept}`,
+          outcome === 'cancelled'
+            ? `Push cancelled: ${message}; ${kept}`
+            : `Push failed: ${message}; ${kept}`,
           outcome === 'cancelled' ? message : `push failed: ${message}`
         );
       } else {
         // The backend has removed what the build left.
-        build.finish(outcome, outcome === 'cancelled' ? `Build cancelled: ${message}` : `Build failed: ${message}`, message);
+        build.finish(
+          outcome,
+          outcome === 'cancelled'
+            ? `Build cancelled: ${message}`
+            : `Build failed: ${message}`,
+          message
+        );
       }
     } finally {
       clearTimeout(timer);
       this.credentials.delete(build); // for this build only
       this.queue.finished(build);
       this.history.markFinished(build);
-      const seconds = (build.finishedAt!.getTime() - build.startedAt.getTime()) / 1000;
-      this.log.info({ buildId: spec.id, owner: spec.owner, image: spec.image, push: spec.push, outcome, seconds }, 'build ended');
+      const seconds =
+        (build.finishedAt!.getTime() - build.startedAt.getTime()) / 1000;
+      this.log.info(
+        {
+          buildId: spec.id,
+          owner: spec.owner,
+          image: spec.image,
+          push: spec.push,
+          outcome,
+          seconds
+        },
+        'build ended'
+      );
       this.events.emitEnded({ build, outcome, ran: true, seconds });
     }
   }
 
   /** The backend's word on its builder being gone, if it has one. */
   private async lostBuilder(): Promise<string | null> {
-    return this.backend.lostBuilder ? this.backend.lostBuilder().catch(() => null) : null;
+    return this.backend.lostBuilder
+      ? this.backend.lostBuilder().catch(() => null)
+      : null;
   }
 }

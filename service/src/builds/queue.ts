@@ -63,7 +63,10 @@ export class BuildQueue<T extends Queued> {
   }
 
   private pump(): void {
-    for (let i = 0; i < this.waiting.length && this.running < this.limits.global; ) {
+    for (
+      let i = 0;
+      i < this.waiting.length && this.running < this.limits.global;
+    ) {
       const item = this.waiting[i];
       const owned = this.runningByOwner.get(item.owner) ?? 0;
       if (owned >= this.limits.perUser) {

@@ -7,15 +7,29 @@
 import { execFile } from 'node:child_process';
 import type { GitCredentials } from '../api/contract.js';
 import { invalidField } from '../api/errors.js';
-import { authFailureMessage, prepareCredentials, scrubber, type CredentialSetup } from '../backends/git-credentials.js';
-import { gitConfigArgs, gitEnv, makeHome, removeDir } from '../backends/git-env.js';
+import {
+  authFailureMessage,
+  prepareCredentials,
+  scrubber,
+  type CredentialSetup
+} from '../backends/git-credentials.js';
+import {
+  gitConfigArgs,
+  gitEnv,
+  makeHome,
+  removeDir
+} from '../backends/git-env.js';
 import { HostPolicy } from './host-policy.js';
 
 const FULL_SHA = /^[0-9a-f]{40}$/;
 
 export interface RefResolver {
   /** `credentials`: a private repository's, given to git as checkout.ts does (a helper, the environment). */
-  resolve(repo: string, ref: string, credentials?: GitCredentials | null): Promise<string>;
+  resolve(
+    repo: string,
+    ref: string,
+    credentials?: GitCredentials | null
+  ): Promise<string>;
 }
 
 /** Pick the commit for `ref` from `git ls-remote` output (`<sha>\t<refname>` lines). */
@@ -58,10 +72,16 @@ export class GitRefResolver implements RefResolver {
     private readonly timeoutSeconds: number,
     private readonly options: RefResolverOptions = {}
   ) {
-    this.hostPolicy = options.hostPolicy ?? new HostPolicy({ refusePrivateAddresses: false, allowedHosts: [] });
+    this.hostPolicy =
+      options.hostPolicy ??
+      new HostPolicy({ refusePrivateAddresses: false, allowedHosts: [] });
   }
 
-  async resolve(repo: string, ref: string, credentials?: GitCredentials | null): Promise<string> {
+  async resolve(
+    repo: string,
+    ref: string,
+    credentials?: GitCredentials | null
+  ): Promise<string> {
     // Also for a full commit, which needs no lookup: a refused host must fail here, with a 400,
     // and not later in the build.
     await this.hostPolicy.check(repo);
@@ -72,8 +92,15 @@ export class GitRefResolver implements RefResolver {
     let output: string;
     try {
       // The helper goes into this lookup's own 0700 HOME, removed with it.
-      const auth = credentials ? await prepareCredentials(home, repo, credentials) : null;
-      output = await this.lsRemote(repo, home, auth, scrubber(credentials ?? undefined));
+      const auth = credentials
+        ? await prepareCredentials(home, repo, credentials)
+        : null;
+      output = await this.lsRemote(
+        repo,
+        home,
+        auth,
+        scrubber(credentials ?? undefined)
+      );
     } finally {
       await removeDir(home);
     }
@@ -81,13 +108,25 @@ export class GitRefResolver implements RefResolver {
     if (commit) {
       return commit;
     }
-    const hint = /^[0-9a-f]{4,39}$/.test(ref) ? ' (abbreviated commits cannot be looked up; give all 40 characters)' : '';
+    const hint = /^[0-9a-f]{4,39}$/.test(ref)
+      ? ' (abbreviated commits cannot be looked up; give all 40 characters)'
+      : '';
     throw invalidField('ref', `ref "${ref}" was not found in ${repo}${hint}`);
   }
 
-  private lsRemote(repo: string, home: string, auth: CredentialSetup | null, scrub: (text: string) => string): Promise<string> {
+  private lsRemote(
+    repo: string,
+    home: string,
+    auth: CredentialSetup | null,
+    scrub: (text: string) => string
+  ): Promise<string> {
     // gitConfigArgs clears every helper first; ours (for this repository's host only) follows.
-    const config = [...gitConfigArgs({ followRedirects: !this.hostPolicy.refusesPrivateAddresses }), ...(auth?.configArgs ?? [])];
+    const config = [
+      ...gitConfigArgs({
+        followRedirects: !this.hostPolicy.refusesPrivateAddresses
+      }),
+      ...(auth?.configArgs ?? [])
+    ];
     const credentialsGiven = auth !== null;
     return new Promise((resolve, reject) => {
       execFile(
@@ -97,21 +136,33 @@ export class GitRefResolver implements RefResolver {
           timeout: this.timeoutSeconds * 1000,
           killSignal: 'SIGKILL',
           maxBuffer: 64 * 1024 * 1024,
-          env: { ...gitEnv({ home, allowFile: this.options.allowLocalRepos ?? false }), ...auth?.env }
+          env: {
+            ...gitEnv({
+              home,
+              allowFile: this.options.allowLocalRepos ?? false
+            }),
+            ...auth?.env
+          }
         },
         (error, stdout, stderr) => {
           if (error) {
             const lines = scrub(String(stderr)).trim().split('\n');
             // Refused credentials are the request's fault: a 400 naming them, before any build.
-            const auth = lines.map(line => authFailureMessage(line, repo)).find(Boolean);
+            const auth = lines
+              .map(line => authFailureMessage(line, repo))
+              .find(Boolean);
             if (auth && !(error as { killed?: boolean }).killed) {
-              reject(invalidField(credentialsGiven ? 'credentials' : 'repo', auth));
+              reject(
+                invalidField(credentialsGiven ? 'credentials' : 'repo', auth)
+              );
               return;
             }
             const reason = (error as { killed?: boolean }).killed
               ? `no answer within ${this.timeoutSeconds} s`
               : lines.pop() || 'git could not read it';
-            reject(invalidField('repo', `cannot read repository ${repo}: ${reason}`));
+            reject(
+              invalidField('repo', `cannot read repository ${repo}: ${reason}`)
+            );
             return;
           }
           resolve(String(stdout));

@@ -4,7 +4,11 @@
  * options, so none of them can act as an option or reach a shell.
  */
 import { isAbsolute, normalize } from 'node:path';
-import { BUILD_ARG_LIMITS, type BuildRequest, type GitCredentials } from '../api/contract.js';
+import {
+  BUILD_ARG_LIMITS,
+  type BuildRequest,
+  type GitCredentials
+} from '../api/contract.js';
 import { invalidField } from '../api/errors.js';
 import { credentialsProblem } from '../backends/git-credentials.js';
 import { isValidNameComponent } from '../images/naming.js';
@@ -51,7 +55,10 @@ const MAX_REF_BYTES = 255;
 const MAX_DISPLAY_NAME = 256;
 const NAME = /^[a-z0-9][a-z0-9._-]{0,62}$/;
 
-function requireString(body: Record<string, unknown>, field: string): string | undefined {
+function requireString(
+  body: Record<string, unknown>,
+  field: string
+): string | undefined {
   const value = body[field];
   if (value === undefined) {
     return undefined;
@@ -62,7 +69,10 @@ function requireString(body: Record<string, unknown>, field: string): string | u
   return value;
 }
 
-function requireBoolean(body: Record<string, unknown>, field: string): boolean | undefined {
+function requireBoolean(
+  body: Record<string, unknown>,
+  field: string
+): boolean | undefined {
   const value = body[field];
   if (value === undefined) {
     return undefined;
@@ -78,19 +88,30 @@ const NETWORK_SCHEMES = ['https', 'http', 'git'];
 // else (`host:path`, `http:evil.example/x`) as scp-like ssh syntax or a local path.
 const URL_SHAPE = /^([A-Za-z][A-Za-z0-9+.-]*):\/\/([^/?#]*)([^#]*)$/;
 // A DNS name of ASCII labels, a dotted-quad IPv4 address, or a bracketed IPv6 address.
-const HOST_NAME = /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
-const DOTTED_QUAD = /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
-const DEFAULT_PORTS: Record<string, string> = { https: '443', http: '80', git: '9418' };
+const HOST_NAME =
+  /^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$/;
+const DOTTED_QUAD =
+  /^(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const DEFAULT_PORTS: Record<string, string> = {
+  https: '443',
+  http: '80',
+  git: '9418'
+};
 
 function urlHint(options: ValidationOptions): string {
-  const local = options.allowLocalRepos ? ' (or a local repository as file:///absolute/path)' : '';
+  const local = options.allowLocalRepos
+    ? ' (or a local repository as file:///absolute/path)'
+    : '';
   return `give the repository's https:// URL, e.g. https://github.com/owner/repo${local}`;
 }
 
 /** A local repository (admin-allowed): `file:///absolute/path` or an absolute path, as given. */
 function validateLocalRepo(repo: string, options: ValidationOptions): string {
   if (!options.allowLocalRepos) {
-    throw invalidField('repo', `local repositories are not allowed here; ${urlHint(options)}`);
+    throw invalidField(
+      'repo',
+      `local repositories are not allowed here; ${urlHint(options)}`
+    );
   }
   let path: string;
   if (repo.startsWith('file:')) {
@@ -101,22 +122,41 @@ function validateLocalRepo(repo: string, options: ValidationOptions): string {
       url = null;
     }
     // Exactly `file:///path`: no host, and nothing WHATWG parsing would rewrite.
-    if (!url || url.href !== repo || url.host !== '' || url.search !== '' || url.hash !== '' || !repo.startsWith('file:///')) {
-      throw invalidField('repo', 'file:// URLs must be exactly file:///absolute/path, e.g. file:///srv/repos/project');
+    if (
+      !url ||
+      url.href !== repo ||
+      url.host !== '' ||
+      url.search !== '' ||
+      url.hash !== '' ||
+      !repo.startsWith('file:///')
+    ) {
+      throw invalidField(
+        'repo',
+        'file:// URLs must be exactly file:///absolute/path, e.g. file:///srv/repos/project'
+      );
     }
     try {
       path = decodeURIComponent(url.pathname);
     } catch {
-      throw invalidField('repo', 'the file:// URL is not validly percent-encoded');
+      throw invalidField(
+        'repo',
+        'the file:// URL is not validly percent-encoded'
+      );
     }
   } else {
     path = repo;
   }
   if (!isAbsolute(path)) {
-    throw invalidField('repo', 'local repositories must be absolute paths, e.g. file:///srv/repos/project');
+    throw invalidField(
+      'repo',
+      'local repositories must be absolute paths, e.g. file:///srv/repos/project'
+    );
   }
   if (normalize(path).replace(/\/+$/, '') !== path.replace(/\/+$/, '')) {
-    throw invalidField('repo', 'local repository paths must be normalised (no "..", "." or "//" in them)');
+    throw invalidField(
+      'repo',
+      'local repository paths must be normalised (no "..", "." or "//" in them)'
+    );
   }
   return repo;
 }
@@ -136,10 +176,16 @@ export function validateRepo(repo: string, options: ValidationOptions): string {
     throw invalidField('repo', 'repo must not begin with "-"');
   }
   if (repo.length > MAX_URL_LENGTH) {
-    throw invalidField('repo', `repo must be at most ${MAX_URL_LENGTH} characters`);
+    throw invalidField(
+      'repo',
+      `repo must be at most ${MAX_URL_LENGTH} characters`
+    );
   }
   if (CONTROL.test(repo) || WHITESPACE.test(repo)) {
-    throw invalidField('repo', 'repo must not contain whitespace or control characters');
+    throw invalidField(
+      'repo',
+      'repo must not contain whitespace or control characters'
+    );
   }
   if (/^file:/i.test(repo) || repo.startsWith('/') || repo.startsWith('.')) {
     return validateLocalRepo(repo, options);
@@ -147,7 +193,10 @@ export function validateRepo(repo: string, options: ValidationOptions): string {
   const shape = URL_SHAPE.exec(repo);
   if (!shape) {
     if (repo.includes('#')) {
-      throw invalidField('repo', `repo must not have a #fragment; ${urlHint(options)}`);
+      throw invalidField(
+        'repo',
+        `repo must not have a #fragment; ${urlHint(options)}`
+      );
     }
     throw invalidField(
       'repo',
@@ -157,13 +206,22 @@ export function validateRepo(repo: string, options: ValidationOptions): string {
   const [, rawScheme, authority, rest] = shape;
   const scheme = rawScheme.toLowerCase();
   if (!NETWORK_SCHEMES.includes(scheme)) {
-    throw invalidField('repo', `repo must be an https://, http:// or git:// URL, not ${scheme}://; ${urlHint(options)}`);
+    throw invalidField(
+      'repo',
+      `repo must be an https://, http:// or git:// URL, not ${scheme}://; ${urlHint(options)}`
+    );
   }
   if (authority.includes('@')) {
-    throw invalidField('repo', 'repo must not contain credentials or a user name; use the public URL');
+    throw invalidField(
+      'repo',
+      'repo must not contain credentials or a user name; use the public URL'
+    );
   }
   if (authority === '') {
-    throw invalidField('repo', `repo must name a host after ${scheme}://; ${urlHint(options)}`);
+    throw invalidField(
+      'repo',
+      `repo must name a host after ${scheme}://; ${urlHint(options)}`
+    );
   }
   // Characters that mean something to the Dockerfile repo2docker writes the URL into (in a label).
   if (/["\\$`]/.test(repo)) {
@@ -178,33 +236,51 @@ export function validateRepo(repo: string, options: ValidationOptions): string {
   const hostname = url.hostname.toLowerCase();
   const bracketed = hostname.startsWith('[') && hostname.endsWith(']');
   if (!bracketed && !HOST_NAME.test(hostname)) {
-    throw invalidField('repo', `the host "${url.hostname}" is not a plain host name or address (give non-ASCII names in punycode)`);
+    throw invalidField(
+      'repo',
+      `the host "${url.hostname}" is not a plain host name or address (give non-ASCII names in punycode)`
+    );
   }
   // All-numeric names (`2130706433`, `0x7f.1`, `127.1`) mean an address to some resolvers: only
   // the dotted-quad form is taken, so the host policy judges what git will reach.
   if (!bracketed && /^[0-9.]+$/.test(hostname) && !DOTTED_QUAD.test(hostname)) {
-    throw invalidField('repo', `the host "${url.hostname}" is not a valid IPv4 address; write it as four decimal numbers`);
+    throw invalidField(
+      'repo',
+      `the host "${url.hostname}" is not a valid IPv4 address; write it as four decimal numbers`
+    );
   }
   // WHATWG drops the default port of http and https; git:// is not special to it, so drop 9418 here.
-  const port = url.port === '' || url.port === DEFAULT_PORTS[scheme] ? '' : `:${url.port}`;
+  const port =
+    url.port === '' || url.port === DEFAULT_PORTS[scheme] ? '' : `:${url.port}`;
   const canonicalAuthority = `${hostname}${port}`;
-  const givenAuthority = authority.toLowerCase().replace(new RegExp(`:${DEFAULT_PORTS[scheme]}$`), '');
+  const givenAuthority = authority
+    .toLowerCase()
+    .replace(new RegExp(`:${DEFAULT_PORTS[scheme]}$`), '');
   const path = url.pathname + url.search;
-  if (givenAuthority !== canonicalAuthority || (rest === '' ? '/' : rest) !== path) {
+  if (
+    givenAuthority !== canonicalAuthority ||
+    (rest === '' ? '/' : rest) !== path
+  ) {
     throw invalidField(
       'repo',
       `repo is not written in its plain form (it reads as ${scheme}://${canonicalAuthority}${path}); ${urlHint(options)}`
     );
   }
   if (url.pathname === '/') {
-    throw invalidField('repo', `repo must name a repository path on ${hostname}, e.g. https://github.com/owner/repo`);
+    throw invalidField(
+      'repo',
+      `repo must name a repository path on ${hostname}, e.g. https://github.com/owner/repo`
+    );
   }
   return `${scheme}://${canonicalAuthority}${path}`;
 }
 
 export function validateRef(ref: string): string {
   if (ref.length === 0) {
-    throw invalidField('ref', 'ref must not be empty; leave it out for the default branch');
+    throw invalidField(
+      'ref',
+      'ref must not be empty; leave it out for the default branch'
+    );
   }
   if (ref.startsWith('-')) {
     throw invalidField('ref', 'ref must not begin with "-"');
@@ -213,13 +289,21 @@ export function validateRef(ref: string): string {
     throw invalidField('ref', `ref must be at most ${MAX_REF_BYTES} bytes`);
   }
   if (CONTROL.test(ref) || WHITESPACE.test(ref)) {
-    throw invalidField('ref', 'ref must not contain whitespace or control characters');
+    throw invalidField(
+      'ref',
+      'ref must not contain whitespace or control characters'
+    );
   }
   if (ref.includes('..')) {
     throw invalidField('ref', 'ref must not contain ".."');
   }
   // The rest of git's refname rules (git-check-ref-format), so git never sees a pattern.
-  if (/[~^:?*[\\]|@\{/.test(ref) || ref.endsWith('/') || ref.endsWith('.') || ref.endsWith('.lock')) {
+  if (
+    /[~^:?*[\\]|@\{/.test(ref) ||
+    ref.endsWith('/') ||
+    ref.endsWith('.') ||
+    ref.endsWith('.lock')
+  ) {
     throw invalidField('ref', 'ref is not a valid git ref name');
   }
   return ref;
@@ -243,14 +327,20 @@ const DOCKERFILE_SPECIAL = /["\\$`\u2028\u2029]/;
 
 function refuseDockerfileSpecials(field: string, value: string): void {
   if (CONTROL.test(value) || DOCKERFILE_SPECIAL.test(value)) {
-    throw invalidField(field, `${field} must not contain ", \\, $, \`, newlines or control characters`);
+    throw invalidField(
+      field,
+      `${field} must not contain ", \\, $, \`, newlines or control characters`
+    );
   }
 }
 
 export function validateSubdir(subdir: string): string | null {
   refuseDockerfileSpecials('subdir', subdir);
   if (isAbsolute(subdir)) {
-    throw invalidField('subdir', 'subdir must be a path inside the repository, not an absolute path');
+    throw invalidField(
+      'subdir',
+      'subdir must be a path inside the repository, not an absolute path'
+    );
   }
   const trimmed = subdir.replace(/\/+$/, '');
   if (trimmed === '' || trimmed === '.') {
@@ -271,7 +361,10 @@ export function validateSubdir(subdir: string): string | null {
 export function validateDisplayName(displayName: string): string | null {
   refuseDockerfileSpecials('displayName', displayName);
   if (displayName.length > MAX_DISPLAY_NAME) {
-    throw invalidField('displayName', `displayName must be at most ${MAX_DISPLAY_NAME} characters`);
+    throw invalidField(
+      'displayName',
+      `displayName must be at most ${MAX_DISPLAY_NAME} characters`
+    );
   }
   const trimmed = displayName.trim();
   return trimmed === '' ? null : trimmed;
@@ -290,30 +383,50 @@ const RESERVED_BUILD_ARGS = new Set(['NB_USER', 'NB_UID', 'REPO_DIR']);
  */
 export function validateBuildArgs(value: unknown): Record<string, string> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw invalidField('buildArgs', 'buildArgs must be an object of NAME: "value" strings');
+    throw invalidField(
+      'buildArgs',
+      'buildArgs must be an object of NAME: "value" strings'
+    );
   }
   const entries = Object.entries(value as Record<string, unknown>);
   if (entries.length > BUILD_ARG_LIMITS.maxCount) {
-    throw invalidField('buildArgs', `buildArgs takes at most ${BUILD_ARG_LIMITS.maxCount} arguments`);
+    throw invalidField(
+      'buildArgs',
+      `buildArgs takes at most ${BUILD_ARG_LIMITS.maxCount} arguments`
+    );
   }
   const out: Record<string, string> = {};
-  for (const [name, text] of entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+  for (const [name, text] of entries.sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0
+  )) {
     const field = `buildArgs.${name}`;
     if (!BUILD_ARG_NAME.test(name) || name.length > 128) {
       // A name with control characters is not echoed back in the field.
-      throw invalidField(CONTROL.test(name) || name.length > 128 ? 'buildArgs' : field, 'build argument names are letters, digits and "_", not beginning with a digit (at most 128)');
+      throw invalidField(
+        CONTROL.test(name) || name.length > 128 ? 'buildArgs' : field,
+        'build argument names are letters, digits and "_", not beginning with a digit (at most 128)'
+      );
     }
     if (RESERVED_BUILD_ARGS.has(name) || name.startsWith('BUILDKIT_')) {
-      throw invalidField(field, `${name} is set by repo2docker or BuildKit and cannot be given`);
+      throw invalidField(
+        field,
+        `${name} is set by repo2docker or BuildKit and cannot be given`
+      );
     }
     if (typeof text !== 'string') {
       throw invalidField(field, `${field} must be a string`);
     }
     if (Buffer.byteLength(text, 'utf8') > BUILD_ARG_LIMITS.maxValueBytes) {
-      throw invalidField(field, `${field} must be at most ${BUILD_ARG_LIMITS.maxValueBytes} bytes`);
+      throw invalidField(
+        field,
+        `${field} must be at most ${BUILD_ARG_LIMITS.maxValueBytes} bytes`
+      );
     }
     if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f\u2028\u2029]/.test(text)) {
-      throw invalidField(field, `${field} must not contain newlines or control characters`);
+      throw invalidField(
+        field,
+        `${field} must not contain newlines or control characters`
+      );
     }
     out[name] = text;
   }
@@ -330,14 +443,20 @@ function validateCredentials(repo: string, value: unknown): GitCredentials {
 }
 
 /** Validate a parsed JSON body. Throws `ApiError` 400 naming the first field at fault. */
-export function validateBuildRequest(body: unknown, options: ValidationOptions): ValidBuildRequest {
+export function validateBuildRequest(
+  body: unknown,
+  options: ValidationOptions
+): ValidBuildRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidField('body', 'the request body must be a JSON object');
   }
   const record = body as Record<string, unknown>;
   for (const key of Object.keys(record)) {
     if (!(BUILD_REQUEST_FIELDS as readonly string[]).includes(key)) {
-      throw invalidField(key, `unknown field "${key}"; allowed: ${BUILD_REQUEST_FIELDS.join(', ')}`);
+      throw invalidField(
+        key,
+        `unknown field "${key}"; allowed: ${BUILD_REQUEST_FIELDS.join(', ')}`
+      );
     }
   }
   const repo = requireString(record, 'repo');
@@ -353,12 +472,17 @@ export function validateBuildRequest(body: unknown, options: ValidationOptions):
     repo: validRepo,
     ref: ref === undefined ? 'HEAD' : validateRef(ref),
     name: name === undefined ? null : validateName(name),
-    displayName: displayName === undefined ? null : validateDisplayName(displayName),
+    displayName:
+      displayName === undefined ? null : validateDisplayName(displayName),
     push: requireBoolean(record, 'push') ?? null,
     subdir: subdir === undefined ? null : validateSubdir(subdir),
     force: requireBoolean(record, 'force') ?? false,
     shared: requireBoolean(record, 'shared') ?? false,
-    credentials: record.credentials === undefined ? null : validateCredentials(validRepo, record.credentials),
-    buildArgs: record.buildArgs === undefined ? {} : validateBuildArgs(record.buildArgs)
+    credentials:
+      record.credentials === undefined
+        ? null
+        : validateCredentials(validRepo, record.credentials),
+    buildArgs:
+      record.buildArgs === undefined ? {} : validateBuildArgs(record.buildArgs)
   };
 }

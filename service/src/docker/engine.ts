@@ -7,8 +7,17 @@ import Docker from 'dockerode';
 import type { Image } from '../api/contract.js';
 import { ApiError, dockerUnreachable } from '../api/errors.js';
 import { LineSplitter } from '../util/lines.js';
-import { namespaceFor, renderRepository, splitImageReference } from '../images/naming.js';
-import { fromLabels, LABEL, toImage, type ImageLabels } from '../images/labels.js';
+import {
+  namespaceFor,
+  renderRepository,
+  splitImageReference
+} from '../images/naming.js';
+import {
+  fromLabels,
+  LABEL,
+  toImage,
+  type ImageLabels
+} from '../images/labels.js';
 import type { ImageStore } from '../images/store.js';
 
 /** One line of the engine's push progress stream. */
@@ -29,7 +38,15 @@ export interface PushAuth {
   serveraddress: string;
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOENT',
+  'EACCES',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH'
+]);
 
 function statusOf(error: unknown): number | undefined {
   return (error as { statusCode?: number }).statusCode;
@@ -58,7 +75,13 @@ export class DockerEngine implements ImageStore {
   readonly docker: Docker;
   private readonly naming: EngineNaming;
 
-  constructor(docker?: Docker, naming: EngineNaming = { template: 'r2d-{owner}/{name}', repositoryPrefix: '' }) {
+  constructor(
+    docker?: Docker,
+    naming: EngineNaming = {
+      template: 'r2d-{owner}/{name}',
+      repositoryPrefix: ''
+    }
+  ) {
     // With no options dockerode reads DOCKER_HOST (and DOCKER_TLS_VERIFY / DOCKER_CERT_PATH).
     this.docker = docker ?? new Docker();
     this.naming = naming;
@@ -70,21 +93,36 @@ export class DockerEngine implements ImageStore {
    * only the service can give (as the registry store checks too). The tag must be the commit,
    * or, for `find` alone, the build's temporary tag the manager looks for.
    */
-  private owns(reference: string, labels: ImageLabels, allowTemporary: boolean): boolean {
+  private owns(
+    reference: string,
+    labels: ImageLabels,
+    allowTemporary: boolean
+  ): boolean {
     const { repository, tag } = splitImageReference(reference);
     let expected: string;
     try {
-      expected = renderRepository(this.naming.template, namespaceFor(labels.owner, labels.shared), labels.name, this.naming.repositoryPrefix);
+      expected = renderRepository(
+        this.naming.template,
+        namespaceFor(labels.owner, labels.shared),
+        labels.name,
+        this.naming.repositoryPrefix
+      );
     } catch {
       return false; // an owner label no user can have (empty)
     }
-    return repository === expected && (tag === labels.commit || (allowTemporary && tag === temporaryTag(labels.buildId)));
+    return (
+      repository === expected &&
+      (tag === labels.commit ||
+        (allowTemporary && tag === temporaryTag(labels.buildId)))
+    );
   }
 
   /** An image's labels, or `null` when there is no such image. */
   async labelsOf(reference: string): Promise<Record<string, string> | null> {
     try {
-      return (await this.docker.getImage(reference).inspect()).Config?.Labels ?? {};
+      return (
+        (await this.docker.getImage(reference).inspect()).Config?.Labels ?? {}
+      );
     } catch (error) {
       if (statusOf(error) === 404) {
         return null;
@@ -110,7 +148,9 @@ export class DockerEngine implements ImageStore {
   async list(): Promise<Image[]> {
     let infos: Docker.ImageInfo[];
     try {
-      infos = await this.docker.listImages({ filters: { label: [LABEL.buildId] } });
+      infos = await this.docker.listImages({
+        filters: { label: [LABEL.buildId] }
+      });
     } catch (error) {
       rethrow(error);
     }
@@ -122,7 +162,9 @@ export class DockerEngine implements ImageStore {
       }
       for (const tag of info.RepoTags ?? []) {
         if (tag !== '<none>:<none>' && this.owns(tag, labels, false)) {
-          images.push(toImage(tag, labels, info.Size, { engine: true, registry: false }));
+          images.push(
+            toImage(tag, labels, info.Size, { engine: true, registry: false })
+          );
         }
       }
     }
@@ -133,7 +175,12 @@ export class DockerEngine implements ImageStore {
     try {
       const info = await this.docker.getImage(reference).inspect();
       const labels = fromLabels(info.Config?.Labels ?? null);
-      return labels && this.owns(reference, labels, true) ? toImage(reference, labels, info.Size, { engine: true, registry: false }) : null;
+      return labels && this.owns(reference, labels, true)
+        ? toImage(reference, labels, info.Size, {
+            engine: true,
+            registry: false
+          })
+        : null;
     } catch (error) {
       if (statusOf(error) === 404) {
         return null;
@@ -164,7 +211,11 @@ export class DockerEngine implements ImageStore {
         return false;
       }
       if (status === 409) {
-        throw new ApiError(409, 'image_in_use', `image ${reference} is used by a container; stop it first`);
+        throw new ApiError(
+          409,
+          'image_in_use',
+          `image ${reference} is used by a container; stop it first`
+        );
       }
       rethrow(error);
     }
@@ -199,11 +250,17 @@ export class DockerEngine implements ImageStore {
    * Push `repository:tag` to the registry its name begins with, yielding the engine's progress
    * events as they come. Aborting `signal` ends the request (the engine then stops the push).
    */
-  async *push(reference: string, auth: PushAuth, signal: AbortSignal): AsyncGenerator<PushEvent> {
+  async *push(
+    reference: string,
+    auth: PushAuth,
+    signal: AbortSignal
+  ): AsyncGenerator<PushEvent> {
     const { repository, tag } = splitImageReference(reference);
     let stream: NodeJS.ReadableStream & { destroy?: () => void };
     try {
-      stream = (await this.docker.getImage(repository).push({ tag, authconfig: auth, abortSignal: signal })) as typeof stream;
+      stream = (await this.docker
+        .getImage(repository)
+        .push({ tag, authconfig: auth, abortSignal: signal })) as typeof stream;
     } catch (error) {
       rethrow(error);
     }
@@ -221,7 +278,10 @@ export class DockerEngine implements ImageStore {
     };
     try {
       for await (const chunk of stream) {
-        const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk as Uint8Array, { stream: true });
+        const text =
+          typeof chunk === 'string'
+            ? chunk
+            : decoder.decode(chunk as Uint8Array, { stream: true });
         for (const line of splitter.push(text)) {
           const event = parse(line);
           if (event) {
@@ -256,20 +316,32 @@ export class DockerEngine implements ImageStore {
    * After a failed or cancelled build: remove every image and container carrying its build id,
    * so no half-tagged image and no orphan container is left. Returns what was removed.
    */
-  async removeBuildArtifacts(buildId: string): Promise<{ images: number; containers: number }> {
+  async removeBuildArtifacts(
+    buildId: string
+  ): Promise<{ images: number; containers: number }> {
     const filters = { label: [`${LABEL.buildId}=${buildId}`] };
     let images = 0;
     let containers = 0;
     try {
-      for (const container of await this.docker.listContainers({ all: true, filters })) {
+      for (const container of await this.docker.listContainers({
+        all: true,
+        filters
+      })) {
         await this.docker.getContainer(container.Id).remove({ force: true });
         containers++;
       }
-      for (const image of await this.docker.listImages({ all: true, filters })) {
+      for (const image of await this.docker.listImages({
+        all: true,
+        filters
+      })) {
         // An image that has a name other than this build's temporary tag is complete (the retag
         // happened): never delete it here, only drop the temporary tag.
-        const tags = (image.RepoTags ?? []).filter(tag => tag !== '<none>:<none>');
-        const temporary = tags.filter(tag => splitImageReference(tag).tag === temporaryTag(buildId));
+        const tags = (image.RepoTags ?? []).filter(
+          tag => tag !== '<none>:<none>'
+        );
+        const temporary = tags.filter(
+          tag => splitImageReference(tag).tag === temporaryTag(buildId)
+        );
         if (tags.length > temporary.length) {
           for (const tag of temporary) {
             await this.docker.getImage(tag).remove({ noprune: true });

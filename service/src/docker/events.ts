@@ -14,7 +14,10 @@ export interface EngineEventsWatch {
 export function watchImageEvents(
   docker: Docker,
   onChange: () => void,
-  log: { warn(obj: object, msg?: string): void; info?(obj: object, msg?: string): void },
+  log: {
+    warn(obj: object, msg?: string): void;
+    info?(obj: object, msg?: string): void;
+  },
   retryMs = 2000,
   /** Called each time the subscription (re)connects: the engine is (back) up. */
   onConnected: () => void = () => undefined
@@ -65,7 +68,10 @@ export function watchImageEvents(
         connected = false;
         if (lostAt === null) {
           lostAt = Date.now(); // said once per outage, not on every retry
-          log.warn({ err: error.message }, 'cannot follow Docker image events; retrying');
+          log.warn(
+            { err: error.message },
+            'cannot follow Docker image events; retrying'
+          );
         }
         retry = setTimeout(connect, retryMs);
         retry.unref();

@@ -38,16 +38,23 @@ export interface ParsedInstance {
   start: string;
 }
 
-export function parseInstance(value: string | undefined | null): ParsedInstance | null {
+export function parseInstance(
+  value: string | undefined | null
+): ParsedInstance | null {
   const match = /^(.+):(\d+):(\d+|unknown)$/.exec(value ?? '');
-  return match ? { host: match[1], pid: Number(match[2]), start: match[3] } : null;
+  return match
+    ? { host: match[1], pid: Number(match[2]), start: match[3] }
+    : null;
 }
 
 /**
  * `dead`: on this host and its process is gone (or the pid now belongs to another process);
  * `alive`: still running; `foreign`: another host's (or unreadable): never ours to reap.
  */
-export function instanceState(value: string | undefined | null, host = hostname()): 'dead' | 'alive' | 'foreign' {
+export function instanceState(
+  value: string | undefined | null,
+  host = hostname()
+): 'dead' | 'alive' | 'foreign' {
   const parsed = parseInstance(value);
   if (!parsed || parsed.host !== host || parsed.start === 'unknown') {
     return 'foreign';

@@ -64,8 +64,17 @@ export function orphanBuildProcesses(procDir = '/proc'): number[] {
   return found;
 }
 
-export async function reapOrphans(docker: Docker, log: ReapLog, now = Date.now()): Promise<ReapResult> {
-  const result: ReapResult = { processes: 0, containers: 0, images: 0, tags: 0 };
+export async function reapOrphans(
+  docker: Docker,
+  log: ReapLog,
+  now = Date.now()
+): Promise<ReapResult> {
+  const result: ReapResult = {
+    processes: 0,
+    containers: 0,
+    images: 0,
+    tags: 0
+  };
   for (const pid of orphanBuildProcesses()) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -78,7 +87,10 @@ export async function reapOrphans(docker: Docker, log: ReapLog, now = Date.now()
   const dead = (labels: Record<string, string> | undefined | null): boolean =>
     instanceState(labels?.[INSTANCE_LABEL]) === 'dead';
 
-  for (const container of await docker.listContainers({ all: true, filters: { label: [LABEL.buildId] } })) {
+  for (const container of await docker.listContainers({
+    all: true,
+    filters: { label: [LABEL.buildId] }
+  })) {
     if (dead(container.Labels)) {
       await docker
         .getContainer(container.Id)
@@ -88,12 +100,17 @@ export async function reapOrphans(docker: Docker, log: ReapLog, now = Date.now()
     }
   }
 
-  for (const image of await docker.listImages({ all: true, filters: { label: [LABEL.buildId] } })) {
+  for (const image of await docker.listImages({
+    all: true,
+    filters: { label: [LABEL.buildId] }
+  })) {
     const labels = image.Labels ?? {};
     const tags = (image.RepoTags ?? []).filter(tag => tag !== '<none>:<none>');
     const temporary = tags.filter(tag => TEMPORARY_TAG.test(tag));
     const orphaned =
-      dead(labels) || (!labels[INSTANCE_LABEL] && now - image.Created * 1000 > UNLABELLED_GRACE_MS);
+      dead(labels) ||
+      (!labels[INSTANCE_LABEL] &&
+        now - image.Created * 1000 > UNLABELLED_GRACE_MS);
     if (!orphaned) {
       continue;
     }

@@ -12,7 +12,10 @@ export function originAllowed(origin: string, allowed: string[]): boolean {
       const host = origin.slice(wildcard[1].length);
       const suffix = `.${wildcard[2]}`;
       // one label, of host characters only, before the fixed suffix
-      if (host.endsWith(suffix) && /^[A-Za-z0-9-]+$/.test(host.slice(0, -suffix.length))) {
+      if (
+        host.endsWith(suffix) &&
+        /^[A-Za-z0-9-]+$/.test(host.slice(0, -suffix.length))
+      ) {
         return true;
       }
     }
@@ -22,7 +25,10 @@ export function originAllowed(origin: string, allowed: string[]): boolean {
 
 /** For @fastify/cors: reflect an allowed origin, answer others without CORS headers. */
 export function corsOriginCheck(allowed: string[]) {
-  return (origin: string | undefined, callback: (error: Error | null, allow: boolean) => void): void => {
+  return (
+    origin: string | undefined,
+    callback: (error: Error | null, allow: boolean) => void
+  ): void => {
     callback(null, origin !== undefined && originAllowed(origin, allowed));
   };
 }

@@ -4,7 +4,12 @@
  * content type) are translated here too, and so is an undeclared method on a known path: 405
  * with `Allow` (RFC 9110), where Fastify alone would answer 404.
  */
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest
+} from 'fastify';
 import { ApiError } from '../api/errors.js';
 
 export function toApiError(error: FastifyError | Error): ApiError | null {
@@ -13,14 +18,29 @@ export function toApiError(error: FastifyError | Error): ApiError | null {
   }
   const { code, statusCode } = error as FastifyError;
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return new ApiError(413, 'too_large', 'the request body is larger than 64 KiB', { field: 'body' });
+    return new ApiError(
+      413,
+      'too_large',
+      'the request body is larger than 64 KiB',
+      { field: 'body' }
+    );
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return new ApiError(415, 'unsupported_media_type', 'send the request body as application/json', { field: 'body' });
+    return new ApiError(
+      415,
+      'unsupported_media_type',
+      'send the request body as application/json',
+      { field: 'body' }
+    );
   }
   if (statusCode !== undefined && statusCode >= 400 && statusCode < 500) {
     // Malformed JSON, empty JSON body, prototype poisoning, bad URL encoding...
-    return new ApiError(400, 'invalid_body', `the request is malformed: ${error.message}`, { field: 'body' });
+    return new ApiError(
+      400,
+      'invalid_body',
+      `the request is malformed: ${error.message}`,
+      { field: 'body' }
+    );
   }
   return null;
 }
@@ -48,7 +68,13 @@ function patternRegex(url: string): RegExp {
   const escaped = url
     .replace(/\/+$/, '')
     .split(/(:\w+|\*)/)
-    .map(part => (part === '*' ? '.*' : part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+    .map(part =>
+      part === '*'
+        ? '.*'
+        : part.startsWith(':')
+          ? '[^/]+'
+          : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+    )
     .join('');
   return new RegExp(`^${escaped}/?$`);
 }
@@ -59,7 +85,10 @@ export function allowedMethods(app: FastifyInstance, path: string): string[] {
   if (!table) {
     return [];
   }
-  table.matchers ??= table.routes.map(entry => ({ entry, regex: patternRegex(entry.url) }));
+  table.matchers ??= table.routes.map(entry => ({
+    entry,
+    regex: patternRegex(entry.url)
+  }));
   const methods = new Set<string>();
   for (const { entry, regex } of table.matchers) {
     if (regex.test(path)) {
@@ -78,7 +107,8 @@ export function installErrorHandlers(app: FastifyInstance): void {
   // onRoute hooks are inherited by every plugin registered later, so this sees all routes.
   app.addHook('onRoute', route => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true; // @fastify/cors' OPTIONS *
+    const hidden =
+      (route.schema as { hide?: boolean } | undefined)?.hide === true; // @fastify/cors' OPTIONS *
     for (const method of methods) {
       if (method === 'HEAD' || hidden) {
         continue;
@@ -88,16 +118,33 @@ export function installErrorHandlers(app: FastifyInstance): void {
     table.matchers = null;
   });
 
-  const notFound = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
+  const notFound = (
+    request: FastifyRequest,
+    reply: FastifyReply
+  ): FastifyReply => {
     const path = request.url.split('?')[0];
     const allow = allowedMethods(app, path);
     if (allow.length > 0) {
       return reply
         .status(405)
         .header('Allow', allow.join(', '))
-        .send(new ApiError(405, 'method_not_allowed', `${request.method} is not allowed on ${path}; use ${allow.join(', ')}`).toBody());
+        .send(
+          new ApiError(
+            405,
+            'method_not_allowed',
+            `${request.method} is not allowed on ${path}; use ${allow.join(', ')}`
+          ).toBody()
+        );
     }
-    return reply.status(404).send(new ApiError(404, 'not_found', `no such endpoint: ${request.method} ${path}`).toBody());
+    return reply
+      .status(404)
+      .send(
+        new ApiError(
+          404,
+          'not_found',
+          `no such endpoint: ${request.method} ${path}`
+        ).toBody()
+      );
   };
 
   app.setErrorHandler((error: FastifyError, request, reply) => {
@@ -114,7 +161,15 @@ export function installErrorHandlers(app: FastifyInstance): void {
       return reply.status(apiError.status).send(apiError.toBody());
     }
     request.log.error({ err: error }, 'unhandled error');
-    return reply.status(500).send(new ApiError(500, 'internal', 'internal error; see the service log').toBody());
+    return reply
+      .status(500)
+      .send(
+        new ApiError(
+          500,
+          'internal',
+          'internal error; see the service log'
+        ).toBody()
+      );
   });
   app.setNotFoundHandler(notFound);
 }

@@ -7,7 +7,10 @@
  */
 import type { ServerResponse } from 'node:http';
 import { EventBuffer } from 'better-sse';
-import { LOG_STREAM_EVENTS, type ServiceStoppingEvent } from '../api/contract.js';
+import {
+  LOG_STREAM_EVENTS,
+  type ServiceStoppingEvent
+} from '../api/contract.js';
 import type { BuildRecord } from '../builds/build-record.js';
 
 /** Events per write at most, and bytes of log text per write at most (events carry up to a
@@ -32,7 +35,10 @@ const stoppedBuilds = new WeakMap<BuildRecord, string>();
  * `service_stopping` event, and is closed; streams opened later get the same at once.
  * Returns how many streams were stopped.
  */
-export function stopLogStreams(builds: Iterable<BuildRecord>, message: string): number {
+export function stopLogStreams(
+  builds: Iterable<BuildRecord>,
+  message: string
+): number {
   let count = 0;
   for (const build of builds) {
     stoppedBuilds.set(build, message);
@@ -53,7 +59,9 @@ export interface LogStreamOptions {
 /** Parse a Last-Event-ID header; anything but a non-negative integer means "from the start". */
 export function parseLastEventId(value: string | string[] | undefined): number {
   const text = Array.isArray(value) ? value[0] : value;
-  return text !== undefined && /^\d{1,15}$/.test(text.trim()) ? Number(text.trim()) : 0;
+  return text !== undefined && /^\d{1,15}$/.test(text.trim())
+    ? Number(text.trim())
+    : 0;
 }
 
 /** Resolve on 'drain' or 'close', leaving no listener behind (a race of two once() would). */
@@ -69,7 +77,12 @@ function waitForDrainOrClose(res: ServerResponse): Promise<void> {
   });
 }
 
-export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEventId: number, options: LogStreamOptions): void {
+export function streamBuildLog(
+  build: BuildRecord,
+  res: ServerResponse,
+  lastEventId: number,
+  options: LogStreamOptions
+): void {
   res.writeHead(200, {
     'Content-Type': 'text/event-stream; charset=utf-8',
     'Cache-Control': 'no-cache, no-transform',
@@ -102,7 +115,10 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
         return;
       }
       close();
-      for (let batch = build.eventsAfter(cursor, BATCH); batch.length > 0 && res.writableLength < MAX_WRITE_TEXT; ) {
+      for (
+        let batch = build.eventsAfter(cursor, BATCH);
+        batch.length > 0 && res.writableLength < MAX_WRITE_TEXT;
+      ) {
         const buffer = new EventBuffer(); // one per write: read() does not empty it
         for (const event of batch) {
           buffer.push(event, LOG_STREAM_EVENTS.log, String(event.seq));
@@ -112,10 +128,16 @@ export function streamBuildLog(build: BuildRecord, res: ServerResponse, lastEven
         batch = build.eventsAfter(cursor, BATCH);
       }
       // No id: a client that resumes (from another service process) resumes after the last log event.
-      const stopping: ServiceStoppingEvent = { message, time: new Date().toISOString(), lastSeq: build.lastSeq };
+      const stopping: ServiceStoppingEvent = {
+        message,
+        time: new Date().toISOString(),
+        lastSeq: build.lastSeq
+      };
       // Written by hand: better-sse would give an event without an id a random one, which the
       // browser's EventSource would then send back as Last-Event-ID. (JSON has no newlines.)
-      res.end(`event: ${SERVICE_STOPPING_EVENT}\ndata: ${JSON.stringify(stopping)}\n\n`);
+      res.end(
+        `event: ${SERVICE_STOPPING_EVENT}\ndata: ${JSON.stringify(stopping)}\n\n`
+      );
       setTimeout(() => res.destroy(), 500).unref();
     }
   };

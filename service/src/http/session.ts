@@ -25,7 +25,13 @@ export function sessionSettings(
   cookieSecret: string,
   trustedProxies: string[] = ['127.0.0.1', '::1']
 ): SessionSettings {
-  return { cookieSecret, path: prefix, sessionCookie: `${serviceName}-session`, stateCookie: `${serviceName}-oauth-state`, trustedProxies };
+  return {
+    cookieSecret,
+    path: prefix,
+    sessionCookie: `${serviceName}-session`,
+    stateCookie: `${serviceName}-oauth-state`,
+    trustedProxies
+  };
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -40,14 +46,27 @@ function signedCookie(request: FastifyRequest, name: string): string | null {
 }
 
 /** The user token of the page's session, if its cookie is present and signed by us. */
-export function sessionToken(request: FastifyRequest, settings: SessionSettings): string | null {
+export function sessionToken(
+  request: FastifyRequest,
+  settings: SessionSettings
+): string | null {
   return signedCookie(request, settings.sessionCookie);
 }
 
 /** Credentials for the authenticator; checks XSRF when only the session cookie vouches for a write. */
-export function credentialsOf(request: FastifyRequest, settings: SessionSettings): RequestCredentials {
-  const client = clientAddress(request.raw.socket?.remoteAddress, request.headers['x-forwarded-for'], settings.trustedProxies);
-  if (request.headers.authorization || request.headers['x-repo2docker-secret']) {
+export function credentialsOf(
+  request: FastifyRequest,
+  settings: SessionSettings
+): RequestCredentials {
+  const client = clientAddress(
+    request.raw.socket?.remoteAddress,
+    request.headers['x-forwarded-for'],
+    settings.trustedProxies
+  );
+  if (
+    request.headers.authorization ||
+    request.headers['x-repo2docker-secret']
+  ) {
     return { headers: request.headers, client };
   }
   const token = sessionToken(request, settings);
@@ -56,34 +75,71 @@ export function credentialsOf(request: FastifyRequest, settings: SessionSettings
   }
   if (!SAFE_METHODS.has(request.method)) {
     const given = request.headers['x-xsrftoken'];
-    checkXsrf(settings.cookieSecret, token, Array.isArray(given) ? given[0] : given);
+    checkXsrf(
+      settings.cookieSecret,
+      token,
+      Array.isArray(given) ? given[0] : given
+    );
   }
-  return { headers: { ...request.headers, authorization: `token ${token}` }, client };
+  return {
+    headers: { ...request.headers, authorization: `token ${token}` },
+    client
+  };
 }
 
-const cookieOptions = (request: FastifyRequest, settings: SessionSettings, maxAge: number) => ({
+const cookieOptions = (
+  request: FastifyRequest,
+  settings: SessionSettings,
+  maxAge: number
+) => ({
   path: settings.path,
   httpOnly: true,
   signed: true,
   sameSite: 'lax' as const,
-  secure: request.protocol === 'https' || request.headers['x-forwarded-proto'] === 'https',
+  secure:
+    request.protocol === 'https' ||
+    request.headers['x-forwarded-proto'] === 'https',
   maxAge
 });
 
-export function setSession(reply: FastifyReply, request: FastifyRequest, settings: SessionSettings, token: string): void {
-  reply.setCookie(settings.sessionCookie, token, cookieOptions(request, settings, 8 * 3600));
+export function setSession(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  settings: SessionSettings,
+  token: string
+): void {
+  reply.setCookie(
+    settings.sessionCookie,
+    token,
+    cookieOptions(request, settings, 8 * 3600)
+  );
   reply.clearCookie(settings.stateCookie, { path: settings.path });
 }
 
-export function clearSession(reply: FastifyReply, settings: SessionSettings): void {
+export function clearSession(
+  reply: FastifyReply,
+  settings: SessionSettings
+): void {
   reply.clearCookie(settings.sessionCookie, { path: settings.path });
 }
 
-export function setPendingLogin(reply: FastifyReply, request: FastifyRequest, settings: SessionSettings, pending: PendingLogin): void {
-  reply.setCookie(settings.stateCookie, JSON.stringify(pending), cookieOptions(request, settings, 600));
+export function setPendingLogin(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  settings: SessionSettings,
+  pending: PendingLogin
+): void {
+  reply.setCookie(
+    settings.stateCookie,
+    JSON.stringify(pending),
+    cookieOptions(request, settings, 600)
+  );
 }
 
-export function pendingLogin(request: FastifyRequest, settings: SessionSettings): PendingLogin | null {
+export function pendingLogin(
+  request: FastifyRequest,
+  settings: SessionSettings
+): PendingLogin | null {
   const value = signedCookie(request, settings.stateCookie);
   try {
     return value ? (JSON.parse(value) as PendingLogin) : null;

@@ -42,7 +42,11 @@ export class StreamLimits {
       );
     }
     if (this.total >= this.caps.total) {
-      throw new TooManyRequests('too_many_streams', `the service has ${this.total} log streams open, its limit; try again later`, retry);
+      throw new TooManyRequests(
+        'too_many_streams',
+        `the service has ${this.total} log streams open, its limit; try again later`,
+        retry
+      );
     }
     this.open.set(user, mine + 1);
     this.total++;

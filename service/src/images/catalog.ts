@@ -29,7 +29,11 @@ export interface RenderedAnswer {
 
 export class ImageCatalog {
   private generation = 0;
-  private listing: { generation: number; at: number; promise: Promise<ImageListing> } | null = null;
+  private listing: {
+    generation: number;
+    at: number;
+    promise: Promise<ImageListing>;
+  } | null = null;
   private rendered = new Map<string, RenderedAnswer>();
   hits = 0;
   misses = 0;
@@ -50,7 +54,9 @@ export class ImageCatalog {
 
   /** The current listing, shared by concurrent callers. */
   list(): Promise<ImageListing> {
-    const ttl = this.eventsConnected() ? this.options.trustedMs : this.options.untrustedMs;
+    const ttl = this.eventsConnected()
+      ? this.options.trustedMs
+      : this.options.untrustedMs;
     if (this.listing && this.now() - this.listing.at > ttl) {
       this.invalidate();
     }
@@ -72,7 +78,10 @@ export class ImageCatalog {
    * The JSON answer for `key` (the caller's visibility and filters), rendered from the listing
    * once per generation.
    */
-  async answer(key: string, render: (listing: ImageListing) => unknown): Promise<RenderedAnswer> {
+  async answer(
+    key: string,
+    render: (listing: ImageListing) => unknown
+  ): Promise<RenderedAnswer> {
     const listing = this.list();
     const generation = this.listing?.generation ?? this.generation;
     const cached = this.rendered.get(key);

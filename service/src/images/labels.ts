@@ -35,7 +35,9 @@ export function buildArgsDigest(args: Record<string, string>): string {
   if (names.length === 0) {
     return '';
   }
-  return `sha256:${createHash('sha256').update(JSON.stringify(names.map(name => [name, args[name]]))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify(names.map(name => [name, args[name]])))
+    .digest('hex')}`;
 }
 
 export interface ImageLabels {
@@ -79,14 +81,28 @@ export function toLabels(labels: ImageLabels): Record<string, string> {
  * one we did not set), sorted; empty when they agree. Keys outside our namespace are ignored:
  * repo2docker's own (`repo2docker.*`) and whatever a base image carried.
  */
-export function labelsDiffer(actual: Record<string, string>, expected: Record<string, string>): string[] {
-  const keys = new Set([...Object.keys(actual), ...Object.keys(expected)].filter(key => key.startsWith(PREFIX)));
+export function labelsDiffer(
+  actual: Record<string, string>,
+  expected: Record<string, string>
+): string[] {
+  const keys = new Set(
+    [...Object.keys(actual), ...Object.keys(expected)].filter(key =>
+      key.startsWith(PREFIX)
+    )
+  );
   return [...keys].filter(key => actual[key] !== expected[key]).sort();
 }
 
 /** Read our labels back; `null` when the image was not built by this service. */
-export function fromLabels(labels: Record<string, string> | null | undefined): ImageLabels | null {
-  if (!labels || !labels[LABEL.owner] || !labels[LABEL.buildId] || !labels[LABEL.commit]) {
+export function fromLabels(
+  labels: Record<string, string> | null | undefined
+): ImageLabels | null {
+  if (
+    !labels ||
+    !labels[LABEL.owner] ||
+    !labels[LABEL.buildId] ||
+    !labels[LABEL.commit]
+  ) {
     return null;
   }
   return {
@@ -101,7 +117,9 @@ export function fromLabels(labels: Record<string, string> | null | undefined): I
     buildId: labels[LABEL.buildId],
     builtAt: labels[LABEL.builtAt] ?? '',
     private: labels[LABEL.private] === 'true',
-    buildArgs: labels[LABEL.buildArgs] ? labels[LABEL.buildArgs].split(',') : [],
+    buildArgs: labels[LABEL.buildArgs]
+      ? labels[LABEL.buildArgs].split(',')
+      : [],
     buildArgsDigest: labels[LABEL.buildArgsDigest] ?? ''
   };
 }

@@ -5,7 +5,12 @@
  * engine when they list, find or delete images.
  */
 import type { Image, ImageLocation } from '../api/contract.js';
-import { StoreDeleteUnsupported, StoreError, type ImageStore, type RemoteImageStore } from './store.js';
+import {
+  StoreDeleteUnsupported,
+  StoreError,
+  type ImageStore,
+  type RemoteImageStore
+} from './store.js';
 
 export interface Warn {
   warn(obj: object, msg?: string): void;
@@ -19,14 +24,24 @@ export interface Warn {
 export function mergeImages(engine: Image[], registry: Image[]): Image[] {
   const byName = new Map<string, Image>();
   for (const image of engine) {
-    byName.set(image.name, { ...image, location: { engine: true, registry: false } });
+    byName.set(image.name, {
+      ...image,
+      location: { engine: true, registry: false }
+    });
   }
   for (const image of registry) {
     const local = byName.get(image.name);
     if (!local) {
-      byName.set(image.name, { ...image, size: null, location: { engine: false, registry: true } });
+      byName.set(image.name, {
+        ...image,
+        size: null,
+        location: { engine: false, registry: true }
+      });
     } else if (local.buildId === image.buildId) {
-      byName.set(image.name, { ...local, location: { engine: true, registry: true } });
+      byName.set(image.name, {
+        ...local,
+        location: { engine: true, registry: true }
+      });
     }
   }
   return [...byName.values()];
@@ -63,18 +78,27 @@ export class MergedImageStore implements ImageStore {
       this.registry
         ? this.registry.list().then(
             images => ({ images, warning: null as string | null }),
-            (error: Error) => ({ images: [] as Image[], warning: this.registryWarning(error, 'listing images') })
+            (error: Error) => ({
+              images: [] as Image[],
+              warning: this.registryWarning(error, 'listing images')
+            })
           )
         : { images: [] as Image[], warning: null }
     ]);
-    return { images: mergeImages(local, remote.images), warnings: remote.warning ? [remote.warning] : [] };
+    return {
+      images: mergeImages(local, remote.images),
+      warnings: remote.warning ? [remote.warning] : []
+    };
   }
 
   /**
    * One image by name, from both places at once. With `strict`, a registry that cannot be asked
    * is an error (deleting must not miss a copy); otherwise it is logged and the engine answers.
    */
-  async find(reference: string, options: { strict?: boolean } = {}): Promise<Image | null> {
+  async find(
+    reference: string,
+    options: { strict?: boolean } = {}
+  ): Promise<Image | null> {
     const [local, remote] = await Promise.all([
       this.engine.find(reference),
       this.registry
@@ -112,7 +136,11 @@ export class MergedImageStore implements ImageStore {
         if (error instanceof StoreDeleteUnsupported) {
           refused = error.message;
         } else if (engine && error instanceof StoreError) {
-          throw new StoreError(`removed ${reference} from the Docker engine, but not from the registry: ${error.message}`, error.status, error.code);
+          throw new StoreError(
+            `removed ${reference} from the Docker engine, but not from the registry: ${error.message}`,
+            error.status,
+            error.code
+          );
         } else {
           throw error;
         }
@@ -122,8 +150,14 @@ export class MergedImageStore implements ImageStore {
   }
 
   private registryWarning(error: Error, doing: string): string {
-    const message = error instanceof StoreError ? error.message : `the registry could not be read (${error.message})`;
-    this.log.warn({ registry: this.registry?.host, err: message }, `registry error while ${doing}`);
+    const message =
+      error instanceof StoreError
+        ? error.message
+        : `the registry could not be read (${error.message})`;
+    this.log.warn(
+      { registry: this.registry?.host, err: message },
+      `registry error while ${doing}`
+    );
     return message;
   }
 }

@@ -65,7 +65,10 @@ export function namespaceFor(owner: string, shared: boolean): string {
     return SHARED_NAMESPACE;
   }
   if (owner.startsWith(SERVICE_OWNER_PREFIX)) {
-    return SERVICE_NAMESPACE_PREFIX + escapeOwner(owner.slice(SERVICE_OWNER_PREFIX.length));
+    return (
+      SERVICE_NAMESPACE_PREFIX +
+      escapeOwner(owner.slice(SERVICE_OWNER_PREFIX.length))
+    );
   }
   return escapeOwner(owner);
 }
@@ -102,7 +105,10 @@ export function isValidTag(tag: string): boolean {
  * Split `repository[:tag]` at the tag's colon, which comes after the last `/` (a colon before it
  * is a registry's port); no tag means `latest`, as Docker reads it.
  */
-export function splitImageReference(reference: string): { repository: string; tag: string } {
+export function splitImageReference(reference: string): {
+  repository: string;
+  tag: string;
+} {
   const colon = reference.lastIndexOf(':');
   return colon > reference.lastIndexOf('/')
     ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) }
@@ -118,8 +124,16 @@ export function isValidNameComponent(name: string): boolean {
  * Render the repository of an image from the template. `registryPrefix` (e.g.
  * `registry.example.org/jupyter/`) is put before it when images are pushed.
  */
-export function renderRepository(template: string, namespace: string, name: string, registryPrefix = ''): string {
-  return registryPrefix + template.replaceAll('{owner}', namespace).replaceAll('{name}', name);
+export function renderRepository(
+  template: string,
+  namespace: string,
+  name: string,
+  registryPrefix = ''
+): string {
+  return (
+    registryPrefix +
+    template.replaceAll('{owner}', namespace).replaceAll('{name}', name)
+  );
 }
 
 /**
@@ -137,14 +151,23 @@ export function renderRepository(template: string, namespace: string, name: stri
 export function checkTemplate(template: string): void {
   const components = template.split('/');
   const ownerParts = components.filter(part => part.includes('{owner}'));
-  if (ownerParts.length === 0 || ownerParts.some(part => part.includes('{name}'))) {
+  if (
+    ownerParts.length === 0 ||
+    ownerParts.some(part => part.includes('{name}'))
+  ) {
     throw new Error(
       `images.template "${template}" must keep {owner} in a path component of its own, without {name} ` +
         '(e.g. "r2d-{owner}/{name}"): otherwise two owners can produce the same image name'
     );
   }
-  for (const owner of ['alice', 'Alice', `${SERVICE_OWNER_PREFIX}ci-bot`, '-shared']) {
-    const namespace = owner === '-shared' ? SHARED_NAMESPACE : namespaceFor(owner, false);
+  for (const owner of [
+    'alice',
+    'Alice',
+    `${SERVICE_OWNER_PREFIX}ci-bot`,
+    '-shared'
+  ]) {
+    const namespace =
+      owner === '-shared' ? SHARED_NAMESPACE : namespaceFor(owner, false);
     const repository = renderRepository(template, namespace, 'name');
     if (!isValidRepository(repository)) {
       throw new Error(

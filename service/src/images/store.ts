@@ -23,7 +23,11 @@ export interface RemoteImageStore extends ImageStore {
 
 /** A remote store could not be asked (unreachable, refused the credentials, answered nonsense). */
 export class StoreError extends ApiError {
-  constructor(message: string, status = 502, code: ErrorCode = 'registry_error') {
+  constructor(
+    message: string,
+    status = 502,
+    code: ErrorCode = 'registry_error'
+  ) {
     super(status, code, message);
     this.name = 'StoreError';
   }

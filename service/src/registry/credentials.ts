@@ -28,7 +28,9 @@ export function loadRegistryCredentials(
   const password = env[REGISTRY_PASSWORD_ENV];
   if (username || password) {
     if (!username || !password) {
-      throw new Error(`set both ${REGISTRY_USERNAME_ENV} and ${REGISTRY_PASSWORD_ENV}, or neither`);
+      throw new Error(
+        `set both ${REGISTRY_USERNAME_ENV} and ${REGISTRY_PASSWORD_ENV}, or neither`
+      );
     }
     return { username, password };
   }
@@ -39,7 +41,9 @@ export function loadRegistryCredentials(
   try {
     text = readFileSync(credentialsFile, 'utf8');
   } catch (error) {
-    throw new Error(`cannot read registry.credentialsFile ${credentialsFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+    throw new Error(
+      `cannot read registry.credentialsFile ${credentialsFile}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`
+    );
   }
   let parsed: unknown;
   try {
@@ -58,12 +62,20 @@ export function loadRegistryCredentials(
 }
 
 /** `{"username","password"}`, or Docker's `{"auths": {"host": {"auth": base64("user:pass")}}}`. */
-export function credentialsFromJson(parsed: unknown, host: string): RegistryCredentials | null {
+export function credentialsFromJson(
+  parsed: unknown,
+  host: string
+): RegistryCredentials | null {
   if (typeof parsed !== 'object' || parsed === null) {
     return null;
   }
   const record = parsed as Record<string, unknown>;
-  if (typeof record.username === 'string' && typeof record.password === 'string' && record.username && record.password) {
+  if (
+    typeof record.username === 'string' &&
+    typeof record.password === 'string' &&
+    record.username &&
+    record.password
+  ) {
     return { username: record.username, password: record.password };
   }
   const auths = record.auths;
@@ -71,19 +83,27 @@ export function credentialsFromJson(parsed: unknown, host: string): RegistryCred
     return null;
   }
   for (const [key, value] of Object.entries(auths as Record<string, unknown>)) {
-    const keyHost = key.includes('://') ? safeHost(key) : key.replace(/\/.*$/, '');
+    const keyHost = key.includes('://')
+      ? safeHost(key)
+      : key.replace(/\/.*$/, '');
     if (keyHost !== host || typeof value !== 'object' || value === null) {
       continue;
     }
     const entry = value as Record<string, unknown>;
-    if (typeof entry.username === 'string' && typeof entry.password === 'string') {
+    if (
+      typeof entry.username === 'string' &&
+      typeof entry.password === 'string'
+    ) {
       return { username: entry.username, password: entry.password };
     }
     if (typeof entry.auth === 'string') {
       const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
       if (colon > 0) {
-        return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+        return {
+          username: decoded.slice(0, colon),
+          password: decoded.slice(colon + 1)
+        };
       }
     }
   }
@@ -102,12 +122,17 @@ function safeHost(url: string): string | null {
  * Replace anything that could reveal the credentials (the password, and the Basic token made
  * from them) by `***`. Applied to every message from the registry or the engine about a push.
  */
-export function redactCredentials(text: string, credentials: RegistryCredentials | null): string {
+export function redactCredentials(
+  text: string,
+  credentials: RegistryCredentials | null
+): string {
   if (!credentials) {
     return text;
   }
   let out = text;
-  const basic = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+  const basic = Buffer.from(
+    `${credentials.username}:${credentials.password}`
+  ).toString('base64');
   for (const secret of [basic, credentials.password]) {
     if (secret.length > 0) {
       out = out.split(secret).join('***');

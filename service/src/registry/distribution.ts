@@ -6,9 +6,11 @@
 
 export const MEDIA_TYPE = {
   dockerManifest: 'application/vnd.docker.distribution.manifest.v2+json',
-  dockerManifestList: 'application/vnd.docker.distribution.manifest.list.v2+json',
+  dockerManifestList:
+    'application/vnd.docker.distribution.manifest.list.v2+json',
   dockerSchema1: 'application/vnd.docker.distribution.manifest.v1+json',
-  dockerSchema1Signed: 'application/vnd.docker.distribution.manifest.v1+prettyjws',
+  dockerSchema1Signed:
+    'application/vnd.docker.distribution.manifest.v1+prettyjws',
   ociManifest: 'application/vnd.oci.image.manifest.v1+json',
   ociIndex: 'application/vnd.oci.image.index.v1+json'
 } as const;
@@ -33,7 +35,9 @@ export interface Challenge {
  * `Bearer realm="https://auth.example.org/token",service="registry",scope="repository:a/b:pull"`.
  * Quoted values may hold commas and escaped quotes; several challenges may share one header.
  */
-export function parseWwwAuthenticate(header: string | null | undefined): Challenge[] {
+export function parseWwwAuthenticate(
+  header: string | null | undefined
+): Challenge[] {
   if (!header) {
     return [];
   }
@@ -88,7 +92,13 @@ export function parseWwwAuthenticate(header: string | null | undefined): Challen
         i++; // closing quote
       } else {
         const start = i;
-        while (i < n && header[i] !== ',' && header[i] !== ' ' && header[i] !== '\t') i++;
+        while (
+          i < n &&
+          header[i] !== ',' &&
+          header[i] !== ' ' &&
+          header[i] !== '\t'
+        )
+          i++;
         value = header.slice(start, i);
       }
       challenge.params[name.toLowerCase()] = value;
@@ -104,7 +114,10 @@ export function parseWwwAuthenticate(header: string | null | undefined): Challen
 }
 
 /** The URL of the next page from a `Link: </v2/_catalog?last=x&n=100>; rel="next"` header, against `base`. */
-export function nextPageUrl(link: string | null | undefined, base: string): string | null {
+export function nextPageUrl(
+  link: string | null | undefined,
+  base: string
+): string | null {
   if (!link) {
     return null;
   }
@@ -118,7 +131,12 @@ export function nextPageUrl(link: string | null | undefined, base: string): stri
 }
 
 export type ParsedManifest =
-  | { kind: 'image'; mediaType: string; configDigest: string; layerBytes: number }
+  | {
+      kind: 'image';
+      mediaType: string;
+      configDigest: string;
+      layerBytes: number;
+    }
   | { kind: 'index'; mediaType: string }
   | { kind: 'unsupported'; mediaType: string };
 
@@ -130,7 +148,10 @@ const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
  * pushes single-platform images only. `contentType` is the response's header; the body's own
  * `mediaType` wins when present (OCI makes it optional).
  */
-export function parseManifest(contentType: string | null, body: string): ParsedManifest {
+export function parseManifest(
+  contentType: string | null,
+  body: string
+): ParsedManifest {
   const headerType = (contentType ?? '').split(';')[0].trim().toLowerCase();
   let json: Record<string, unknown>;
   try {
@@ -141,23 +162,47 @@ export function parseManifest(contentType: string | null, body: string): ParsedM
   if (typeof json !== 'object' || json === null) {
     return { kind: 'unsupported', mediaType: headerType };
   }
-  const mediaType = typeof json.mediaType === 'string' ? json.mediaType : headerType;
-  if (json.schemaVersion === 1 || mediaType === MEDIA_TYPE.dockerSchema1 || mediaType === MEDIA_TYPE.dockerSchema1Signed) {
-    return { kind: 'unsupported', mediaType: mediaType || MEDIA_TYPE.dockerSchema1 };
+  const mediaType =
+    typeof json.mediaType === 'string' ? json.mediaType : headerType;
+  if (
+    json.schemaVersion === 1 ||
+    mediaType === MEDIA_TYPE.dockerSchema1 ||
+    mediaType === MEDIA_TYPE.dockerSchema1Signed
+  ) {
+    return {
+      kind: 'unsupported',
+      mediaType: mediaType || MEDIA_TYPE.dockerSchema1
+    };
   }
-  if (mediaType === MEDIA_TYPE.ociIndex || mediaType === MEDIA_TYPE.dockerManifestList || Array.isArray(json.manifests)) {
+  if (
+    mediaType === MEDIA_TYPE.ociIndex ||
+    mediaType === MEDIA_TYPE.dockerManifestList ||
+    Array.isArray(json.manifests)
+  ) {
     return { kind: 'index', mediaType: mediaType || MEDIA_TYPE.ociIndex };
   }
   const config = json.config as { digest?: unknown } | undefined;
   if (
-    (mediaType === MEDIA_TYPE.ociManifest || mediaType === MEDIA_TYPE.dockerManifest || mediaType === '') &&
+    (mediaType === MEDIA_TYPE.ociManifest ||
+      mediaType === MEDIA_TYPE.dockerManifest ||
+      mediaType === '') &&
     config &&
     typeof config.digest === 'string' &&
     DIGEST.test(config.digest)
   ) {
-    const layers = Array.isArray(json.layers) ? (json.layers as { size?: unknown }[]) : [];
-    const layerBytes = layers.reduce((sum, layer) => sum + (typeof layer?.size === 'number' ? layer.size : 0), 0);
-    return { kind: 'image', mediaType: mediaType || MEDIA_TYPE.ociManifest, configDigest: config.digest, layerBytes };
+    const layers = Array.isArray(json.layers)
+      ? (json.layers as { size?: unknown }[])
+      : [];
+    const layerBytes = layers.reduce(
+      (sum, layer) => sum + (typeof layer?.size === 'number' ? layer.size : 0),
+      0
+    );
+    return {
+      kind: 'image',
+      mediaType: mediaType || MEDIA_TYPE.ociManifest,
+      configDigest: config.digest,
+      layerBytes
+    };
   }
   return { kind: 'unsupported', mediaType };
 }
@@ -180,7 +225,9 @@ export function labelsOfConfig(body: string): Record<string, string> | null {
     return null;
   }
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(labels as Record<string, unknown>)) {
+  for (const [key, value] of Object.entries(
+    labels as Record<string, unknown>
+  )) {
     if (typeof value === 'string') {
       out[key] = value;
     }
@@ -189,9 +236,13 @@ export function labelsOfConfig(body: string): Record<string, string> | null {
 }
 
 /** The registry's error text from a JSON error body `{"errors":[{"code","message"}]}`, if any. */
-export function registryErrors(body: string): { code: string; message: string }[] {
+export function registryErrors(
+  body: string
+): { code: string; message: string }[] {
   try {
-    const json = JSON.parse(body) as { errors?: { code?: unknown; message?: unknown }[] };
+    const json = JSON.parse(body) as {
+      errors?: { code?: unknown; message?: unknown }[];
+    };
     if (!Array.isArray(json.errors)) {
       return [];
     }

@@ -7,7 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { ErrorCode, Image } from '../api/contract.js';
-import { StoreDeleteUnsupported, StoreError, type RemoteImageStore } from '../images/store.js';
+import {
+  StoreDeleteUnsupported,
+  StoreError,
+  type RemoteImageStore
+} from '../images/store.js';
 import { fromLabels, toImage, type ImageLabels } from '../images/labels.js';
 import { namespaceFor, renderRepository } from '../images/naming.js';
 import { redactCredentials, type RegistryCredentials } from './credentials.js';
@@ -39,7 +43,11 @@ export interface RegistryOptions {
 
 /** The registry could not be asked (unreachable, refused the credentials, answered nonsense). */
 export class RegistryError extends StoreError {
-  constructor(message: string, status = 502, code: ErrorCode = 'registry_error') {
+  constructor(
+    message: string,
+    status = 502,
+    code: ErrorCode = 'registry_error'
+  ) {
     super(message, status, code);
     this.name = 'RegistryError';
   }
@@ -69,13 +77,22 @@ function escapeRegExp(text: string): string {
 export function repositoryPattern(prefix: string, template: string): RegExp {
   const parts = template.split(/(\{owner\}|\{name\})/);
   const body = parts
-    .map(part => (part === '{owner}' ? '-?[a-z0-9-]+' : part === '{name}' ? '[a-z0-9._-]+' : escapeRegExp(part)))
+    .map(part =>
+      part === '{owner}'
+        ? '-?[a-z0-9-]+'
+        : part === '{name}'
+          ? '[a-z0-9._-]+'
+          : escapeRegExp(part)
+    )
     .join('');
   return new RegExp(`^${escapeRegExp(prefix)}${body}$`);
 }
 
 /** Split `host/path:tag` into host, repository path and tag; `null` if it is not on `host`. */
-export function splitReference(reference: string, host: string): { path: string; tag: string } | null {
+export function splitReference(
+  reference: string,
+  host: string
+): { path: string; tag: string } | null {
   if (!reference.startsWith(`${host}/`)) {
     return null;
   }
@@ -87,7 +104,11 @@ export function splitReference(reference: string, host: string): { path: string;
   return { path: rest.slice(0, colon), tag: rest.slice(colon + 1) };
 }
 
-async function pool<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+async function pool<T, R>(
+  items: T[],
+  size: number,
+  work: (item: T) => Promise<R>
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -96,7 +117,9 @@ async function pool<T, R>(items: T[], size: number, work: (item: T) => Promise<R
       results[index] = await work(items[index]);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(size, items.length) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.min(size, items.length) }, worker)
+  );
   return results;
 }
 
@@ -106,7 +129,8 @@ export function networkReason(error: unknown, timeoutMs: number): string {
   if (name === 'TimeoutError') {
     return `no answer within ${Math.round(timeoutMs / 1000)} s`;
   }
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
+  const cause = (error as { cause?: { code?: string; message?: string } })
+    ?.cause;
   const code = cause?.code ?? '';
   const words: Record<string, string> = {
     ECONNREFUSED: 'connection refused',
@@ -175,20 +199,35 @@ export class RegistryStore implements RemoteImageStore {
   }
 
   async list(): Promise<Image[]> {
-    const repositories = (await this.catalog()).filter(path => this.ours.test(path));
-    const perRepository = await pool(repositories, this.concurrency, async path => {
-      const tags = (await this.tags(path)).filter(tag => COMMIT_TAG.test(tag));
-      return tags.map(tag => ({ path, tag }));
-    });
-    const found = await pool(perRepository.flat(), this.concurrency, ({ path, tag }) =>
-      this.image(path, tag).catch(error => {
-        // One unreadable tag does not hide the others; an unreachable registry or refused
-        // credentials concern them all.
-        if (error instanceof RegistryError && (error.code === 'registry_unreachable' || error.code === 'registry_unauthorized')) {
-          throw error;
-        }
-        return null;
-      })
+    const repositories = (await this.catalog()).filter(path =>
+      this.ours.test(path)
+    );
+    const perRepository = await pool(
+      repositories,
+      this.concurrency,
+      async path => {
+        const tags = (await this.tags(path)).filter(tag =>
+          COMMIT_TAG.test(tag)
+        );
+        return tags.map(tag => ({ path, tag }));
+      }
+    );
+    const found = await pool(
+      perRepository.flat(),
+      this.concurrency,
+      ({ path, tag }) =>
+        this.image(path, tag).catch(error => {
+          // One unreadable tag does not hide the others; an unreachable registry or refused
+          // credentials concern them all.
+          if (
+            error instanceof RegistryError &&
+            (error.code === 'registry_unreachable' ||
+              error.code === 'registry_unauthorized')
+          ) {
+            throw error;
+          }
+          return null;
+        })
     );
     return found.filter((image): image is Image => image !== null);
   }
@@ -211,9 +250,13 @@ export class RegistryStore implements RemoteImageStore {
     if (!manifest) {
       return false;
     }
-    const response = await this.request('DELETE', `/v2/${split.path}/manifests/${manifest.digest}`, {
-      scope: `repository:${split.path}:delete`
-    });
+    const response = await this.request(
+      'DELETE',
+      `/v2/${split.path}/manifests/${manifest.digest}`,
+      {
+        scope: `repository:${split.path}:delete`
+      }
+    );
     const text = await response.text();
     if (response.status === 202 || response.status === 200) {
       return true;
@@ -222,11 +265,20 @@ export class RegistryStore implements RemoteImageStore {
       return false;
     }
     const errors = registryErrors(text);
-    if (response.status === 405 || errors.some(error => error.code === 'UNSUPPORTED')) {
+    if (
+      response.status === 405 ||
+      errors.some(error => error.code === 'UNSUPPORTED')
+    ) {
       throw new RegistryDeleteUnsupported(this.host, reference);
     }
-    if (response.status === 401 || response.status === 403 || errors.some(error => error.code === 'DENIED')) {
-      throw new RegistryError(`the registry ${this.host} does not let this service delete ${reference} (HTTP ${response.status})`);
+    if (
+      response.status === 401 ||
+      response.status === 403 ||
+      errors.some(error => error.code === 'DENIED')
+    ) {
+      throw new RegistryError(
+        `the registry ${this.host} does not let this service delete ${reference} (HTTP ${response.status})`
+      );
     }
     throw this.unexpected('DELETE', response.status, text);
   }
@@ -238,9 +290,16 @@ export class RegistryStore implements RemoteImageStore {
     const repositories: string[] = [];
     let url: string | null = `${this.url}/v2/_catalog?n=1000`;
     while (url) {
-      const response = await this.request('GET', url, { scope: 'registry:catalog:*' });
+      const response = await this.request('GET', url, {
+        scope: 'registry:catalog:*'
+      });
       const text = await response.text();
-      if (response.status === 404 || response.status === 405 || response.status === 401 || response.status === 403) {
+      if (
+        response.status === 404 ||
+        response.status === 405 ||
+        response.status === 401 ||
+        response.status === 403
+      ) {
         throw new RegistryError(
           `the registry ${this.host} does not list its repositories (GET /v2/_catalog: HTTP ${response.status}), so its images cannot be listed`
         );
@@ -250,7 +309,11 @@ export class RegistryStore implements RemoteImageStore {
       }
       const body = this.json<{ repositories?: unknown }>(text, '/v2/_catalog');
       if (Array.isArray(body.repositories)) {
-        repositories.push(...body.repositories.filter((name): name is string => typeof name === 'string'));
+        repositories.push(
+          ...body.repositories.filter(
+            (name): name is string => typeof name === 'string'
+          )
+        );
       }
       url = nextPageUrl(response.headers.get('link'), this.url);
     }
@@ -262,17 +325,25 @@ export class RegistryStore implements RemoteImageStore {
     const tags: string[] = [];
     let url: string | null = `${this.url}/v2/${path}/tags/list?n=1000`;
     while (url) {
-      const response = await this.request('GET', url, { scope: `repository:${path}:pull` });
+      const response = await this.request('GET', url, {
+        scope: `repository:${path}:pull`
+      });
       const text = await response.text();
       if (response.status === 404) {
         return tags;
       }
       if (!response.ok) {
-        throw this.unexpected(`GET /v2/${path}/tags/list`, response.status, text);
+        throw this.unexpected(
+          `GET /v2/${path}/tags/list`,
+          response.status,
+          text
+        );
       }
       const body = this.json<{ tags?: unknown }>(text, `/v2/${path}/tags/list`);
       if (Array.isArray(body.tags)) {
-        tags.push(...body.tags.filter((tag): tag is string => typeof tag === 'string'));
+        tags.push(
+          ...body.tags.filter((tag): tag is string => typeof tag === 'string')
+        );
       }
       url = nextPageUrl(response.headers.get('link'), this.url);
     }
@@ -280,36 +351,70 @@ export class RegistryStore implements RemoteImageStore {
   }
 
   /** The manifest a tag names, with its digest; `null` if there is none. */
-  async manifest(path: string, tag: string): Promise<{ digest: string; parsed: ReturnType<typeof parseManifest> } | null> {
-    const response = await this.request('GET', `/v2/${path}/manifests/${encodeURIComponent(tag)}`, {
-      scope: `repository:${path}:pull`,
-      accept: MANIFEST_ACCEPT
-    });
+  async manifest(
+    path: string,
+    tag: string
+  ): Promise<{
+    digest: string;
+    parsed: ReturnType<typeof parseManifest>;
+  } | null> {
+    const response = await this.request(
+      'GET',
+      `/v2/${path}/manifests/${encodeURIComponent(tag)}`,
+      {
+        scope: `repository:${path}:pull`,
+        accept: MANIFEST_ACCEPT
+      }
+    );
     const text = await response.text();
     if (response.status === 404) {
       return null;
     }
     if (!response.ok) {
-      throw this.unexpected(`GET /v2/${path}/manifests/${tag}`, response.status, text);
+      throw this.unexpected(
+        `GET /v2/${path}/manifests/${tag}`,
+        response.status,
+        text
+      );
     }
     const header = response.headers.get('docker-content-digest');
-    const digest = header && isDigest(header) ? header : `sha256:${createHash('sha256').update(text).digest('hex')}`;
-    return { digest, parsed: parseManifest(response.headers.get('content-type'), text) };
+    const digest =
+      header && isDigest(header)
+        ? header
+        : `sha256:${createHash('sha256').update(text).digest('hex')}`;
+    return {
+      digest,
+      parsed: parseManifest(response.headers.get('content-type'), text)
+    };
   }
 
   /** Our labels from a config blob, cached by digest; `null` when the image is not ours. */
-  async configLabels(path: string, digest: string): Promise<ImageLabels | null> {
+  async configLabels(
+    path: string,
+    digest: string
+  ): Promise<ImageLabels | null> {
     if (this.configs.has(digest)) {
       return this.configs.get(digest)!;
     }
-    const response = await this.request('GET', `/v2/${path}/blobs/${digest}`, { scope: `repository:${path}:pull` });
+    const response = await this.request('GET', `/v2/${path}/blobs/${digest}`, {
+      scope: `repository:${path}:pull`
+    });
     const bytes = Buffer.from(await response.arrayBuffer());
     if (!response.ok) {
-      throw this.unexpected(`GET /v2/${path}/blobs/${digest}`, response.status, bytes.toString('utf8'));
+      throw this.unexpected(
+        `GET /v2/${path}/blobs/${digest}`,
+        response.status,
+        bytes.toString('utf8')
+      );
     }
     const [algorithm, hex] = digest.split(':');
-    if (algorithm === 'sha256' && createHash('sha256').update(bytes).digest('hex') !== hex) {
-      throw new RegistryError(`the registry ${this.host} sent a config blob that does not match its digest ${digest}`);
+    if (
+      algorithm === 'sha256' &&
+      createHash('sha256').update(bytes).digest('hex') !== hex
+    ) {
+      throw new RegistryError(
+        `the registry ${this.host} sent a config blob that does not match its digest ${digest}`
+      );
     }
     const labels = fromLabels(labelsOfConfig(bytes.toString('utf8')));
     if (this.configs.size >= CONFIG_CACHE_MAX) {
@@ -330,11 +435,19 @@ export class RegistryStore implements RemoteImageStore {
       return null;
     }
     // The owner in the labels must be the one the name says: a name is the owner's namespace.
-    const expected = renderRepository(this.template, namespaceFor(labels.owner, labels.shared), labels.name, this.prefix);
+    const expected = renderRepository(
+      this.template,
+      namespaceFor(labels.owner, labels.shared),
+      labels.name,
+      this.prefix
+    );
     if (expected !== path) {
       return null;
     }
-    return toImage(`${this.host}/${path}:${tag}`, labels, null, { engine: false, registry: true });
+    return toImage(`${this.host}/${path}:${tag}`, labels, null, {
+      engine: false,
+      registry: true
+    });
   }
 
   // ---- HTTP with authentication --------------------------------------------------------
@@ -343,16 +456,25 @@ export class RegistryStore implements RemoteImageStore {
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new RegistryError(`the registry ${this.host} answered ${what} with something that is not JSON`);
+      throw new RegistryError(
+        `the registry ${this.host} answered ${what} with something that is not JSON`
+      );
     }
   }
 
-  private unexpected(what: string, status: number, text: string): RegistryError {
+  private unexpected(
+    what: string,
+    status: number,
+    text: string
+  ): RegistryError {
     const errors = registryErrors(text)
       .map(error => [error.code, error.message].filter(Boolean).join(': '))
       .join('; ');
     return new RegistryError(
-      redactCredentials(`the registry ${this.host} answered ${what} with HTTP ${status}${errors ? ` (${errors})` : ''}`, this.credentials)
+      redactCredentials(
+        `the registry ${this.host} answered ${what} with HTTP ${status}${errors ? ` (${errors})` : ''}`,
+        this.credentials
+      )
     );
   }
 
@@ -361,7 +483,12 @@ export class RegistryStore implements RemoteImageStore {
     return `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
   }
 
-  private async send(method: string, url: string, accept: string | undefined, authorization: string | null): Promise<Response> {
+  private async send(
+    method: string,
+    url: string,
+    accept: string | undefined,
+    authorization: string | null
+  ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (accept) {
       headers.accept = accept;
@@ -370,9 +497,17 @@ export class RegistryStore implements RemoteImageStore {
       headers.authorization = authorization;
     }
     try {
-      return await this.fetchImpl(url, { method, headers, signal: AbortSignal.timeout(this.timeoutMs) });
+      return await this.fetchImpl(url, {
+        method,
+        headers,
+        signal: AbortSignal.timeout(this.timeoutMs)
+      });
     } catch (error) {
-      throw new RegistryError(`the registry ${this.host} does not answer (${networkReason(error, this.timeoutMs)})`, 502, 'registry_unreachable');
+      throw new RegistryError(
+        `the registry ${this.host} does not answer (${networkReason(error, this.timeoutMs)})`,
+        502,
+        'registry_unreachable'
+      );
     }
   }
 
@@ -385,20 +520,30 @@ export class RegistryStore implements RemoteImageStore {
     pathOrUrl: string,
     options: { scope: string | null; accept?: string }
   ): Promise<Response> {
-    const url = pathOrUrl.startsWith('http') ? pathOrUrl : `${this.url}${pathOrUrl}`;
+    const url = pathOrUrl.startsWith('http')
+      ? pathOrUrl
+      : `${this.url}${pathOrUrl}`;
     if (new URL(url).origin !== new URL(this.url).origin) {
       // A `Link` to another host: our credentials do not go there.
-      throw new RegistryError(`the registry ${this.host} pointed to another host (${new URL(url).host})`);
+      throw new RegistryError(
+        `the registry ${this.host} pointed to another host (${new URL(url).host})`
+      );
     }
     const key = options.scope ?? '';
     const cached = this.tokens.get(key);
     let authorization: string | null =
-      cached && cached.expires > Date.now() ? `Bearer ${cached.value}` : this.basic && this.credentials ? this.basicHeader() : null;
+      cached && cached.expires > Date.now()
+        ? `Bearer ${cached.value}`
+        : this.basic && this.credentials
+          ? this.basicHeader()
+          : null;
     let response = await this.send(method, url, options.accept, authorization);
     if (response.status !== 401) {
       return response;
     }
-    const challenges = parseWwwAuthenticate(response.headers.get('www-authenticate'));
+    const challenges = parseWwwAuthenticate(
+      response.headers.get('www-authenticate')
+    );
     await response.body?.cancel();
     const bearer = challenges.find(challenge => challenge.scheme === 'bearer');
     const basic = challenges.find(challenge => challenge.scheme === 'basic');
@@ -418,7 +563,9 @@ export class RegistryStore implements RemoteImageStore {
       this.basic = true;
       authorization = this.basicHeader();
     } else {
-      throw new RegistryError(`the registry ${this.host} refused the request (HTTP 401) without a challenge this service understands`);
+      throw new RegistryError(
+        `the registry ${this.host} refused the request (HTTP 401) without a challenge this service understands`
+      );
     }
     response = await this.send(method, url, options.accept, authorization);
     if (response.status === 401) {
@@ -436,16 +583,23 @@ export class RegistryStore implements RemoteImageStore {
   }
 
   /** The token dance: ask the challenge's realm for a token for its service and scope. */
-  private async token(challenge: Challenge, fallbackScope: string | null): Promise<CachedToken> {
+  private async token(
+    challenge: Challenge,
+    fallbackScope: string | null
+  ): Promise<CachedToken> {
     const realm = challenge.params.realm;
     let realmUrl: URL;
     try {
       realmUrl = new URL(realm);
     } catch {
-      throw new RegistryError(`the registry ${this.host} names a token service that is not a URL`);
+      throw new RegistryError(
+        `the registry ${this.host} names a token service that is not a URL`
+      );
     }
     if (realmUrl.protocol !== 'https:' && realmUrl.protocol !== 'http:') {
-      throw new RegistryError(`the registry ${this.host} names a token service that is not http(s)`);
+      throw new RegistryError(
+        `the registry ${this.host} names a token service that is not http(s)`
+      );
     }
     if (challenge.params.service) {
       realmUrl.searchParams.set('service', challenge.params.service);
@@ -458,8 +612,14 @@ export class RegistryStore implements RemoteImageStore {
     }
     // Credentials go to the token service only over https, or to the registry's own host.
     const mayAuthenticate =
-      this.credentials !== null && (realmUrl.protocol === 'https:' || realmUrl.host === this.host);
-    const response = await this.send('GET', realmUrl.href, 'application/json', mayAuthenticate ? this.basicHeader() : null);
+      this.credentials !== null &&
+      (realmUrl.protocol === 'https:' || realmUrl.host === this.host);
+    const response = await this.send(
+      'GET',
+      realmUrl.href,
+      'application/json',
+      mayAuthenticate ? this.basicHeader() : null
+    );
     const text = await response.text();
     if (response.status === 401 || response.status === 403) {
       throw new RegistryError(
@@ -471,14 +631,30 @@ export class RegistryStore implements RemoteImageStore {
       );
     }
     if (!response.ok) {
-      throw new RegistryError(`the registry ${this.host}'s token service answered HTTP ${response.status}`);
+      throw new RegistryError(
+        `the registry ${this.host}'s token service answered HTTP ${response.status}`
+      );
     }
-    const body = this.json<{ token?: unknown; access_token?: unknown; expires_in?: unknown }>(text, 'the token request');
-    const value = typeof body.token === 'string' ? body.token : typeof body.access_token === 'string' ? body.access_token : null;
+    const body = this.json<{
+      token?: unknown;
+      access_token?: unknown;
+      expires_in?: unknown;
+    }>(text, 'the token request');
+    const value =
+      typeof body.token === 'string'
+        ? body.token
+        : typeof body.access_token === 'string'
+          ? body.access_token
+          : null;
     if (!value) {
-      throw new RegistryError(`the registry ${this.host}'s token service sent no token`);
+      throw new RegistryError(
+        `the registry ${this.host}'s token service sent no token`
+      );
     }
-    const seconds = typeof body.expires_in === 'number' && body.expires_in > 0 ? body.expires_in : 60;
+    const seconds =
+      typeof body.expires_in === 'number' && body.expires_in > 0
+        ? body.expires_in
+        : 60;
     return { value, expires: Date.now() + Math.max(0, seconds - 10) * 1000 };
   }
 }

@@ -5,7 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './net.js';
@@ -52,7 +59,13 @@ export class BinderHubProcess {
   images(): string[] {
     const out = execFileSync(
       'docker',
-      ['images', '--format', '{{.Repository}}:{{.Tag}}', '--filter', `reference=${this.imagePrefix}*`],
+      [
+        'images',
+        '--format',
+        '{{.Repository}}:{{.Tag}}',
+        '--filter',
+        `reference=${this.imagePrefix}*`
+      ],
       { encoding: 'utf8' }
     ).trim();
     return out === '' ? [] : out.split('\n');
@@ -92,9 +105,21 @@ export function makeRepo(parent: string, name: string, script: string): string {
     `FROM scratch\nCOPY busybox /bin/busybox\nCOPY nonce /nonce\nRUN ["/bin/busybox", "sh", "-c", ${JSON.stringify(script)}]\n`
   );
   const git = (...args: string[]): void => {
-    execFileSync('git', ['-C', dir, '-c', 'user.name=fixture', '-c', 'user.email=fixture@localhost', ...args], {
-      stdio: 'ignore'
-    });
+    execFileSync(
+      'git',
+      [
+        '-C',
+        dir,
+        '-c',
+        'user.name=fixture',
+        '-c',
+        'user.email=fixture@localhost',
+        ...args
+      ],
+      {
+        stdio: 'ignore'
+      }
+    );
   };
   git('init', '-q', '-b', 'main');
   git('add', '-A');

@@ -2,11 +2,22 @@
 import { execFileSync } from 'node:child_process';
 
 const docker = (...args: string[]): string =>
-  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  execFileSync('docker', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe']
+  }).trim();
 
 export function imageLabels(reference: string): Record<string, string> | null {
   try {
-    return JSON.parse(docker('image', 'inspect', '--format', '{{json .Config.Labels}}', reference));
+    return JSON.parse(
+      docker(
+        'image',
+        'inspect',
+        '--format',
+        '{{json .Config.Labels}}',
+        reference
+      )
+    );
   } catch {
     return null;
   }
@@ -14,7 +25,13 @@ export function imageLabels(reference: string): Record<string, string> | null {
 
 /** Images (any tag or none) carrying our build-id label with this value. */
 export function imagesOfBuild(buildId: string): string[] {
-  const out = docker('images', '--all', '--quiet', '--filter', `label=org.jupyter.repo2docker-service.build-id=${buildId}`);
+  const out = docker(
+    'images',
+    '--all',
+    '--quiet',
+    '--filter',
+    `label=org.jupyter.repo2docker-service.build-id=${buildId}`
+  );
   return out === '' ? [] : out.split('\n');
 }
 
@@ -34,7 +51,10 @@ export function removeImage(reference: string): void {
 /** Processes whose command line mentions `needle` (e.g. an image name), other than ourselves. */
 export function processesMatching(needle: string): string[] {
   try {
-    return execFileSync('pgrep', ['-f', '--', needle], { encoding: 'utf8' }).trim().split('\n').filter(Boolean);
+    return execFileSync('pgrep', ['-f', '--', needle], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .filter(Boolean);
   } catch {
     return []; // pgrep exits 1 when nothing matches
   }

@@ -17,20 +17,26 @@ const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
 export function dockerdPid(): number {
   const isDockerd = (pid: number): boolean => {
     try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0].endsWith('dockerd');
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')[0]
+        .endsWith('dockerd');
     } catch {
       return false;
     }
   };
   try {
-    const pid = Number(readFileSync(join(STATE_DIR, 'dockerd.pid'), 'utf8').trim());
+    const pid = Number(
+      readFileSync(join(STATE_DIR, 'dockerd.pid'), 'utf8').trim()
+    );
     if (isDockerd(pid)) {
       return pid;
     }
   } catch {
     // no pid file: not started by our script
   }
-  const out = execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' }).trim().split('\n')[0];
+  const out = execFileSync('pgrep', ['-x', 'dockerd'], { encoding: 'utf8' })
+    .trim()
+    .split('\n')[0];
   if (!out) {
     throw new Error('no dockerd is running');
   }
@@ -69,9 +75,15 @@ export async function stopEngine(): Promise<void> {
 /** Start the engine again the way the project starts it, and wait until it answers. */
 export async function startEngine(): Promise<void> {
   // Not execFileSync: the caller's event loop (stream readers, a benchmark) keeps running.
-  await promisify(execFile)('bash', [join(ROOT, 'scripts', 'start-docker.sh')], { timeout: 90_000 });
+  await promisify(execFile)(
+    'bash',
+    [join(ROOT, 'scripts', 'start-docker.sh')],
+    { timeout: 90_000 }
+  );
   if (!engineAnswers()) {
-    throw new Error('the Docker engine does not answer after scripts/start-docker.sh');
+    throw new Error(
+      'the Docker engine does not answer after scripts/start-docker.sh'
+    );
   }
 }
 

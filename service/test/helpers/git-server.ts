@@ -21,19 +21,29 @@ export interface GitServer {
   /** Where the bare repositories of a tree live (a test may add its own there). */
   reposDir(tree: 'private' | 'public'): string;
   /** A fixture repository (FROM scratch Dockerfile, marker file, `COPY . /src`): its URL and commit. */
-  fixture(name: string, tree?: 'private' | 'public'): { url: string; commit: string };
+  fixture(
+    name: string,
+    tree?: 'private' | 'public'
+  ): { url: string; commit: string };
   stop(): void;
 }
 
-export async function startGitServer(username: string, password: string): Promise<GitServer> {
+export async function startGitServer(
+  username: string,
+  password: string
+): Promise<GitServer> {
   const port = await freePort();
   const name = `test-${port}`;
-  const url = execFileSync('bash', [SCRIPT, '--name', name, '--port', String(port), '--user', username], {
-    encoding: 'utf8',
-    // The password on the environment, never argv.
-    env: { ...process.env, GIT_SERVER_PASSWORD: password },
-    stdio: ['ignore', 'pipe', 'inherit']
-  }).trim();
+  const url = execFileSync(
+    'bash',
+    [SCRIPT, '--name', name, '--port', String(port), '--user', username],
+    {
+      encoding: 'utf8',
+      // The password on the environment, never argv.
+      env: { ...process.env, GIT_SERVER_PASSWORD: password },
+      stdio: ['ignore', 'pipe', 'inherit']
+    }
+  ).trim();
   return {
     name,
     port,
@@ -46,13 +56,18 @@ export async function startGitServer(username: string, password: string): Promis
       if (tree === 'public') {
         args.push('--public');
       }
-      const [fixtureUrl, commit] = execFileSync('bash', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+      const [fixtureUrl, commit] = execFileSync('bash', args, {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit']
+      })
         .trim()
         .split(' ');
       return { url: fixtureUrl, commit };
     },
     stop: () => {
-      execFileSync('bash', [SCRIPT, '--stop', '--name', name], { stdio: ['ignore', 'ignore', 'ignore'] });
+      execFileSync('bash', [SCRIPT, '--stop', '--name', name], {
+        stdio: ['ignore', 'ignore', 'ignore']
+      });
     }
   };
 }

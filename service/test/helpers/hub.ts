@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { OFFLINE_CONFIG, REPO2DOCKER, ROOT } from './paths.js';
 import { freePort, jsonCall, type ApiResponse } from './net.js';
 
-
-const sleep = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+const sleep = (ms: number): Promise<void> =>
+  new Promise(resolve => setTimeout(resolve, ms));
 
 export interface HubOptions {
   /**
@@ -43,7 +43,12 @@ export class HubProcess {
 
   async start(): Promise<this> {
     this.dir = mkdtempSync(join(tmpdir(), 'r2d-hub-'));
-    const [hub, internal, proxyApi, service] = [await freePort(), await freePort(), await freePort(), await freePort()];
+    const [hub, internal, proxyApi, service] = [
+      await freePort(),
+      await freePort(),
+      await freePort(),
+      await freePort()
+    ];
     this.url = `http://127.0.0.1:${hub}`;
     this.serviceUrl = `${this.url}/services/repo2docker`;
     const serviceConfig = join(this.dir, 'service-config.json');
@@ -57,20 +62,24 @@ export class HubProcess {
         ...this.options.serviceConfig
       })
     );
-    this.child = spawn('bash', [join(ROOT, 'scripts', 'start-hub.sh'), '--foreground'], {
-      env: {
-        ...process.env,
-        R2D_HUB_DIR: this.dir,
-        R2D_HUB_PORT: String(hub),
-        R2D_HUB_INTERNAL_PORT: String(internal),
-        R2D_PROXY_API_PORT: String(proxyApi),
-        R2D_SERVICE_PORT: String(service),
-        R2D_HUB_ADMIN_TOKEN: this.adminToken,
-        R2D_SERVICE_CONFIG: serviceConfig,
-        ...this.options.env
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
+    this.child = spawn(
+      'bash',
+      [join(ROOT, 'scripts', 'start-hub.sh'), '--foreground'],
+      {
+        env: {
+          ...process.env,
+          R2D_HUB_DIR: this.dir,
+          R2D_HUB_PORT: String(hub),
+          R2D_HUB_INTERNAL_PORT: String(internal),
+          R2D_PROXY_API_PORT: String(proxyApi),
+          R2D_SERVICE_PORT: String(service),
+          R2D_HUB_ADMIN_TOKEN: this.adminToken,
+          R2D_SERVICE_CONFIG: serviceConfig,
+          ...this.options.env
+        },
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    );
     this.child.stdout!.on('data', chunk => (this.output += chunk));
     this.child.stderr!.on('data', chunk => (this.output += chunk));
     const seconds = this.options.startSeconds ?? 60;
@@ -83,15 +92,21 @@ export class HubProcess {
         if (code !== null) {
           const output = this.output;
           await this.stop();
-          throw new Error(`JupyterHub exited at start (code ${code}):\n${output}`);
+          throw new Error(
+            `JupyterHub exited at start (code ${code}):\n${output}`
+          );
         }
         if (Date.now() > deadline) {
           const output = this.output;
           await this.stop();
-          throw new Error(`${probe} did not answer within ${seconds} s:\n${output}`);
+          throw new Error(
+            `${probe} did not answer within ${seconds} s:\n${output}`
+          );
         }
         try {
-          const response = await fetch(probe, { signal: AbortSignal.timeout(2000) });
+          const response = await fetch(probe, {
+            signal: AbortSignal.timeout(2000)
+          });
           if (response.status === 200) {
             break;
           }
@@ -121,14 +136,25 @@ export class HubProcess {
   }
 
   /** A call to the hub's REST API as the test-admin service. */
-  async hubApi<T = any>(method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+  async hubApi<T = any>(
+    method: string,
+    path: string,
+    body?: unknown
+  ): Promise<ApiResponse<T>> {
     const response = await fetch(`${this.url}/hub/api${path}`, {
       method,
-      headers: { authorization: `token ${this.adminToken}`, 'content-type': 'application/json' },
+      headers: {
+        authorization: `token ${this.adminToken}`,
+        'content-type': 'application/json'
+      },
       body: body === undefined ? undefined : JSON.stringify(body)
     });
     const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : null) as T, headers: response.headers };
+    return {
+      status: response.status,
+      body: (text ? JSON.parse(text) : null) as T,
+      headers: response.headers
+    };
   }
 
   /**
@@ -141,20 +167,37 @@ export class HubProcess {
   }
 
   /** The hub's whole answer: `token`, `id` (to revoke it), `scopes`. */
-  async createToken(user: string, scopes?: string[]): Promise<{ token: string; id: string; scopes: string[] }> {
-    const body: Record<string, unknown> = { note: 'repo2docker hub test', expires_in: 3600 };
+  async createToken(
+    user: string,
+    scopes?: string[]
+  ): Promise<{ token: string; id: string; scopes: string[] }> {
+    const body: Record<string, unknown> = {
+      note: 'repo2docker hub test',
+      expires_in: 3600
+    };
     if (scopes) {
       body.scopes = scopes;
     }
-    const response = await this.hubApi('POST', `/users/${encodeURIComponent(user)}/tokens`, body);
+    const response = await this.hubApi(
+      'POST',
+      `/users/${encodeURIComponent(user)}/tokens`,
+      body
+    );
     if (response.status !== 201) {
-      throw new Error(`cannot make a token for ${user}: ${response.status} ${JSON.stringify(response.body)}`);
+      throw new Error(
+        `cannot make a token for ${user}: ${response.status} ${JSON.stringify(response.body)}`
+      );
     }
     return response.body;
   }
 
   /** A call to the service through the proxy; `token` null sends no Authorization header. */
-  async api<T = any>(token: string | null, method: string, path: string, body?: unknown): Promise<ApiResponse<T>> {
+  async api<T = any>(
+    token: string | null,
+    method: string,
+    path: string,
+    body?: unknown
+  ): Promise<ApiResponse<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token !== null) {
       headers.authorization = `token ${token}`;
@@ -164,21 +207,37 @@ export class HubProcess {
 
   /** Poll a build (as `token`'s user) until its phase is final. */
   async waitForBuild(token: string, id: string, seconds = 120): Promise<any> {
-    return this.waitForPhase(token, id, ['built', 'failed', 'cancelled'], seconds);
+    return this.waitForPhase(
+      token,
+      id,
+      ['built', 'failed', 'cancelled'],
+      seconds
+    );
   }
 
-  async waitForPhase(token: string, id: string, phases: string[], seconds = 60): Promise<any> {
+  async waitForPhase(
+    token: string,
+    id: string,
+    phases: string[],
+    seconds = 60
+  ): Promise<any> {
     const deadline = Date.now() + seconds * 1000;
     let last: unknown = null;
     while (Date.now() < deadline) {
-      const { status, body } = await this.api(token, 'GET', `/api/builds/${id}`);
+      const { status, body } = await this.api(
+        token,
+        'GET',
+        `/api/builds/${id}`
+      );
       last = body;
       if (status === 200 && phases.includes(body.phase)) {
         return body;
       }
       await sleep(200);
     }
-    throw new Error(`build ${id} not in ${phases.join('/')} after ${seconds} s: ${JSON.stringify(last)}`);
+    throw new Error(
+      `build ${id} not in ${phases.join('/')} after ${seconds} s: ${JSON.stringify(last)}`
+    );
   }
 }
 
@@ -190,20 +249,38 @@ function rawRequest(
   body?: string
 ): Promise<{ status: number; headers: Headers; text: string }> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(url, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) } }, response => {
-      const chunks: Buffer[] = [];
-      response.on('data', chunk => chunks.push(chunk as Buffer));
-      response.on('end', () => {
-        const out = new Headers();
-        for (const [name, value] of Object.entries(response.headers)) {
-          for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
-            out.append(name, item);
+    const request = httpRequest(
+      url,
+      {
+        method,
+        headers:
+          body === undefined
+            ? headers
+            : { ...headers, 'content-length': String(Buffer.byteLength(body)) }
+      },
+      response => {
+        const chunks: Buffer[] = [];
+        response.on('data', chunk => chunks.push(chunk as Buffer));
+        response.on('end', () => {
+          const out = new Headers();
+          for (const [name, value] of Object.entries(response.headers)) {
+            for (const item of Array.isArray(value)
+              ? value
+              : value === undefined
+                ? []
+                : [value]) {
+              out.append(name, item);
+            }
           }
-        }
-        resolve({ status: response.statusCode ?? 0, headers: out, text: Buffer.concat(chunks).toString('utf8') });
-      });
-      response.on('error', reject);
-    });
+          resolve({
+            status: response.statusCode ?? 0,
+            headers: out,
+            text: Buffer.concat(chunks).toString('utf8')
+          });
+        });
+        response.on('error', reject);
+      }
+    );
     request.on('error', reject);
     request.end(body);
   });
@@ -233,7 +310,10 @@ export class Browser {
       const name = pair.slice(0, eq);
       const value = pair.slice(eq + 1);
       const expired = attributes.some(
-        attribute => /^max-age=0$/i.test(attribute) || (/^expires=/i.test(attribute) && Date.parse(attribute.slice(8)) < Date.now())
+        attribute =>
+          /^max-age=0$/i.test(attribute) ||
+          (/^expires=/i.test(attribute) &&
+            Date.parse(attribute.slice(8)) < Date.now())
       );
       if (expired || value === '') {
         this.cookies.delete(name);
@@ -246,7 +326,11 @@ export class Browser {
   async request(
     method: string,
     url: string,
-    options: { body?: string; headers?: Record<string, string>; maxRedirects?: number } = {}
+    options: {
+      body?: string;
+      headers?: Record<string, string>;
+      maxRedirects?: number;
+    } = {}
   ): Promise<BrowserResponse> {
     const chain: string[] = [];
     let current = url;
@@ -257,9 +341,14 @@ export class Browser {
       // A browser following links says `Sec-Fetch-Mode: navigate`; JupyterHub asks cookie-
       // authenticated requests in any other mode for an XSRF token. (Node's fetch always says
       // `cors`, whatever it is told: hence node:http here.)
-      const headers: Record<string, string> = { 'sec-fetch-mode': 'navigate', ...options.headers };
+      const headers: Record<string, string> = {
+        'sec-fetch-mode': 'navigate',
+        ...options.headers
+      };
       if (this.cookies.size > 0) {
-        headers.cookie = [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+        headers.cookie = [...this.cookies]
+          .map(([name, value]) => `${name}=${value}`)
+          .join('; ');
       }
       const response = await rawRequest(currentMethod, current, headers, body);
       this.remember(response.headers);
@@ -272,23 +361,43 @@ export class Browser {
         }
         continue;
       }
-      return { status: response.status, url: current, headers: response.headers, text: response.text, chain };
+      return {
+        status: response.status,
+        url: current,
+        headers: response.headers,
+        text: response.text,
+        chain
+      };
     }
     throw new Error(`too many redirects from ${url}: ${chain.join(' -> ')}`);
   }
 
   /** Log in on the hub's login page (the test hub's DummyAuthenticator takes any password). */
-  async logIn(hub: HubProcess, user: string, password = 'any password'): Promise<void> {
+  async logIn(
+    hub: HubProcess,
+    user: string,
+    password = 'any password'
+  ): Promise<void> {
     const page = await this.request('GET', `${hub.url}/hub/login`);
     const xsrf = /name="_xsrf"\s+value="([^"]+)"/.exec(page.text)?.[1];
-    const form = new URLSearchParams({ username: user, password, ...(xsrf ? { _xsrf: xsrf } : {}) });
+    const form = new URLSearchParams({
+      username: user,
+      password,
+      ...(xsrf ? { _xsrf: xsrf } : {})
+    });
     const done = await this.request('POST', `${hub.url}/hub/login`, {
       body: form.toString(),
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       maxRedirects: 0
     }).catch(() => null);
-    if (![...this.cookies.keys()].some(name => name.includes('jupyterhub-hub-login'))) {
-      throw new Error(`login as ${user} failed: ${done?.status} ${done?.text.slice(0, 300)}`);
+    if (
+      ![...this.cookies.keys()].some(name =>
+        name.includes('jupyterhub-hub-login')
+      )
+    ) {
+      throw new Error(
+        `login as ${user} failed: ${done?.status} ${done?.text.slice(0, 300)}`
+      );
     }
   }
 
@@ -296,17 +405,30 @@ export class Browser {
    * Start `user`'s JupyterLab through the hub (the user must be logged in) and return its
    * PageConfig (`jupyter-config-data`), whose `token` is what the extension calls the service with.
    */
-  async openLab(hub: HubProcess, user: string, seconds = 90): Promise<Record<string, any>> {
+  async openLab(
+    hub: HubProcess,
+    user: string,
+    seconds = 90
+  ): Promise<Record<string, any>> {
     const lab = `${hub.url}/user/${encodeURIComponent(user)}/lab`;
-    let page = await this.request('GET', `${hub.url}/hub/spawn/${encodeURIComponent(user)}`, { maxRedirects: 20 });
+    let page = await this.request(
+      'GET',
+      `${hub.url}/hub/spawn/${encodeURIComponent(user)}`,
+      { maxRedirects: 20 }
+    );
     const deadline = Date.now() + seconds * 1000;
     for (;;) {
-      const config = /<script id="jupyter-config-data" type="application\/json">([\s\S]*?)<\/script>/.exec(page.text);
+      const config =
+        /<script id="jupyter-config-data" type="application\/json">([\s\S]*?)<\/script>/.exec(
+          page.text
+        );
       if (page.status === 200 && page.url.startsWith(lab) && config) {
         return JSON.parse(config[1]) as Record<string, any>;
       }
       if (Date.now() > deadline) {
-        throw new Error(`${user}'s JupyterLab did not open within ${seconds} s: ${page.status} ${page.chain.join(' -> ')}`);
+        throw new Error(
+          `${user}'s JupyterLab did not open within ${seconds} s: ${page.status} ${page.chain.join(' -> ')}`
+        );
       }
       await sleep(500);
       page = await this.request('GET', lab, { maxRedirects: 20 });

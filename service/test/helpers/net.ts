@@ -27,11 +27,17 @@ export async function freePort(): Promise<number> {
 }
 
 /** fetch with a JSON body (a string is sent as is), answering the parsed JSON (or the text). */
-export async function jsonCall<T = any>(url: string, method: string, headers: Record<string, string>, body?: unknown): Promise<ApiResponse<T>> {
+export async function jsonCall<T = any>(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body?: unknown
+): Promise<ApiResponse<T>> {
   const init: RequestInit = { method, headers: { ...headers } };
   if (body !== undefined) {
     init.body = typeof body === 'string' ? body : JSON.stringify(body);
-    (init.headers as Record<string, string>)['content-type'] = 'application/json';
+    (init.headers as Record<string, string>)['content-type'] =
+      'application/json';
   }
   const response = await fetch(url, init);
   const text = await response.text();
@@ -41,5 +47,9 @@ export async function jsonCall<T = any>(url: string, method: string, headers: Re
   } catch {
     // not JSON (metrics, yaml)
   }
-  return { status: response.status, body: parsed as T, headers: response.headers };
+  return {
+    status: response.status,
+    body: parsed as T,
+    headers: response.headers
+  };
 }

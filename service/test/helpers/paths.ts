@@ -8,11 +8,17 @@ export const SERVICE_DIR = resolve(import.meta.dirname, '../..');
 export const ROOT = resolve(SERVICE_DIR, '..');
 export const VENV = process.env.R2D_VENV ?? join(ROOT, '.venv');
 export const REPO2DOCKER = join(VENV, 'bin', 'repo2docker');
-export const OFFLINE_CONFIG = join(SERVICE_DIR, 'config', 'repo2docker_offline.py');
+export const OFFLINE_CONFIG = join(
+  SERVICE_DIR,
+  'config',
+  'repo2docker_offline.py'
+);
 
 export function requireRealParts(): void {
   if (!existsSync(REPO2DOCKER)) {
-    throw new Error(`${REPO2DOCKER} is missing: run scripts/setup-venv.sh (README's test command does)`);
+    throw new Error(
+      `${REPO2DOCKER} is missing: run scripts/setup-venv.sh (README's test command does)`
+    );
   }
   execFileSync('docker', ['info'], { stdio: 'ignore' }); // throws if no engine answers
 }
@@ -33,5 +39,11 @@ export function makeFixtures(chattyLines = 100_000): Fixtures {
     stdio: ['ignore', 'ignore', 'inherit']
   });
   const url = (name: string): string => `file://${join(dir, name)}`;
-  return { dir, ok: url('ok'), fail: url('fail'), chatty: url('chatty'), slow: url('slow') };
+  return {
+    dir,
+    ok: url('ok'),
+    fail: url('fail'),
+    chatty: url('chatty'),
+    slow: url('slow')
+  };
 }

@@ -35,7 +35,9 @@ export interface TestRegistry {
   kill(): void;
 }
 
-export async function startRegistry(options: { auth?: RegistryAuth; noDelete?: boolean } = {}): Promise<TestRegistry> {
+export async function startRegistry(
+  options: { auth?: RegistryAuth; noDelete?: boolean } = {}
+): Promise<TestRegistry> {
   const port = await freePort();
   const name = `test-${port}`;
   const args = [SCRIPT, '--name', name, '--port', String(port)];
@@ -51,7 +53,9 @@ export async function startRegistry(options: { auth?: RegistryAuth; noDelete?: b
     stdio: ['ignore', 'pipe', 'inherit']
   }).trim();
   const stop = (): void => {
-    execFileSync('bash', [SCRIPT, '--stop', '--name', name], { stdio: ['ignore', 'ignore', 'ignore'] });
+    execFileSync('bash', [SCRIPT, '--stop', '--name', name], {
+      stdio: ['ignore', 'ignore', 'ignore']
+    });
   };
   return {
     name,
@@ -62,7 +66,15 @@ export async function startRegistry(options: { auth?: RegistryAuth; noDelete?: b
     stop,
     kill: () => {
       try {
-        process.kill(Number(readFileSync(join(STATE_DIR, `registry-${name}`, 'pid'), 'utf8').trim()), 'SIGKILL');
+        process.kill(
+          Number(
+            readFileSync(
+              join(STATE_DIR, `registry-${name}`, 'pid'),
+              'utf8'
+            ).trim()
+          ),
+          'SIGKILL'
+        );
       } catch {
         // gone already
       }
@@ -100,13 +112,24 @@ export async function readBack(
   registry: Pick<TestRegistry, 'url' | 'auth'>,
   path: string,
   tag: string
-): Promise<{ tags: string[]; manifestType: string | null; labels: Record<string, string> | null }> {
+): Promise<{
+  tags: string[];
+  manifestType: string | null;
+  labels: Record<string, string> | null;
+}> {
   const tags = await registryGet(registry, `/v2/${path}/tags/list`);
-  const manifest = await registryGet(registry, `/v2/${path}/manifests/${tag}`, MANIFEST_TYPES);
+  const manifest = await registryGet(
+    registry,
+    `/v2/${path}/manifests/${tag}`,
+    MANIFEST_TYPES
+  );
   if (manifest.status !== 200) {
     return { tags: tags.json?.tags ?? [], manifestType: null, labels: null };
   }
-  const config = await registryGet(registry, `/v2/${path}/blobs/${manifest.json.config.digest}`);
+  const config = await registryGet(
+    registry,
+    `/v2/${path}/blobs/${manifest.json.config.digest}`
+  );
   return {
     tags: tags.json?.tags ?? [],
     manifestType: manifest.headers.get('content-type'),
@@ -147,7 +170,10 @@ export class GatedProxy {
       let held = false;
       client.on('data', (chunk: Buffer) => {
         if (held) return;
-        if (this.armed && /^POST \/v2\/\S+\/blobs\/uploads\//m.test(chunk.toString('latin1'))) {
+        if (
+          this.armed &&
+          /^POST \/v2\/\S+\/blobs\/uploads\//m.test(chunk.toString('latin1'))
+        ) {
           held = true;
           this.seen?.();
           return;

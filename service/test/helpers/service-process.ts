@@ -40,16 +40,28 @@ export class ServiceProcess {
     writeFileSync(configFile, JSON.stringify(config));
     const port = await freePort();
     this.url = `http://127.0.0.1:${port}`;
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts', '--config', configFile, '--port', String(port)], {
-      cwd: SERVICE_DIR,
-      env: {
-        ...process.env,
-        USER: this.options.user ?? 'tester',
-        REPO2DOCKER_SERVICE_SECRET: this.secret,
-        ...this.options.env
-      },
-      stdio: ['ignore', 'pipe', 'pipe']
-    });
+    this.child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'src/main.ts',
+        '--config',
+        configFile,
+        '--port',
+        String(port)
+      ],
+      {
+        cwd: SERVICE_DIR,
+        env: {
+          ...process.env,
+          USER: this.options.user ?? 'tester',
+          REPO2DOCKER_SERVICE_SECRET: this.secret,
+          ...this.options.env
+        },
+        stdio: ['ignore', 'pipe', 'pipe']
+      }
+    );
     this.child.stdout!.on('data', chunk => (this.output += chunk));
     this.child.stderr!.on('data', chunk => (this.output += chunk));
     const deadline = Date.now() + 20_000;
@@ -82,13 +94,19 @@ export class ServiceProcess {
   }
 
   /** Send `signal` and wait for the exit: how long it took and how it ended. */
-  async kill(signal: NodeJS.Signals): Promise<{ ms: number; code: number | null; signal: NodeJS.Signals | null }> {
+  async kill(signal: NodeJS.Signals): Promise<{
+    ms: number;
+    code: number | null;
+    signal: NodeJS.Signals | null;
+  }> {
     const child = this.child;
     if (!child || child.exitCode !== null) {
       throw new Error('the service is not running');
     }
     const started = Date.now();
-    const exited = once(child, 'exit') as Promise<[number | null, NodeJS.Signals | null]>;
+    const exited = once(child, 'exit') as Promise<
+      [number | null, NodeJS.Signals | null]
+    >;
     child.kill(signal);
     const [code, exitSignal] = await exited;
     this.child = null;
@@ -99,8 +117,18 @@ export class ServiceProcess {
     return { authorization: `token ${this.secret}`, ...extra };
   }
 
-  api<T = any>(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<ApiResponse<T>> {
-    return jsonCall<T>(this.url + path, method, headers ?? this.headers(), body);
+  api<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>
+  ): Promise<ApiResponse<T>> {
+    return jsonCall<T>(
+      this.url + path,
+      method,
+      headers ?? this.headers(),
+      body
+    );
   }
 
   /** Poll a build until its phase is final, or fail after `seconds`. */

@@ -22,13 +22,24 @@ export interface ReadResult {
   ended: boolean;
 }
 
-export async function readLog(baseUrl: string, headers: Record<string, string>, buildId: string, options: ReadOptions = {}): Promise<ReadResult> {
+export async function readLog(
+  baseUrl: string,
+  headers: Record<string, string>,
+  buildId: string,
+  options: ReadOptions = {}
+): Promise<ReadResult> {
   const controller = new AbortController();
-  const requestHeaders: Record<string, string> = { ...headers, accept: 'text/event-stream' };
+  const requestHeaders: Record<string, string> = {
+    ...headers,
+    accept: 'text/event-stream'
+  };
   if (options.lastEventId !== undefined) {
     requestHeaders['last-event-id'] = String(options.lastEventId);
   }
-  const response = await fetch(`${baseUrl}/api/builds/${buildId}/logs`, { headers: requestHeaders, signal: controller.signal });
+  const response = await fetch(`${baseUrl}/api/builds/${buildId}/logs`, {
+    headers: requestHeaders,
+    signal: controller.signal
+  });
   const result: ReadResult = {
     events: [],
     ids: [],
@@ -50,7 +61,10 @@ export async function readLog(baseUrl: string, headers: Record<string, string>, 
       result.events.push(event);
       result.ids.push(message.id ?? '');
       options.onEvent?.(event, message.id ?? '');
-      if (options.stopAfter !== undefined && result.events.length >= options.stopAfter) {
+      if (
+        options.stopAfter !== undefined &&
+        result.events.length >= options.stopAfter
+      ) {
         stopped = true;
         controller.abort();
       }

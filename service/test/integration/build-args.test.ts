@@ -19,9 +19,23 @@ const nonce = randomBytes(4).toString('hex');
 
 /** `/greeting` of `image`, read by running busybox in it (no network: --network none). */
 function greetingOf(image: string): string {
-  return execFileSync('docker', ['run', '--rm', '--network', 'none', '--entrypoint', '/bin/busybox', image, 'cat', '/greeting'], {
-    encoding: 'utf8'
-  }).trim();
+  return execFileSync(
+    'docker',
+    [
+      'run',
+      '--rm',
+      '--network',
+      'none',
+      '--entrypoint',
+      '/bin/busybox',
+      image,
+      'cat',
+      '/greeting'
+    ],
+    {
+      encoding: 'utf8'
+    }
+  ).trim();
 }
 
 describe('build arguments', () => {
@@ -39,7 +53,19 @@ describe('build arguments', () => {
       `FROM scratch\nCOPY busybox /bin/busybox\nARG GREETING\nRUN ["/bin/busybox", "sh", "-c", "echo \\"$GREETING\\" > /greeting # ${nonce}"]\n`
     );
     const git = (...args: string[]): void => {
-      execFileSync('git', ['-C', dir, '-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args], { stdio: 'ignore' });
+      execFileSync(
+        'git',
+        [
+          '-C',
+          dir,
+          '-c',
+          'user.name=t',
+          '-c',
+          'user.email=t@localhost',
+          ...args
+        ],
+        { stdio: 'ignore' }
+      );
     };
     git('init', '-q', '-b', 'main');
     git('add', '.');
@@ -56,29 +82,54 @@ describe('build arguments', () => {
 
   it('reach the Dockerfile as argv; shown in the build; names and a digest labelled, not the values', async () => {
     const value = `hello -x ${nonce} 'quoted' $HOME`;
-    const started = await service.api('POST', '/api/builds', { repo, name: 'args', buildArgs: { GREETING: value } });
+    const started = await service.api('POST', '/api/builds', {
+      repo,
+      name: 'args',
+      buildArgs: { GREETING: value }
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     assert.deepEqual(started.body.buildArgs, { GREETING: value });
     const build = await service.waitForBuild(started.body.id);
     assert.equal(build.phase, 'built', JSON.stringify(build));
     made.add(build.image);
-    assert.equal(greetingOf(build.image), value, 'the value as given: no shell expanded or split it');
+    assert.equal(
+      greetingOf(build.image),
+      value,
+      'the value as given: no shell expanded or split it'
+    );
     const labels = imageLabels(build.image)!;
     assert.equal(labels[`${LABEL}build-args`], 'GREETING');
     assert.match(labels[`${LABEL}build-args-digest`], /^sha256:[0-9a-f]{64}$/);
-    assert.ok(!JSON.stringify(labels).includes(nonce), 'no label holds the value');
+    assert.ok(
+      !JSON.stringify(labels).includes(nonce),
+      'no label holds the value'
+    );
 
-    const again = await service.api('POST', '/api/builds', { repo, name: 'args', buildArgs: { GREETING: value } });
+    const again = await service.api('POST', '/api/builds', {
+      repo,
+      name: 'args',
+      buildArgs: { GREETING: value }
+    });
     assert.equal(again.status, 200, JSON.stringify(again.body));
     assert.equal(again.body.alreadyBuilt, true);
 
-    const other = await service.api('POST', '/api/builds', { repo, name: 'args', buildArgs: { GREETING: 'another' } });
+    const other = await service.api('POST', '/api/builds', {
+      repo,
+      name: 'args',
+      buildArgs: { GREETING: 'another' }
+    });
     assert.equal(other.status, 202, 'another value is a new build');
     const rebuilt = await service.waitForBuild(other.body.id);
     assert.equal(rebuilt.phase, 'built', JSON.stringify(rebuilt));
-    assert.equal(rebuilt.image, build.image, 'the same name: the newer build replaces it');
+    assert.equal(
+      rebuilt.image,
+      build.image,
+      'the same name: the newer build replaces it'
+    );
     assert.equal(greetingOf(rebuilt.image), 'another');
-    const images = (await service.api('GET', '/api/images')).body.images.filter((image: { name: string }) => image.name === build.image);
+    const images = (await service.api('GET', '/api/images')).body.images.filter(
+      (image: { name: string }) => image.name === build.image
+    );
     assert.equal(images.length, 1);
     assert.deepEqual(images[0].buildArgs, ['GREETING']);
     assert.equal(images[0].buildId, rebuilt.id);
@@ -92,7 +143,10 @@ describe('build arguments', () => {
       [{ NB_UID: '0' }, 'buildArgs.NB_UID'],
       [['GREETING=a'], 'buildArgs']
     ] as const) {
-      const answer = await service.api('POST', '/api/builds', { repo, buildArgs });
+      const answer = await service.api('POST', '/api/builds', {
+        repo,
+        buildArgs
+      });
       assert.equal(answer.status, 400, JSON.stringify(buildArgs));
       assert.equal(answer.body.error.code, 'invalid_field');
       assert.equal(answer.body.error.field, field);

@@ -24,11 +24,21 @@ const HUB_LOG = join(tmpdir(), 'r2d-launch-test.log');
 const FIXTURE_FILE = 'built-by-fixture.txt';
 
 const docker = (...args: string[]): string =>
-  execFileSync('docker', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+  execFileSync('docker', args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe']
+  }).trim();
 
 /** Containers of this test's hub for `user` (the rig's DockerSpawner names them r2d-test-…). */
 function containersOf(user: string): string[] {
-  const out = docker('ps', '--all', '--format', '{{.Names}}', '--filter', `name=^r2d-test-jupyter-${user}--`);
+  const out = docker(
+    'ps',
+    '--all',
+    '--format',
+    '{{.Names}}',
+    '--filter',
+    `name=^r2d-test-jupyter-${user}--`
+  );
   return out === '' ? [] : out.split('\n');
 }
 
@@ -41,16 +51,32 @@ interface ProgressEvent {
 }
 
 /** Read the hub's spawn progress stream until `ready` or `failed`. */
-async function waitForSpawn(hub: HubProcess, token: string, user: string, server: string, seconds = 120): Promise<ProgressEvent[]> {
+async function waitForSpawn(
+  hub: HubProcess,
+  token: string,
+  user: string,
+  server: string,
+  seconds = 120
+): Promise<ProgressEvent[]> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), seconds * 1000);
   const events: ProgressEvent[] = [];
   try {
-    const response = await fetch(`${hub.url}/hub/api/users/${user}/servers/${server}/progress`, {
-      headers: { authorization: `token ${token}`, accept: 'text/event-stream' },
-      signal: controller.signal
-    });
-    assert.equal(response.status, 200, `progress stream: ${response.status} ${await response.clone().text()}`);
+    const response = await fetch(
+      `${hub.url}/hub/api/users/${user}/servers/${server}/progress`,
+      {
+        headers: {
+          authorization: `token ${token}`,
+          accept: 'text/event-stream'
+        },
+        signal: controller.signal
+      }
+    );
+    assert.equal(
+      response.status,
+      200,
+      `progress stream: ${response.status} ${await response.clone().text()}`
+    );
     let done = false;
     const parser = createParser({
       onEvent(message) {
@@ -73,10 +99,19 @@ async function waitForSpawn(hub: HubProcess, token: string, user: string, server
   return events;
 }
 
-async function hubCall(hub: HubProcess, token: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+async function hubCall(
+  hub: HubProcess,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<{ status: number; body: any }> {
   const response = await fetch(`${hub.url}/hub/api${path}`, {
     method,
-    headers: { authorization: `token ${token}`, 'content-type': 'application/json' },
+    headers: {
+      authorization: `token ${token}`,
+      'content-type': 'application/json'
+    },
     body: body === undefined ? undefined : JSON.stringify(body)
   });
   const text = await response.text();
@@ -102,11 +137,15 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
     requireRealParts();
     fixtureDir = mkdtempSync(join(tmpdir(), 'r2d-launch-fixture-'));
     // Bootstraps the base image the first time on a machine (minutes), then answers at once.
-    const dir = execFileSync('bash', [join(ROOT, 'scripts', 'make-launchable-fixture.sh'), fixtureDir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-      timeout: 15 * 60_000
-    }).trim();
+    const dir = execFileSync(
+      'bash',
+      [join(ROOT, 'scripts', 'make-launchable-fixture.sh'), fixtureDir],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+        timeout: 15 * 60_000
+      }
+    ).trim();
     launchable = `file://${dir}`;
     hub = await new HubProcess({ env: { R2D_HUB_SPAWNER: 'docker' } }).start();
     for (const user of ['alice', 'bob']) {
@@ -116,7 +155,12 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
 
   after(async () => {
     if (hub && aliceImage) {
-      await hubCall(hub, tokens.alice, 'DELETE', `/users/alice/servers/${server}`);
+      await hubCall(
+        hub,
+        tokens.alice,
+        'DELETE',
+        `/users/alice/servers/${server}`
+      );
     }
     await hub?.stop();
     if (hub) {
@@ -130,7 +174,10 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
   });
 
   it('alice builds the launchable fixture through the service, starts a named server in it, finds the built file, and stops it', async () => {
-    const started = await hub.api(tokens.alice, 'POST', '/api/builds', { repo: launchable, ref: 'main' });
+    const started = await hub.api(tokens.alice, 'POST', '/api/builds', {
+      repo: launchable,
+      ref: 'main'
+    });
     assert.equal(started.status, 202, JSON.stringify(started.body));
     made.add(started.body.image);
     const build = await hub.waitForBuild(tokens.alice, started.body.id, 300);
@@ -139,38 +186,78 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
     assert.match(aliceImage, /^r2d-alice\//);
 
     const t0 = performance.now();
-    const post = await hubCall(hub, tokens.alice, 'POST', `/users/alice/servers/${server}`, { image: aliceImage });
-    assert.ok([201, 202].includes(post.status), `start: ${post.status} ${JSON.stringify(post.body)}`);
+    const post = await hubCall(
+      hub,
+      tokens.alice,
+      'POST',
+      `/users/alice/servers/${server}`,
+      { image: aliceImage }
+    );
+    assert.ok(
+      [201, 202].includes(post.status),
+      `start: ${post.status} ${JSON.stringify(post.body)}`
+    );
     const events = await waitForSpawn(hub, tokens.alice, 'alice', server);
     const seconds = (performance.now() - t0) / 1000;
     const last = events.at(-1);
-    assert.equal(last?.ready, true, `spawn did not get ready: ${JSON.stringify(events)}\n${hub.output.slice(-3000)}`);
-    console.log(`# spawn: POST to ready in ${seconds.toFixed(2)} s (${events.length} progress events)`);
+    assert.equal(
+      last?.ready,
+      true,
+      `spawn did not get ready: ${JSON.stringify(events)}\n${hub.output.slice(-3000)}`
+    );
+    console.log(
+      `# spawn: POST to ready in ${seconds.toFixed(2)} s (${events.length} progress events)`
+    );
 
     // The hub started the container from alice's image, not the spawner's default.
     const [container] = containersOf('alice');
     assert.ok(container, 'a container for alice');
-    assert.equal(docker('inspect', '--format', '{{.Config.Image}}', container), aliceImage);
+    assert.equal(
+      docker('inspect', '--format', '{{.Config.Image}}', container),
+      aliceImage
+    );
 
     // The file her build wrote is in the new server's home, through its contents API.
     const serverUrl = `${hub.url}${last!.url ?? `/user/alice/${server}/`}`;
-    const file = await fetch(`${serverUrl}api/contents/${FIXTURE_FILE}?content=1&type=file`, {
-      headers: { authorization: `token ${tokens.alice}` }
-    });
-    assert.equal(file.status, 200, `${serverUrl}api/contents/${FIXTURE_FILE}: ${file.status}`);
+    const file = await fetch(
+      `${serverUrl}api/contents/${FIXTURE_FILE}?content=1&type=file`,
+      {
+        headers: { authorization: `token ${tokens.alice}` }
+      }
+    );
+    assert.equal(
+      file.status,
+      200,
+      `${serverUrl}api/contents/${FIXTURE_FILE}: ${file.status}`
+    );
     const contents = (await file.json()) as { content: string };
-    assert.match(contents.content, /^built by the launchable fixture [0-9a-f]{32}/);
+    assert.match(
+      contents.content,
+      /^built by the launchable fixture [0-9a-f]{32}/
+    );
 
     // Stop: the hub removes the server and the rig's DockerSpawner (remove=True) the container.
-    const stop = await hubCall(hub, tokens.alice, 'DELETE', `/users/alice/servers/${server}`);
-    assert.ok([202, 204].includes(stop.status), `stop: ${stop.status} ${JSON.stringify(stop.body)}`);
+    const stop = await hubCall(
+      hub,
+      tokens.alice,
+      'DELETE',
+      `/users/alice/servers/${server}`
+    );
+    assert.ok(
+      [202, 204].includes(stop.status),
+      `stop: ${stop.status} ${JSON.stringify(stop.body)}`
+    );
     const deadline = Date.now() + 30_000;
     while (containersOf('alice').length > 0 && Date.now() < deadline) {
       await new Promise(resolve => setTimeout(resolve, 300));
     }
     assert.deepEqual(containersOf('alice'), [], 'the container is gone');
     const user = await hubCall(hub, tokens.alice, 'GET', '/users/alice');
-    assert.equal(user.body.servers?.[server]?.ready ?? false, false, 'the hub lists no running server');
+    assert.equal(
+      user.body.servers?.[server]?.ready ?? false,
+      false,
+      'the hub lists no running server'
+    );
   });
 
   it("offers each user their own images on the hub's spawn page (the helper's options_form)", async () => {
@@ -179,13 +266,26 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
     for (const user of ['alice', 'bob']) {
       const browser = new Browser();
       await browser.logIn(hub, user);
-      const page = await browser.request('GET', `${hub.url}/hub/spawn/${user}/form-${randomBytes(2).toString('hex')}`);
-      assert.equal(page.status, 200, `${user}'s spawn page: ${page.status} ${page.chain.join(' -> ')}`);
+      const page = await browser.request(
+        'GET',
+        `${hub.url}/hub/spawn/${user}/form-${randomBytes(2).toString('hex')}`
+      );
+      assert.equal(
+        page.status,
+        200,
+        `${user}'s spawn page: ${page.status} ${page.chain.join(' -> ')}`
+      );
       pages[user] = page.text;
     }
     assert.match(pages.alice, /<select[^>]+name="image"/);
-    assert.ok(pages.alice.includes(`<option value="${aliceImage}">`), "alice's page offers her image");
-    assert.ok(!pages.bob.includes(aliceImage), "bob's page does not name alice's image");
+    assert.ok(
+      pages.alice.includes(`<option value="${aliceImage}">`),
+      "alice's page offers her image"
+    );
+    assert.ok(
+      !pages.bob.includes(aliceImage),
+      "bob's page does not name alice's image"
+    );
   });
 
   it("refuses bob a server in alice's private image, however the request names it; nothing starts", async () => {
@@ -193,21 +293,53 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
     // bob may see his own and shared images only: alice's is not among them.
     const listed = await hub.api(tokens.bob, 'GET', '/api/images');
     assert.equal(listed.status, 200);
-    assert.ok(!listed.body.images.some((image: { name: string }) => image.name === aliceImage), 'bob does not see it');
+    assert.ok(
+      !listed.body.images.some(
+        (image: { name: string }) => image.name === aliceImage
+      ),
+      'bob does not see it'
+    );
 
-    const bodies = [{ image: aliceImage }, { user_options: { image: aliceImage } }];
+    const bodies = [
+      { image: aliceImage },
+      { user_options: { image: aliceImage } }
+    ];
     for (const [index, body] of bodies.entries()) {
       const name = `stolen-${index}`;
-      const post = await hubCall(hub, tokens.bob, 'POST', `/users/bob/servers/${name}`, body);
-      assert.equal(post.status, 400, `bob's start with ${JSON.stringify(body)}: ${post.status} ${JSON.stringify(post.body)}`);
+      const post = await hubCall(
+        hub,
+        tokens.bob,
+        'POST',
+        `/users/bob/servers/${name}`,
+        body
+      );
+      assert.equal(
+        post.status,
+        400,
+        `bob's start with ${JSON.stringify(body)}: ${post.status} ${JSON.stringify(post.body)}`
+      );
       // DockerSpawner's words: "not in allowed list: <bob's images>", or, when bob may use no
       // image at all, "Specifying image to launch is not allowed".
-      assert.match(post.body.message, /not in allowed list|image to launch is not allowed/);
+      assert.match(
+        post.body.message,
+        /not in allowed list|image to launch is not allowed/
+      );
       const allowed = String(post.body.message).split('allowed list:')[1] ?? '';
-      assert.ok(!allowed.includes('r2d-alice/'), `the refusal lists none of alice's images: ${post.body.message}`);
+      assert.ok(
+        !allowed.includes('r2d-alice/'),
+        `the refusal lists none of alice's images: ${post.body.message}`
+      );
       const user = await hubCall(hub, tokens.bob, 'GET', '/users/bob');
-      assert.equal(user.body.servers?.[name]?.ready ?? false, false, 'no server is ready');
+      assert.equal(
+        user.body.servers?.[name]?.ready ?? false,
+        false,
+        'no server is ready'
+      );
     }
-    assert.deepEqual(containersOf('bob'), [], 'no container was created for bob');
+    assert.deepEqual(
+      containersOf('bob'),
+      [],
+      'no container was created for bob'
+    );
   });
 });

@@ -5,7 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { removeImage } from '../helpers/docker-cli.js';
-import { makeFixtures, requireRealParts, type Fixtures } from '../helpers/paths.js';
+import {
+  makeFixtures,
+  requireRealParts,
+  type Fixtures
+} from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 import { readLog } from '../helpers/sse.js';
 
@@ -28,7 +32,9 @@ describe('build log streaming', () => {
   });
 
   it('resumes a dropped stream with Last-Event-ID, losing and duplicating nothing', async () => {
-    const started = await service.api('POST', '/api/builds', { repo: fixtures.chatty });
+    const started = await service.api('POST', '/api/builds', {
+      repo: fixtures.chatty
+    });
     assert.equal(started.status, 202);
     buildId = started.body.id;
     image = started.body.image;
@@ -37,15 +43,22 @@ describe('build log streaming', () => {
     // Drop the connection three times mid-build, each time resuming after the last id seen.
     let last: number | undefined;
     for (const stopAfter of [3, 20, 50]) {
-      const part = await readLog(service.url, service.headers(), buildId, { lastEventId: last, stopAfter });
+      const part = await readLog(service.url, service.headers(), buildId, {
+        lastEventId: last,
+        stopAfter
+      });
       assert.equal(part.status, 200);
       assert.equal(part.contentType, 'text/event-stream; charset=utf-8');
       assert.equal(part.contentEncoding, null, 'never compressed');
-      part.ids.forEach((id, i) => assert.equal(id, String(part.events[i].seq), 'event id is the seq'));
+      part.ids.forEach((id, i) =>
+        assert.equal(id, String(part.events[i].seq), 'event id is the seq')
+      );
       seqs.push(...part.events.map(event => event.seq));
       last = seqs.at(-1);
     }
-    const rest = await readLog(service.url, service.headers(), buildId, { lastEventId: last });
+    const rest = await readLog(service.url, service.headers(), buildId, {
+      lastEventId: last
+    });
     assert.ok(rest.ended, 'server closed the stream after the final event');
     seqs.push(...rest.events.map(event => event.seq));
     const final = rest.events.at(-1)!;
@@ -54,7 +67,11 @@ describe('build log streaming', () => {
     // 1..N, each exactly once, in order.
     assert.equal(seqs[0], 1);
     for (let i = 1; i < seqs.length; i++) {
-      assert.equal(seqs[i], seqs[i - 1] + 1, `gap or duplicate at ${seqs[i - 1]} -> ${seqs[i]}`);
+      assert.equal(
+        seqs[i],
+        seqs[i - 1] + 1,
+        `gap or duplicate at ${seqs[i - 1]} -> ${seqs[i]}`
+      );
     }
   });
 
@@ -66,11 +83,25 @@ describe('build log streaming', () => {
       .flatMap(event => event.message.split('\n'))
       .filter(line => /^#\d+ [\d.]+ line-\d+-\d+$/.test(line));
     assert.equal(fixtureLines.length, LINES, 'every line the build printed');
-    assert.equal(new Set(fixtureLines.map(line => line.replace(/^#\d+ [\d.]+ /, ''))).size, LINES, 'no duplicates');
-    assert.ok(whole.events.length < LINES / 5, `lines travel in batches (${whole.events.length} events)`);
-    const tail = await readLog(service.url, service.headers(), buildId, { lastEventId: whole.events.length - 2 });
-    assert.deepEqual(tail.events.map(event => event.seq), [whole.events.length - 1, whole.events.length]);
-    const past = await readLog(service.url, service.headers(), buildId, { lastEventId: whole.events.length });
+    assert.equal(
+      new Set(fixtureLines.map(line => line.replace(/^#\d+ [\d.]+ /, ''))).size,
+      LINES,
+      'no duplicates'
+    );
+    assert.ok(
+      whole.events.length < LINES / 5,
+      `lines travel in batches (${whole.events.length} events)`
+    );
+    const tail = await readLog(service.url, service.headers(), buildId, {
+      lastEventId: whole.events.length - 2
+    });
+    assert.deepEqual(
+      tail.events.map(event => event.seq),
+      [whole.events.length - 1, whole.events.length]
+    );
+    const past = await readLog(service.url, service.headers(), buildId, {
+      lastEventId: whole.events.length
+    });
     assert.equal(past.events.length, 0);
     assert.ok(past.ended);
   });
@@ -87,18 +118,27 @@ describe('heartbeat', () => {
   let fixtures: Fixtures;
   before(async () => {
     fixtures = makeFixtures(10);
-    service = await new ServiceProcess({ config: { builds: { allowLocalRepos: true }, heartbeatSeconds: 0.3 } }).start();
+    service = await new ServiceProcess({
+      config: { builds: { allowLocalRepos: true }, heartbeatSeconds: 0.3 }
+    }).start();
   });
   after(async () => service?.stop());
 
   it('sends comment lines while a build is quiet', async () => {
-    const started = await service.api('POST', '/api/builds', { repo: fixtures.slow });
+    const started = await service.api('POST', '/api/builds', {
+      repo: fixtures.slow
+    });
     const comments: string[] = [];
-    const reading = readLog(service.url, service.headers(), started.body.id, { onComment: c => comments.push(c) });
+    const reading = readLog(service.url, service.headers(), started.body.id, {
+      onComment: c => comments.push(c)
+    });
     await new Promise(resolve => setTimeout(resolve, 2500));
     await service.api('DELETE', `/api/builds/${started.body.id}`);
     const result = await reading;
-    assert.ok(comments.filter(c => c.trim() === 'keepalive').length >= 3, `heartbeats: ${comments.length}`);
+    assert.ok(
+      comments.filter(c => c.trim() === 'keepalive').length >= 3,
+      `heartbeats: ${comments.length}`
+    );
     assert.equal(result.events.at(-1)!.phase, 'cancelled');
   });
 });

@@ -5,7 +5,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { removeImage } from '../helpers/docker-cli.js';
-import { makeFixtures, requireRealParts, type Fixtures } from '../helpers/paths.js';
+import {
+  makeFixtures,
+  requireRealParts,
+  type Fixtures
+} from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 
 describe('restart and ownership', () => {
@@ -21,8 +25,15 @@ describe('restart and ownership', () => {
     const images: Record<string, any> = {};
     for (const user of ['alice', 'bob']) {
       const service = await new ServiceProcess({ user }).start();
-      const started = await service.api('POST', '/api/builds', { repo: fixtures.ok, name: 'shared-name' });
-      assert.equal(started.status, 202, `${user} builds rather than reusing another user's image`);
+      const started = await service.api('POST', '/api/builds', {
+        repo: fixtures.ok,
+        name: 'shared-name'
+      });
+      assert.equal(
+        started.status,
+        202,
+        `${user} builds rather than reusing another user's image`
+      );
       const build = await service.waitForBuild(started.body.id);
       assert.equal(build.phase, 'built');
       images[user] = build;
@@ -36,27 +47,53 @@ describe('restart and ownership', () => {
 
   it('a restarted service lists the same images with the same owners', async () => {
     const first = await new ServiceProcess({ user: 'alice' }).start();
-    const before = (await first.api('GET', `/api/images?repo=${encodeURIComponent(fixtures.ok)}`)).body.images;
+    const before = (
+      await first.api(
+        'GET',
+        `/api/images?repo=${encodeURIComponent(fixtures.ok)}`
+      )
+    ).body.images;
     await first.stop();
     const second = await new ServiceProcess({ user: 'alice' }).start();
-    const afterRestart = (await second.api('GET', `/api/images?repo=${encodeURIComponent(fixtures.ok)}`)).body.images;
+    const afterRestart = (
+      await second.api(
+        'GET',
+        `/api/images?repo=${encodeURIComponent(fixtures.ok)}`
+      )
+    ).body.images;
     await second.stop();
     assert.ok(before.length >= 2);
-    const summary = (list: any[]) => list.map(i => `${i.name} ${i.owner} ${i.commit} ${i.buildId}`).sort();
+    const summary = (list: any[]) =>
+      list.map(i => `${i.name} ${i.owner} ${i.commit} ${i.buildId}`).sort();
     assert.deepEqual(summary(afterRestart), summary(before));
-    assert.deepEqual(new Set(afterRestart.map((i: any) => i.owner)), new Set(['alice', 'bob']));
+    assert.deepEqual(
+      new Set(afterRestart.map((i: any) => i.owner)),
+      new Set(['alice', 'bob'])
+    );
   });
 
   it('deleting an image removes it from the engine and the list', async () => {
     const service = await new ServiceProcess({ user: 'alice' }).start();
     try {
-      const { body } = await service.api('GET', `/api/images?owner=alice&repo=${encodeURIComponent(fixtures.ok)}`);
+      const { body } = await service.api(
+        'GET',
+        `/api/images?owner=alice&repo=${encodeURIComponent(fixtures.ok)}`
+      );
       const image = body.images[0];
-      const deleted = await service.api('DELETE', `/api/images/${encodeURIComponent(image.name)}`);
+      const deleted = await service.api(
+        'DELETE',
+        `/api/images/${encodeURIComponent(image.name)}`
+      );
       assert.equal(deleted.status, 204);
-      const again = await service.api('DELETE', `/api/images/${encodeURIComponent(image.name)}`);
+      const again = await service.api(
+        'DELETE',
+        `/api/images/${encodeURIComponent(image.name)}`
+      );
       assert.equal(again.status, 404);
-      const list = await service.api('GET', `/api/images?owner=alice&repo=${encodeURIComponent(fixtures.ok)}`);
+      const list = await service.api(
+        'GET',
+        `/api/images?owner=alice&repo=${encodeURIComponent(fixtures.ok)}`
+      );
       assert.equal(list.body.images.length, 0);
     } finally {
       await service.stop();
@@ -67,7 +104,9 @@ describe('restart and ownership', () => {
 describe('Docker engine unreachable', () => {
   let service: ServiceProcess;
   before(async () => {
-    service = await new ServiceProcess({ env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' } }).start();
+    service = await new ServiceProcess({
+      env: { DOCKER_HOST: 'unix:///nonexistent/docker.sock' }
+    }).start();
   });
   after(async () => service?.stop());
 

@@ -3,8 +3,17 @@ import { describe, it } from 'node:test';
 import { ApiError } from '../../src/api/errors.js';
 import type { Identity } from '../../src/auth/identity.js';
 import { missingScopes, scopeNames } from '../../src/auth/identity.js';
-import { bearerToken, LocalAuthenticator, SECRET_HEADER } from '../../src/auth/local.js';
-import { canModify, canSee, requireModify, requirePermission } from '../../src/auth/policy.js';
+import {
+  bearerToken,
+  LocalAuthenticator,
+  SECRET_HEADER
+} from '../../src/auth/local.js';
+import {
+  canModify,
+  canSee,
+  requireModify,
+  requirePermission
+} from '../../src/auth/policy.js';
 
 const SECRET = 'correct-horse-battery-staple-0123456789';
 
@@ -12,7 +21,10 @@ async function rejection(promise: Promise<unknown>): Promise<ApiError> {
   try {
     await promise;
   } catch (error) {
-    assert.ok(error instanceof ApiError, `expected an ApiError, got ${String(error)}`);
+    assert.ok(
+      error instanceof ApiError,
+      `expected an ApiError, got ${String(error)}`
+    );
     return error;
   }
   assert.fail('expected the request to be refused');
@@ -23,33 +35,61 @@ describe('LocalAuthenticator', () => {
 
   it('accepts the secret in X-Repo2docker-Secret', async () => {
     assert.equal(SECRET_HEADER, 'x-repo2docker-secret');
-    const identity = await auth.authenticate({ headers: { [SECRET_HEADER]: SECRET } });
+    const identity = await auth.authenticate({
+      headers: { [SECRET_HEADER]: SECRET }
+    });
     assert.equal(identity.name, 'jo');
   });
 
   it('accepts the secret as "Authorization: token X" and "Authorization: Bearer X"', async () => {
-    for (const value of [`token ${SECRET}`, `Bearer ${SECRET}`, `bearer ${SECRET}`, `TOKEN ${SECRET}`, `token   ${SECRET}  `]) {
-      const identity = await auth.authenticate({ headers: { authorization: value } });
+    for (const value of [
+      `token ${SECRET}`,
+      `Bearer ${SECRET}`,
+      `bearer ${SECRET}`,
+      `TOKEN ${SECRET}`,
+      `token   ${SECRET}  `
+    ]) {
+      const identity = await auth.authenticate({
+        headers: { authorization: value }
+      });
       assert.equal(identity.name, 'jo', value);
     }
   });
 
   it('takes the first value of a repeated header', async () => {
-    const identity = await auth.authenticate({ headers: { [SECRET_HEADER]: [SECRET, 'other'] } });
+    const identity = await auth.authenticate({
+      headers: { [SECRET_HEADER]: [SECRET, 'other'] }
+    });
     assert.equal(identity.name, 'jo');
   });
 
   it('gives the local user every scope', async () => {
-    const identity = await auth.authenticate({ headers: { authorization: `token ${SECRET}` } });
+    const identity = await auth.authenticate({
+      headers: { authorization: `token ${SECRET}` }
+    });
     const names = scopeNames('repo2docker');
-    assert.deepEqual(identity.permissions, { access: true, read: true, build: true, admin: true });
-    assert.deepEqual([...identity.scopes].sort(), [names.access, names.admin, names.build, names.read].sort());
+    assert.deepEqual(identity.permissions, {
+      access: true,
+      read: true,
+      build: true,
+      admin: true
+    });
+    assert.deepEqual(
+      [...identity.scopes].sort(),
+      [names.access, names.admin, names.build, names.read].sort()
+    );
     assert.ok(identity.scopes.includes('access:services!service=repo2docker'));
     assert.deepEqual(missingScopes(identity, 'repo2docker'), []);
   });
 
   it('refuses a missing secret with 401', async () => {
-    for (const headers of [{}, { authorization: '' }, { authorization: 'token' }, { authorization: `Basic ${SECRET}` }, { cookie: `secret=${SECRET}` }]) {
+    for (const headers of [
+      {},
+      { authorization: '' },
+      { authorization: 'token' },
+      { authorization: `Basic ${SECRET}` },
+      { cookie: `secret=${SECRET}` }
+    ]) {
       const error = await rejection(auth.authenticate({ headers }));
       assert.equal(error.status, 401, JSON.stringify(headers));
     }
@@ -65,13 +105,23 @@ describe('LocalAuthenticator', () => {
       `${SECRET.slice(0, -1)}X`
     ];
     for (const given of wrong) {
-      for (const headers of [{ [SECRET_HEADER]: given }, { authorization: `token ${given}` }, { authorization: `Bearer ${given}` }]) {
+      for (const headers of [
+        { [SECRET_HEADER]: given },
+        { authorization: `token ${given}` },
+        { authorization: `Bearer ${given}` }
+      ]) {
         const error = await rejection(auth.authenticate({ headers }));
         assert.equal(error.status, 401, JSON.stringify(headers));
         assert.equal(error.code, 'unauthenticated');
-        assert.ok(!error.message.includes(SECRET), 'the message holds the secret');
+        assert.ok(
+          !error.message.includes(SECRET),
+          'the message holds the secret'
+        );
         if (given.length > 3) {
-          assert.ok(!error.message.includes(given), 'the message holds what was given');
+          assert.ok(
+            !error.message.includes(given),
+            'the message holds what was given'
+          );
         }
       }
     }
@@ -79,8 +129,18 @@ describe('LocalAuthenticator', () => {
 
   it('refuses a secret that looks the same but has other bytes', async () => {
     const unicode = new LocalAuthenticator('jo', 'é', 'repo2docker');
-    assert.equal((await rejection(unicode.authenticate({ headers: { [SECRET_HEADER]: 'e\u0301' } }))).status, 401);
-    assert.equal((await unicode.authenticate({ headers: { [SECRET_HEADER]: 'é' } })).name, 'jo');
+    assert.equal(
+      (
+        await rejection(
+          unicode.authenticate({ headers: { [SECRET_HEADER]: 'e\u0301' } })
+        )
+      ).status,
+      401
+    );
+    assert.equal(
+      (await unicode.authenticate({ headers: { [SECRET_HEADER]: 'é' } })).name,
+      'jo'
+    );
   });
 
   it('lets every request through when no secret is configured', async () => {
@@ -88,23 +148,51 @@ describe('LocalAuthenticator', () => {
     const identity = await open.authenticate({ headers: {} });
     assert.equal(identity.name, 'jo');
     assert.ok(identity.scopes.includes('access:services!service=r2d'));
-    assert.equal((await open.authenticate({ headers: { authorization: 'token anything' } })).name, 'jo');
+    assert.equal(
+      (
+        await open.authenticate({
+          headers: { authorization: 'token anything' }
+        })
+      ).name,
+      'jo'
+    );
   });
 
   it('bearerToken reads only token and bearer schemes', () => {
-    assert.equal(bearerToken({ headers: { authorization: 'token abc' } }), 'abc');
-    assert.equal(bearerToken({ headers: { authorization: 'Bearer abc' } }), 'abc');
-    assert.equal(bearerToken({ headers: { authorization: 'Basic abc' } }), undefined);
-    assert.equal(bearerToken({ headers: { authorization: 'token a b' } }), undefined);
+    assert.equal(
+      bearerToken({ headers: { authorization: 'token abc' } }),
+      'abc'
+    );
+    assert.equal(
+      bearerToken({ headers: { authorization: 'Bearer abc' } }),
+      'abc'
+    );
+    assert.equal(
+      bearerToken({ headers: { authorization: 'Basic abc' } }),
+      undefined
+    );
+    assert.equal(
+      bearerToken({ headers: { authorization: 'token a b' } }),
+      undefined
+    );
     assert.equal(bearerToken({ headers: {} }), undefined);
   });
 });
 
-const identity = (name: string, permissions: Partial<Identity['permissions']>): Identity => ({
+const identity = (
+  name: string,
+  permissions: Partial<Identity['permissions']>
+): Identity => ({
   name,
   admin: false,
   scopes: [],
-  permissions: { access: true, read: false, build: false, admin: false, ...permissions }
+  permissions: {
+    access: true,
+    read: false,
+    build: false,
+    admin: false,
+    ...permissions
+  }
 });
 
 describe('policy', () => {
@@ -135,7 +223,11 @@ describe('policy', () => {
       [reader, sharedByRoot, true]
     ];
     for (const [who, item, expected] of cases) {
-      assert.equal(canSee(who, item), expected, `${who.name} sees ${JSON.stringify(item)}`);
+      assert.equal(
+        canSee(who, item),
+        expected,
+        `${who.name} sees ${JSON.stringify(item)}`
+      );
     }
   });
 
@@ -155,35 +247,64 @@ describe('policy', () => {
       [reader, sharedByRoot, false]
     ];
     for (const [who, item, expected] of cases) {
-      assert.equal(canModify(who, item), expected, `${who.name} modifies ${JSON.stringify(item)}`);
+      assert.equal(
+        canModify(who, item),
+        expected,
+        `${who.name} modifies ${JSON.stringify(item)}`
+      );
     }
   });
 
   it('compares owners exactly', () => {
-    assert.equal(canSee(identity('Alice', { read: true, build: true }), aliceImage), false);
-    assert.equal(canModify(identity('Alice', { read: true, build: true }), aliceImage), false);
-    assert.equal(canModify(identity('alice ', { read: true, build: true }), aliceImage), false);
+    assert.equal(
+      canSee(identity('Alice', { read: true, build: true }), aliceImage),
+      false
+    );
+    assert.equal(
+      canModify(identity('Alice', { read: true, build: true }), aliceImage),
+      false
+    );
+    assert.equal(
+      canModify(identity('alice ', { read: true, build: true }), aliceImage),
+      false
+    );
   });
 
   it('requireModify throws 403 for others and passes for the owner', () => {
     assert.doesNotThrow(() => requireModify(alice, aliceImage, 'image'));
     assert.throws(
       () => requireModify(bob, aliceImage, 'image'),
-      (error: unknown) => error instanceof ApiError && error.status === 403 && error.code === 'forbidden' && /image/.test(error.message)
+      (error: unknown) =>
+        error instanceof ApiError &&
+        error.status === 403 &&
+        error.code === 'forbidden' &&
+        /image/.test(error.message)
     );
-    assert.throws(() => requireModify(reader, daveImage, 'build'), (error: unknown) => error instanceof ApiError && error.status === 403);
+    assert.throws(
+      () => requireModify(reader, daveImage, 'build'),
+      (error: unknown) => error instanceof ApiError && error.status === 403
+    );
   });
 
   it('requirePermission throws 403 naming the missing scope', () => {
     const scope = scopeNames('repo2docker').build;
     assert.doesNotThrow(() => requirePermission(alice, 'build', scope));
-    assert.doesNotThrow(() => requirePermission(reader, 'read', scopeNames('repo2docker').read));
+    assert.doesNotThrow(() =>
+      requirePermission(reader, 'read', scopeNames('repo2docker').read)
+    );
     assert.throws(
       () => requirePermission(reader, 'build', scope),
       (error: unknown) =>
-        error instanceof ApiError && error.status === 403 && error.code === 'missing_scope' && error.extra.scope === scope && error.message.includes(scope)
+        error instanceof ApiError &&
+        error.status === 403 &&
+        error.code === 'missing_scope' &&
+        error.extra.scope === scope &&
+        error.message.includes(scope)
     );
-    assert.throws(() => requirePermission(alice, 'admin', scopeNames('repo2docker').admin), (error: unknown) => error instanceof ApiError && error.status === 403);
+    assert.throws(
+      () => requirePermission(alice, 'admin', scopeNames('repo2docker').admin),
+      (error: unknown) => error instanceof ApiError && error.status === 403
+    );
   });
 
   it('missingScopes lists what a read-only user lacks, with a hint', () => {

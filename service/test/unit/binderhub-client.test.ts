@@ -5,9 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { BinderHubClient, BinderHubError } from '../../src/backends/binderhub-client.js';
+import {
+  BinderHubClient,
+  BinderHubError
+} from '../../src/backends/binderhub-client.js';
 import type { BinderHubUpdate } from '../../src/backends/binderhub-stream.js';
 
 type Handler = (request: IncomingMessage, response: ServerResponse) => void;
@@ -48,9 +56,15 @@ describe('BinderHubClient transport', () => {
       }
     };
 
-  async function run(client: BinderHubClient, signal = new AbortController().signal): Promise<BinderHubUpdate[]> {
+  async function run(
+    client: BinderHubClient,
+    signal = new AbortController().signal
+  ): Promise<BinderHubUpdate[]> {
     const out: BinderHubUpdate[] = [];
-    for await (const update of client.build({ repo: 'https://example.org/r.git', ref: 'abc' }, signal)) {
+    for await (const update of client.build(
+      { repo: 'https://example.org/r.git', ref: 'abc' },
+      signal
+    )) {
       out.push(update);
     }
     return out;
@@ -69,13 +83,18 @@ describe('BinderHubClient transport', () => {
       sse({ phase: 'waiting', message: 'Waiting\n' }),
       sse({ phase: 'failed', message: 'Could not resolve ref\n' })
     );
-    const updates = await run(new BinderHubClient({ url: `${url}/`, token: TOKEN }));
+    const updates = await run(
+      new BinderHubClient({ url: `${url}/`, token: TOKEN })
+    );
     assert.deepEqual(
       updates.map(u => u.kind),
       ['line', 'failed']
     );
     const [request] = seen;
-    assert.equal(request.url, '/build/git/https%3A%2F%2Fexample.org%2Fr.git/abc?build_only=true');
+    assert.equal(
+      request.url,
+      '/build/git/https%3A%2F%2Fexample.org%2Fr.git/abc?build_only=true'
+    );
     assert.equal(request.headers.accept, 'text/event-stream');
     assert.equal(request.headers.authorization, `token ${TOKEN}`);
     await waitFor(() => open === 0);
@@ -84,7 +103,9 @@ describe('BinderHubClient transport', () => {
 
   it('sends no Authorization header without a token', async () => {
     seen = [];
-    handler = stream(sse({ phase: 'ready', imageName: 'x/y:1', message: 'Done!\n' }));
+    handler = stream(
+      sse({ phase: 'ready', imageName: 'x/y:1', message: 'Done!\n' })
+    );
     await run(new BinderHubClient({ url }));
     assert.equal(seen[0].headers.authorization, undefined);
   });
@@ -113,7 +134,10 @@ describe('BinderHubClient transport', () => {
     handler = () => undefined; // never answers
     const controller = new AbortController();
     setTimeout(() => controller.abort(new Error('early cancel')), 50);
-    await assert.rejects(run(new BinderHubClient({ url }), controller.signal), /early cancel/);
+    await assert.rejects(
+      run(new BinderHubClient({ url }), controller.signal),
+      /early cancel/
+    );
   });
 
   it('gives up on a BinderHub that does not answer in time, in plain words', async () => {
@@ -121,13 +145,17 @@ describe('BinderHubClient transport', () => {
     await assert.rejects(
       run(new BinderHubClient({ url, answerTimeoutMs: 100 })),
       (error: unknown) =>
-        error instanceof BinderHubError && error.message === `BinderHub at ${url} did not answer within 0.1 s`
+        error instanceof BinderHubError &&
+        error.message === `BinderHub at ${url} did not answer within 0.1 s`
     );
   });
 
   it('gives up on a stream that falls silent (no keepalive)', async () => {
     handler = stream(sse({ phase: 'building', message: 'step\n' }));
-    await assert.rejects(run(new BinderHubClient({ url, idleTimeoutMs: 150 })), /sent nothing for 0\.2 s/);
+    await assert.rejects(
+      run(new BinderHubClient({ url, idleTimeoutMs: 150 })),
+      /sent nothing for 0\.2 s/
+    );
   });
 
   it('keeps a stream alive on keepalive comments', async () => {
@@ -155,7 +183,10 @@ describe('BinderHubClient transport', () => {
       stream(sse({ phase: 'building', message: 'step\n' }))(request, response);
       response.end();
     };
-    await assert.rejects(run(new BinderHubClient({ url })), /closed the build's stream before the build ended/);
+    await assert.rejects(
+      run(new BinderHubClient({ url })),
+      /closed the build's stream before the build ended/
+    );
   });
 
   it('names refusals by status, and never shows the token', async () => {
@@ -168,12 +199,15 @@ describe('BinderHubClient transport', () => {
         response.writeHead(status, { 'content-type': 'text/html' });
         response.end(`<h1>${status}</h1>`);
       };
-      await assert.rejects(run(new BinderHubClient({ url, token: TOKEN })), (error: unknown) => {
-        assert.ok(error instanceof BinderHubError);
-        assert.match(error.message, pattern);
-        assert.ok(!error.message.includes(TOKEN));
-        return true;
-      });
+      await assert.rejects(
+        run(new BinderHubClient({ url, token: TOKEN })),
+        (error: unknown) => {
+          assert.ok(error instanceof BinderHubError);
+          assert.match(error.message, pattern);
+          assert.ok(!error.message.includes(TOKEN));
+          return true;
+        }
+      );
     }
   });
 
@@ -196,10 +230,13 @@ describe('BinderHubClient transport', () => {
     probe.close();
     await once(probe, 'close');
     await assert.rejects(
-      run(new BinderHubClient({ url: `http://user:${TOKEN}@127.0.0.1:${port}` })),
+      run(
+        new BinderHubClient({ url: `http://user:${TOKEN}@127.0.0.1:${port}` })
+      ),
       (error: unknown) =>
         error instanceof BinderHubError &&
-        error.message === `BinderHub at http://127.0.0.1:${port} did not answer (ECONNREFUSED)`
+        error.message ===
+          `BinderHub at http://127.0.0.1:${port} did not answer (ECONNREFUSED)`
     );
   });
 
@@ -208,7 +245,10 @@ describe('BinderHubClient transport', () => {
       run(new BinderHubClient({ url: 'ftp://127.0.0.1/' })),
       /must be http:\/\/ or https:\/\/, not ftp:/
     );
-    await assert.rejects(run(new BinderHubClient({ url: 'not a url' })), /is not a URL: the configured BinderHub URL/);
+    await assert.rejects(
+      run(new BinderHubClient({ url: 'not a url' })),
+      /is not a URL: the configured BinderHub URL/
+    );
   });
 
   it('reads /versions', async () => {

@@ -1,11 +1,20 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BinderHubStreamParser, mapBinderHubData, type BinderHubUpdate } from '../../src/backends/binderhub-stream.js';
-import { buildUrl, displayUrl, gitSpec } from '../../src/backends/binderhub-client.js';
+import {
+  BinderHubStreamParser,
+  mapBinderHubData,
+  type BinderHubUpdate
+} from '../../src/backends/binderhub-stream.js';
+import {
+  buildUrl,
+  displayUrl,
+  gitSpec
+} from '../../src/backends/binderhub-client.js';
 
 // Excerpts of what BinderHub b9fad99 sent on this machine (scripts/start-binderhub.sh): each
 // relayed repo2docker line keeps its own newline, hence the extra blank line after its event.
-const sse = (data: object | string): string => `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+const sse = (data: object | string): string =>
+  `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
 const relayed = (data: object): string => `data: ${JSON.stringify(data)}\n\n\n`;
 
 const BUILD = [
@@ -35,7 +44,8 @@ const BUILD = [
 const FAILED = [
   sse({ phase: 'waiting', message: 'Waiting for build to start...\n' }),
   relayed({
-    message: '#6 [3/3] RUN ["/bin/busybox", "sh", "-c", "echo about to fail; exit 3"]\n',
+    message:
+      '#6 [3/3] RUN ["/bin/busybox", "sh", "-c", "echo about to fail; exit 3"]\n',
     phase: 'building'
   }),
   relayed({ message: '#6 0.201 about to fail\n', phase: 'building' }),
@@ -47,7 +57,8 @@ const FAILED = [
   relayed({
     message:
       "Error during build: Command '['docker', 'buildx', 'build', '--tag', 'x']' returned non-zero exit status 1.",
-    exc_info: 'Traceback (most recent call last):\n  File "/x/repo2docker/app.py", line 856, in start\n',
+    exc_info:
+      'Traceback (most recent call last):\n  File "/x/repo2docker/app.py", line 856, in start\n',
     phase: 'failed'
   }),
   sse({ phase: 'failed' }),
@@ -90,7 +101,9 @@ describe('BinderHubStreamParser', () => {
   });
 
   it('reads the step counter from BuildKit lines', () => {
-    const step = parseAll(BUILD).find(u => u.kind === 'line' && u.message.startsWith('#6 [3/3]'));
+    const step = parseAll(BUILD).find(
+      u => u.kind === 'line' && u.message.startsWith('#6 [3/3]')
+    );
     assert.deepEqual(step?.kind === 'line' && step.progress, {
       current: 3,
       total: 3
@@ -111,7 +124,9 @@ describe('BinderHubStreamParser', () => {
     const parser = new BinderHubStreamParser();
     const out: BinderHubUpdate[] = [];
     for (const byte of bytes) {
-      out.push(...parser.feed(decoder.decode(Uint8Array.of(byte), { stream: true })));
+      out.push(
+        ...parser.feed(decoder.decode(Uint8Array.of(byte), { stream: true }))
+      );
     }
     assert.deepEqual(out, [
       {
@@ -144,8 +159,16 @@ describe('BinderHubStreamParser', () => {
   it("ends a failed build at repo2docker's failed line: the failing step named, traceback kept apart", () => {
     const updates = parseAll(FAILED);
     const failed = updates.filter(u => u.kind === 'failed');
-    assert.equal(failed.length, 1, 'the bare {"phase":"failed"} after it is dropped');
-    assert.equal(updates.at(-1), failed[0], 'nothing after the end (no keepalive either)');
+    assert.equal(
+      failed.length,
+      1,
+      'the bare {"phase":"failed"} after it is dropped'
+    );
+    assert.equal(
+      updates.at(-1),
+      failed[0],
+      'nothing after the end (no keepalive either)'
+    );
     const end = failed[0];
     assert.ok(end.kind === 'failed');
     assert.equal(
@@ -169,7 +192,8 @@ describe('BinderHubStreamParser', () => {
     assert.deepEqual(updates, [
       {
         kind: 'failed',
-        error: 'BinderHub refused the build (HTTP 400): Missing Accept header: text/event-stream',
+        error:
+          'BinderHub refused the build (HTTP 400): Missing Accept header: text/event-stream',
         message: 'Missing Accept header: text/event-stream',
         statusCode: 400,
         traceback: null
@@ -188,7 +212,10 @@ describe('BinderHubStreamParser', () => {
   it('names a bare failure without inventing a cause', () => {
     const [end] = parseAll(sse({ phase: 'failed' }));
     assert.ok(end.kind === 'failed');
-    assert.equal(end.error, 'repo2docker failed; the build log has the details');
+    assert.equal(
+      end.error,
+      'repo2docker failed; the build log has the details'
+    );
   });
 
   it('turns a ready without an image name into a failure', () => {
@@ -198,7 +225,9 @@ describe('BinderHubStreamParser', () => {
   });
 
   it('reports keepalive comments so the caller can tell silence from a lost stream', () => {
-    const updates = parseAll(`:keepalive\n\n${sse({ phase: 'building', message: 'x\n' })}:keepalive\n\n`);
+    const updates = parseAll(
+      `:keepalive\n\n${sse({ phase: 'building', message: 'x\n' })}:keepalive\n\n`
+    );
     assert.deepEqual(
       updates.map(u => u.kind),
       ['keepalive', 'line', 'keepalive']
@@ -269,40 +298,67 @@ describe('BinderHubStreamParser', () => {
   });
 
   it('does not take a last event cut off before its blank line for the end (SSE discards it)', () => {
-    const updates = parseAll('data: {"phase": "ready", "imageName": "p/x:1", "message": "Done! Image built\\n"}\n');
-    assert.deepEqual(updates, [], 'a cut stream is not a finished build: the client reports it closed early');
+    const updates = parseAll(
+      'data: {"phase": "ready", "imageName": "p/x:1", "message": "Done! Image built\\n"}\n'
+    );
+    assert.deepEqual(
+      updates,
+      [],
+      'a cut stream is not a finished build: the client reports it closed early'
+    );
   });
 
   it('fails, and stops reading, once an event grows past the limit', () => {
     const parser = new BinderHubStreamParser(1024);
-    const out = parser.feed(`data: {"phase":"building","message":"${'x'.repeat(4096)}`);
+    const out = parser.feed(
+      `data: {"phase":"building","message":"${'x'.repeat(4096)}`
+    );
     assert.equal(out.length, 1);
     assert.ok(out[0].kind === 'failed');
     assert.match(out[0].error, /longer than 1024 characters/);
-    assert.deepEqual(parser.feed(sse({ phase: 'building', message: 'more\n' })), [], 'nothing after the end');
+    assert.deepEqual(
+      parser.feed(sse({ phase: 'building', message: 'more\n' })),
+      [],
+      'nothing after the end'
+    );
     assert.deepEqual(parser.end(), []);
   });
 });
 
 describe('mapBinderHubData', () => {
   it('maps pushing (a registry-backed BinderHub) to our pushing phase', () => {
-    assert.deepEqual(mapBinderHubData(JSON.stringify({ phase: 'pushing', message: 'Pushing image\n' })), {
-      kind: 'line',
-      phase: 'pushing',
-      message: 'Pushing image',
-      progress: null
-    });
+    assert.deepEqual(
+      mapBinderHubData(
+        JSON.stringify({ phase: 'pushing', message: 'Pushing image\n' })
+      ),
+      {
+        kind: 'line',
+        phase: 'pushing',
+        message: 'Pushing image',
+        progress: null
+      }
+    );
   });
 
   it('treats "failure" like "failed" (BinderHub checks both)', () => {
-    assert.equal(mapBinderHubData(JSON.stringify({ phase: 'failure', message: 'x' }))?.kind, 'failed');
+    assert.equal(
+      mapBinderHubData(JSON.stringify({ phase: 'failure', message: 'x' }))
+        ?.kind,
+      'failed'
+    );
   });
 });
 
 describe('BinderHub build URL', () => {
   it("encodes the repository whole (its slashes too) and the ref, as the git provider's spec", () => {
-    assert.equal(gitSpec('https://example.org/a/b.git', 'main'), 'https%3A%2F%2Fexample.org%2Fa%2Fb.git/main');
-    assert.equal(gitSpec('file:///tmp/x y', 'feature/x#1'), 'file%3A%2F%2F%2Ftmp%2Fx%20y/feature%2Fx%231');
+    assert.equal(
+      gitSpec('https://example.org/a/b.git', 'main'),
+      'https%3A%2F%2Fexample.org%2Fa%2Fb.git/main'
+    );
+    assert.equal(
+      gitSpec('file:///tmp/x y', 'feature/x#1'),
+      'file%3A%2F%2F%2Ftmp%2Fx%20y/feature%2Fx%231'
+    );
   });
 
   it('asks for a build only, under the base URL (trailing slashes dropped)', () => {
@@ -316,7 +372,10 @@ describe('BinderHub build URL', () => {
   });
 
   it('shows the base URL in messages without credentials or query', () => {
-    assert.equal(displayUrl('http://user:secret@bh.example:8585/binder/?token=abc'), 'http://bh.example:8585/binder');
+    assert.equal(
+      displayUrl('http://user:secret@bh.example:8585/binder/?token=abc'),
+      'http://bh.example:8585/binder'
+    );
     assert.equal(displayUrl('not a url'), 'the configured BinderHub URL');
   });
 });

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { BuildFailure } from '../../src/backends/backend.js';
-import { BuildRecord, FINAL_PHASES, formatBytes, LogTooLarge } from '../../src/builds/build-record.js';
+import {
+  BuildRecord,
+  FINAL_PHASES,
+  formatBytes,
+  LogTooLarge
+} from '../../src/builds/build-record.js';
 import { BuildHistory } from '../../src/builds/build-history.js';
-import { finishedRecord, makeRecord, makeSpec } from '../helpers/unit-builds.js';
+import {
+  finishedRecord,
+  makeRecord,
+  makeSpec
+} from '../helpers/unit-builds.js';
 
 describe('BuildRecord', () => {
   it('starts queued, with no events', () => {
@@ -19,10 +28,15 @@ describe('BuildRecord', () => {
     const record = makeRecord();
     const seqs: number[] = [];
     for (let i = 0; i < 20; i++) {
-      seqs.push(record.append(i < 5 ? 'fetching' : 'building', `line ${i}`).seq);
+      seqs.push(
+        record.append(i < 5 ? 'fetching' : 'building', `line ${i}`).seq
+      );
     }
     record.finish('built', 'done');
-    assert.deepEqual(seqs, Array.from({ length: 20 }, (_, i) => i + 1));
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: 20 }, (_, i) => i + 1)
+    );
     assert.equal(record.lastSeq, 21);
     const all = record.eventsAfter(0, 1000);
     assert.deepEqual(
@@ -40,7 +54,10 @@ describe('BuildRecord', () => {
     assert.equal(record.phase, 'building');
     assert.deepEqual(record.progress, { current: 2, total: 3 }); // kept across lines without progress
     assert.equal('progress' in plain, false);
-    assert.deepEqual(record.eventsAfter(0, 1)[0].progress, { current: 2, total: 3 });
+    assert.deepEqual(record.eventsAfter(0, 1)[0].progress, {
+      current: 2,
+      total: 3
+    });
     assert.ok(!Number.isNaN(Date.parse(plain.time)));
   });
 
@@ -126,7 +143,14 @@ describe('BuildRecord', () => {
   });
 
   it('toApi gives every field of the API', () => {
-    const spec = makeSpec({ id: 'abc123', owner: 'Alice', shared: true, subdir: 'binder', name: 'img', displayName: 'My image' });
+    const spec = makeSpec({
+      id: 'abc123',
+      owner: 'Alice',
+      shared: true,
+      subdir: 'binder',
+      name: 'img',
+      displayName: 'My image'
+    });
     const record = new BuildRecord(spec);
     const queued = record.toApi(3);
     assert.deepEqual(queued, {
@@ -202,30 +226,53 @@ describe('BuildRecord log cap (logs.maxBuildBytes)', () => {
     assert.equal(record.abort.signal.aborted, false);
     assert.equal(record.lastSeq, 2);
     record.append('building', 'z'); // one byte past
-    assert.equal(record.abort.signal.aborted, true, 'the manager is told to stop the build');
+    assert.equal(
+      record.abort.signal.aborted,
+      true,
+      'the manager is told to stop the build'
+    );
     const reason = record.abort.signal.reason as LogTooLarge;
     assert.ok(reason instanceof LogTooLarge);
-    assert.ok(reason instanceof BuildFailure, 'a BuildFailure: the manager shows its message and cleans up');
-    assert.equal(reason.message, "the build's log passed 100 bytes; the build was stopped");
+    assert.ok(
+      reason instanceof BuildFailure,
+      'a BuildFailure: the manager shows its message and cleans up'
+    );
+    assert.equal(
+      reason.message,
+      "the build's log passed 100 bytes; the build was stopped"
+    );
     for (let i = 0; i < 1000; i++) {
-      record.append('building', 'more output the build printed before it was killed');
+      record.append(
+        'building',
+        'more output the build printed before it was killed'
+      );
     }
     assert.equal(record.lastSeq, 2, 'nothing past the cap is kept');
     assert.equal(record.bytes, 100);
     // The final event is always kept, so readers learn why the build ended.
     record.finish('failed', `Build failed: ${reason.message}`, reason.message);
     assert.equal(record.lastSeq, 3);
-    assert.equal(record.eventsAfter(2, 1)[0].message, "Build failed: the build's log passed 100 bytes; the build was stopped");
+    assert.equal(
+      record.eventsAfter(2, 1)[0].message,
+      "Build failed: the build's log passed 100 bytes; the build was stopped"
+    );
     assert.equal(record.phase, 'failed');
   });
 
   it('says the default cap as people read it', () => {
-    assert.equal(new LogTooLarge(64 * 1024 * 1024).message, "the build's log passed 64 MiB; the build was stopped");
+    assert.equal(
+      new LogTooLarge(64 * 1024 * 1024).message,
+      "the build's log passed 64 MiB; the build was stopped"
+    );
     assert.equal(formatBytes(1536), '1.5 KiB');
   });
 
   it('is given to every record the registry adds', () => {
-    const registry = new BuildHistory({ maxBuilds: 10, maxBytes: 1e9, maxBuildBytes: 10 });
+    const registry = new BuildHistory({
+      maxBuilds: 10,
+      maxBytes: 1e9,
+      maxBuildBytes: 10
+    });
     const record = makeRecord();
     registry.add(record);
     record.append('building', 'x'.repeat(11));
@@ -255,7 +302,12 @@ describe('BuildHistory', () => {
 
   it('drops the oldest finished logs first past maxBuilds', () => {
     const registry = new BuildHistory({ maxBuilds: 2, maxBytes: 1e9 });
-    const records = [finishedRecord(3), finishedRecord(3), finishedRecord(3), finishedRecord(3)];
+    const records = [
+      finishedRecord(3),
+      finishedRecord(3),
+      finishedRecord(3),
+      finishedRecord(3)
+    ];
     for (const record of records) {
       registry.add(record);
       registry.markFinished(record);
@@ -296,7 +348,11 @@ describe('BuildHistory', () => {
 
   it('drops the oldest finished logs first past maxBytes', () => {
     const registry = new BuildHistory({ maxBuilds: 100, maxBytes: 250 });
-    const records = [finishedRecord(1, 100), finishedRecord(1, 100), finishedRecord(1, 100)];
+    const records = [
+      finishedRecord(1, 100),
+      finishedRecord(1, 100),
+      finishedRecord(1, 100)
+    ];
     for (const record of records) {
       registry.add(record);
       registry.markFinished(record);

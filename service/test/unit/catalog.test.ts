@@ -36,8 +36,14 @@ describe('ImageCatalog', () => {
     const src = source();
     const catalog = new ImageCatalog(src, options, () => true);
     let renders = 0;
-    const render = (listing: ImageListing) => (renders++, { images: listing.images });
-    const [a, b] = await Promise.all([catalog.answer('k', render), catalog.answer('k', render)]);
+    const render = (listing: ImageListing) => (
+      renders++,
+      { images: listing.images }
+    );
+    const [a, b] = await Promise.all([
+      catalog.answer('k', render),
+      catalog.answer('k', render)
+    ]);
     assert.equal(src.calls, 1);
     assert.equal(a.body, b.body);
     const again = await catalog.answer('k', render);
@@ -62,7 +68,12 @@ describe('ImageCatalog', () => {
     let now = 0;
     let connected = true;
     const src = source();
-    const catalog = new ImageCatalog(src, options, () => connected, () => now);
+    const catalog = new ImageCatalog(
+      src,
+      options,
+      () => connected,
+      () => now
+    );
     await catalog.list();
     now = 500;
     await catalog.list();
@@ -87,7 +98,11 @@ describe('ImageCatalog', () => {
     open();
     await pending;
     const fresh = await catalog.answer('k', l => l);
-    assert.match(fresh.body, /img:2/, 'the next answer comes from a new listing');
+    assert.match(
+      fresh.body,
+      /img:2/,
+      'the next answer comes from a new listing'
+    );
   });
 
   it('does not cache a failed listing', async () => {
@@ -102,8 +117,14 @@ describe('ImageCatalog', () => {
       options,
       () => true
     );
-    await assert.rejects(catalog.answer('k', l => l), /engine down/);
+    await assert.rejects(
+      catalog.answer('k', l => l),
+      /engine down/
+    );
     fail = false;
-    assert.equal((await catalog.answer('k', l => l)).body, '{"images":[],"warnings":[]}');
+    assert.equal(
+      (await catalog.answer('k', l => l)).body,
+      '{"images":[],"warnings":[]}'
+    );
   });
 });

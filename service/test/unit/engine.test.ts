@@ -12,7 +12,11 @@ import { LABEL, toLabels } from '../../src/images/labels.js';
 
 const COMMIT = 'a'.repeat(40);
 
-function labelsOf(owner: string, name: string, buildId = 'b1'): Record<string, string> {
+function labelsOf(
+  owner: string,
+  name: string,
+  buildId = 'b1'
+): Record<string, string> {
   return toLabels({
     owner,
     shared: false,
@@ -37,9 +41,13 @@ interface FakeImage {
 }
 
 /** Just enough of dockerode: images by tag or id, tag, remove (optionally failing). */
-function fakeDocker(images: FakeImage[], failUntag = false): { docker: Docker; calls: string[] } {
+function fakeDocker(
+  images: FakeImage[],
+  failUntag = false
+): { docker: Docker; calls: string[] } {
   const calls: string[] = [];
-  const byRef = (ref: string): FakeImage | undefined => images.find(image => image.Id === ref || image.RepoTags.includes(ref));
+  const byRef = (ref: string): FakeImage | undefined =>
+    images.find(image => image.Id === ref || image.RepoTags.includes(ref));
   const docker = {
     getImage: (ref: string) => ({
       inspect: async () => {
@@ -47,7 +55,12 @@ function fakeDocker(images: FakeImage[], failUntag = false): { docker: Docker; c
         if (!image) {
           throw Object.assign(new Error('no such image'), { statusCode: 404 });
         }
-        return { Id: image.Id, RepoTags: image.RepoTags, Size: 1, Config: { Labels: image.Labels } };
+        return {
+          Id: image.Id,
+          RepoTags: image.RepoTags,
+          Size: 1,
+          Config: { Labels: image.Labels }
+        };
       },
       tag: async ({ repo, tag }: { repo: string; tag: string }) => {
         calls.push(`tag ${ref} ${repo}:${tag}`);
@@ -72,8 +85,17 @@ function fakeDocker(images: FakeImage[], failUntag = false): { docker: Docker; c
     listImages: async ({ filters }: { filters: { label: string[] } }) => {
       const [key, value] = filters.label[0].split('=');
       return images
-        .filter(image => key in image.Labels && (value === undefined || image.Labels[key] === value))
-        .map(image => ({ Id: image.Id, RepoTags: image.RepoTags, Labels: image.Labels, Size: 1 }));
+        .filter(
+          image =>
+            key in image.Labels &&
+            (value === undefined || image.Labels[key] === value)
+        )
+        .map(image => ({
+          Id: image.Id,
+          RepoTags: image.RepoTags,
+          Labels: image.Labels,
+          Size: 1
+        }));
     },
     listContainers: async () => []
   } as unknown as Docker;
@@ -84,12 +106,18 @@ describe('DockerEngine retag and cleanup', () => {
   it('a failed untag after the retag does not fail the build, and the cleanup would keep the final image', async () => {
     const temporary = `r2d-alice/x:build-b1`;
     const final = `r2d-alice/x:${COMMIT}`;
-    const images = [{ Id: 'sha256:1', RepoTags: [temporary], Labels: labelsOf('alice', 'x') }];
+    const images = [
+      { Id: 'sha256:1', RepoTags: [temporary], Labels: labelsOf('alice', 'x') }
+    ];
     const { docker, calls } = fakeDocker(images, true);
     const engine = new DockerEngine(docker);
     await engine.retag(temporary, final); // resolves: the image is complete
     assert.ok(images[0].RepoTags.includes(final));
-    assert.equal(calls.filter(call => call === `remove ${temporary}`).length, 2, 'the untag is tried twice');
+    assert.equal(
+      calls.filter(call => call === `remove ${temporary}`).length,
+      2,
+      'the untag is tried twice'
+    );
     // Had the manager cleaned up anyway: the image with its final name is not deleted.
     const healthy = fakeDocker(images);
     await new DockerEngine(healthy.docker).removeBuildArtifacts('b1');
@@ -99,45 +127,116 @@ describe('DockerEngine retag and cleanup', () => {
   });
 
   it('the cleanup still removes an image that has only its temporary tag', async () => {
-    const images = [{ Id: 'sha256:2', RepoTags: ['r2d-alice/x:build-b2'], Labels: labelsOf('alice', 'x', 'b2') }];
+    const images = [
+      {
+        Id: 'sha256:2',
+        RepoTags: ['r2d-alice/x:build-b2'],
+        Labels: labelsOf('alice', 'x', 'b2')
+      }
+    ];
     const { docker } = fakeDocker(images);
-    assert.deepEqual(await new DockerEngine(docker).removeBuildArtifacts('b2'), { images: 1, containers: 0 });
+    assert.deepEqual(
+      await new DockerEngine(docker).removeBuildArtifacts('b2'),
+      { images: 1, containers: 0 }
+    );
     assert.equal(images.length, 0);
   });
 });
 
 describe('DockerEngine ownership and label verification', () => {
-  it('lists an image as X\'s only in X\'s namespace, with the commit as its tag', async () => {
+  it("lists an image as X's only in X's namespace, with the commit as its tag", async () => {
     const images = [
-      { Id: 'sha256:a', RepoTags: [`r2d-alice/x:${COMMIT}`, 'r2d-alice/x:build-b1', 'r2d-alice/x:latest'], Labels: labelsOf('alice', 'x') },
-      { Id: 'sha256:b', RepoTags: [`r2d-alice/y:${COMMIT}`], Labels: labelsOf('bob', 'y') },
-      { Id: 'sha256:c', RepoTags: [`r2d-bob/z:${COMMIT}`], Labels: labelsOf('alice', 'z') },
-      { Id: 'sha256:d', RepoTags: [`r2d-alice/other:${COMMIT}`], Labels: labelsOf('alice', 'w') }
+      {
+        Id: 'sha256:a',
+        RepoTags: [
+          `r2d-alice/x:${COMMIT}`,
+          'r2d-alice/x:build-b1',
+          'r2d-alice/x:latest'
+        ],
+        Labels: labelsOf('alice', 'x')
+      },
+      {
+        Id: 'sha256:b',
+        RepoTags: [`r2d-alice/y:${COMMIT}`],
+        Labels: labelsOf('bob', 'y')
+      },
+      {
+        Id: 'sha256:c',
+        RepoTags: [`r2d-bob/z:${COMMIT}`],
+        Labels: labelsOf('alice', 'z')
+      },
+      {
+        Id: 'sha256:d',
+        RepoTags: [`r2d-alice/other:${COMMIT}`],
+        Labels: labelsOf('alice', 'w')
+      }
     ];
-    const engine = new DockerEngine(fakeDocker(images).docker, { template: 'r2d-{owner}/{name}', repositoryPrefix: '' });
-    assert.deepEqual((await engine.list()).map(image => image.name), [`r2d-alice/x:${COMMIT}`]);
-    assert.equal((await engine.find(`r2d-alice/y:${COMMIT}`)), null);
-    assert.equal((await engine.find(`r2d-bob/z:${COMMIT}`)), null);
-    assert.equal((await engine.find('r2d-alice/x:build-b1'))?.buildId, 'b1', 'the manager finds its temporary tag');
+    const engine = new DockerEngine(fakeDocker(images).docker, {
+      template: 'r2d-{owner}/{name}',
+      repositoryPrefix: ''
+    });
+    assert.deepEqual(
+      (await engine.list()).map(image => image.name),
+      [`r2d-alice/x:${COMMIT}`]
+    );
+    assert.equal(await engine.find(`r2d-alice/y:${COMMIT}`), null);
+    assert.equal(await engine.find(`r2d-bob/z:${COMMIT}`), null);
+    assert.equal(
+      (await engine.find('r2d-alice/x:build-b1'))?.buildId,
+      'b1',
+      'the manager finds its temporary tag'
+    );
   });
 
-  it('the local backend\'s verifyLabels accepts exactly our labels (others ignored) and removes an image with any other of ours', async () => {
+  it("the local backend's verifyLabels accepts exactly our labels (others ignored) and removes an image with any other of ours", async () => {
     const expected = labelsOf('alice', 'x');
     const images = [
-      { Id: 'sha256:ok', RepoTags: ['r2d-alice/x:build-ok'], Labels: { ...expected, 'repo2docker.ref': 'None', 'org.opencontainers.image.title': 'base' } },
-      { Id: 'sha256:extra', RepoTags: ['r2d-alice/x:build-extra'], Labels: { ...expected, ['org.jupyter.repo2docker-service.shared-too']: 'true' } },
-      { Id: 'sha256:other', RepoTags: ['r2d-alice/x:build-other'], Labels: { ...expected, [LABEL.owner]: 'bob' } },
-      { Id: 'sha256:missing', RepoTags: ['r2d-alice/x:build-missing'], Labels: { [LABEL.owner]: 'alice' } }
+      {
+        Id: 'sha256:ok',
+        RepoTags: ['r2d-alice/x:build-ok'],
+        Labels: {
+          ...expected,
+          'repo2docker.ref': 'None',
+          'org.opencontainers.image.title': 'base'
+        }
+      },
+      {
+        Id: 'sha256:extra',
+        RepoTags: ['r2d-alice/x:build-extra'],
+        Labels: {
+          ...expected,
+          ['org.jupyter.repo2docker-service.shared-too']: 'true'
+        }
+      },
+      {
+        Id: 'sha256:other',
+        RepoTags: ['r2d-alice/x:build-other'],
+        Labels: { ...expected, [LABEL.owner]: 'bob' }
+      },
+      {
+        Id: 'sha256:missing',
+        RepoTags: ['r2d-alice/x:build-missing'],
+        Labels: { [LABEL.owner]: 'alice' }
+      }
     ];
     const engine = new DockerEngine(fakeDocker(images).docker);
     await verifyLabels(engine, 'r2d-alice/x:build-ok', expected);
     for (const tag of ['extra', 'other', 'missing']) {
-      await assert.rejects(verifyLabels(engine, `r2d-alice/x:build-${tag}`, expected), (error: Error) => {
-        assert.ok(error instanceof BuildFailure);
-        assert.match(error.message, /the image's labels do not match what the service set/);
-        return true;
-      });
-      assert.ok(!images.some(image => image.Id === `sha256:${tag}`), `${tag} was removed`);
+      await assert.rejects(
+        verifyLabels(engine, `r2d-alice/x:build-${tag}`, expected),
+        (error: Error) => {
+          assert.ok(error instanceof BuildFailure);
+          assert.match(
+            error.message,
+            /the image's labels do not match what the service set/
+          );
+          return true;
+        }
+      );
+      assert.ok(
+        !images.some(image => image.Id === `sha256:${tag}`),
+        `${tag} was removed`
+      );
     }
   });
 });

@@ -6,7 +6,14 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -41,10 +48,18 @@ describe('credentialsProblem', () => {
 
   it('takes https URLs, and plain http only to a loopback host', () => {
     assert.equal(credentialsProblem('https://github.com/a/b', ok), null);
-    assert.equal(credentialsProblem('http://127.0.0.1:8080/private/x.git', ok), null);
+    assert.equal(
+      credentialsProblem('http://127.0.0.1:8080/private/x.git', ok),
+      null
+    );
     assert.equal(credentialsProblem('http://localhost/x.git', ok), null);
     assert.equal(credentialsProblem('http://[::1]:9/x.git', ok), null);
-    for (const repo of ['http://example.org/a/b', 'http://127.0.0.1.example.org/x', 'git://github.com/a/b', 'file:///tmp/x']) {
+    for (const repo of [
+      'http://example.org/a/b',
+      'http://127.0.0.1.example.org/x',
+      'git://github.com/a/b',
+      'file:///tmp/x'
+    ]) {
       assert.equal(credentialsProblem(repo, ok)?.field, 'repo', repo);
     }
   });
@@ -64,16 +79,29 @@ describe('credentialsProblem', () => {
       [{ password: 'x' }, 'credentials.username'],
       [{ username: '', password: 'x' }, 'credentials.username'],
       [{ username: 'a', password: 7 }, 'credentials.password'],
-      [{ username: 'a', password: 'x\nhost=evil.example' }, 'credentials.password'],
+      [
+        { username: 'a', password: 'x\nhost=evil.example' },
+        'credentials.password'
+      ],
       [{ username: 'a\u0000', password: 'x' }, 'credentials.username'],
       [{ username: 'a', password: 'x'.repeat(4097) }, 'credentials.password'],
       [{ username: 'a'.repeat(257), password: 'x' }, 'credentials.username'],
       [{ username: 'a', password: 'x', token: 'y' }, 'credentials.token']
     ];
     for (const [value, field] of cases) {
-      assert.equal(credentialsProblem('https://github.com/a/b', value)?.field, field, JSON.stringify(value));
+      assert.equal(
+        credentialsProblem('https://github.com/a/b', value)?.field,
+        field,
+        JSON.stringify(value)
+      );
     }
-    assert.equal(credentialsProblem('https://github.com/a/b', { username: 'a', password: 'x'.repeat(4096) }), null);
+    assert.equal(
+      credentialsProblem('https://github.com/a/b', {
+        username: 'a',
+        password: 'x'.repeat(4096)
+      }),
+      null
+    );
   });
 });
 
@@ -84,7 +112,10 @@ describe('credentialScope', () => {
       host: '127.0.0.1:8123',
       scope: 'http://127.0.0.1:8123'
     });
-    assert.equal(credentialScope('https://github.com:443/a/b').scope, 'https://github.com');
+    assert.equal(
+      credentialScope('https://github.com:443/a/b').scope,
+      'https://github.com'
+    );
   });
 });
 
@@ -94,12 +125,20 @@ describe('prepareCredentials and the helper it writes', () => {
   async function prepared(name: string, password = HOSTILE) {
     const dir = join(root, name);
     mkdirSync(dir, { mode: 0o700 });
-    const setup = await prepareCredentials(dir, repo, { username: 'alice', password });
+    const setup = await prepareCredentials(dir, repo, {
+      username: 'alice',
+      password
+    });
     return { dir, setup, helper: join(dir, HELPER_NAME) };
   }
 
   /** Run the helper as git does (`sh -c "<helper> get"`), the request on stdin. */
-  function ask(helper: string, env: Record<string, string>, request: string, operation = 'get'): string {
+  function ask(
+    helper: string,
+    env: Record<string, string>,
+    request: string,
+    operation = 'get'
+  ): string {
     const result = spawnSync('sh', ['-c', `${helper} ${operation}`], {
       cwd: root,
       env: { PATH: process.env.PATH, ...env },
@@ -112,19 +151,32 @@ describe('prepareCredentials and the helper it writes', () => {
 
   it('puts the secret in the environment only: not in the -c options, not in the helper file', async () => {
     const { setup, helper } = await prepared('files');
-    assert.deepEqual(setup.configArgs, ['-c', `credential.http://127.0.0.1:8123.helper=${helper}`]);
+    assert.deepEqual(setup.configArgs, [
+      '-c',
+      `credential.http://127.0.0.1:8123.helper=${helper}`
+    ]);
     assert.equal(setup.env[PASSWORD_VAR], HOSTILE);
     assert.equal(setup.env[USERNAME_VAR], 'alice');
     assert.equal(setup.env[HOST_VAR], '127.0.0.1:8123');
     assert.equal(setup.env[PROTOCOL_VAR], 'http');
-    assert.ok(!setup.configArgs.join(' ').includes('p$(touch'), 'no secret in argv');
-    assert.ok(!readFileSync(helper, 'utf8').includes('p$(touch'), 'no secret in the helper');
+    assert.ok(
+      !setup.configArgs.join(' ').includes('p$(touch'),
+      'no secret in argv'
+    );
+    assert.ok(
+      !readFileSync(helper, 'utf8').includes('p$(touch'),
+      'no secret in the helper'
+    );
     assert.equal(statSync(helper).mode & 0o777, 0o700);
   });
 
   it('the helper prints hostile values exactly and runs none of them', async () => {
     const { setup, helper } = await prepared('hostile');
-    const out = ask(helper, setup.env, 'protocol=http\nhost=127.0.0.1:8123\n\n');
+    const out = ask(
+      helper,
+      setup.env,
+      'protocol=http\nhost=127.0.0.1:8123\n\n'
+    );
     assert.equal(out, `username=alice\npassword=${HOSTILE}\n`);
     assert.equal(existsSync(join(root, 'PWNED')), false);
     assert.equal(existsSync(join(root, 'PWNED2')), false);
@@ -139,17 +191,36 @@ describe('prepareCredentials and the helper it writes', () => {
       'protocol=http\nhost=127.0.0.1:8123.evil\n\n',
       ''
     ]) {
-      assert.equal(ask(helper, setup.env, request), '', JSON.stringify(request));
+      assert.equal(
+        ask(helper, setup.env, request),
+        '',
+        JSON.stringify(request)
+      );
     }
-    assert.equal(ask(helper, setup.env, 'protocol=http\nhost=127.0.0.1:8123\n\n', 'store'), '');
-    assert.equal(ask(helper, setup.env, 'protocol=http\nhost=127.0.0.1:8123\n\n', 'erase'), '');
+    assert.equal(
+      ask(helper, setup.env, 'protocol=http\nhost=127.0.0.1:8123\n\n', 'store'),
+      ''
+    );
+    assert.equal(
+      ask(helper, setup.env, 'protocol=http\nhost=127.0.0.1:8123\n\n', 'erase'),
+      ''
+    );
   });
 
   it('refuses a directory git could not run a helper from unquoted, and bad credentials', async () => {
     const spaced = join(root, 'with space');
     mkdirSync(spaced);
-    await assert.rejects(prepareCredentials(spaced, repo, { username: 'a', password: 'b' }), /characters git cannot run/);
-    await assert.rejects(prepareCredentials(root, 'http://example.org/x', { username: 'a', password: 'b' }), /https/);
+    await assert.rejects(
+      prepareCredentials(spaced, repo, { username: 'a', password: 'b' }),
+      /characters git cannot run/
+    );
+    await assert.rejects(
+      prepareCredentials(root, 'http://example.org/x', {
+        username: 'a',
+        password: 'b'
+      }),
+      /https/
+    );
   });
 
   it('real git (`git credential fill`) gets them for the repository host only, after the reset of every other helper', async () => {
@@ -158,18 +229,32 @@ describe('prepareCredentials and the helper it writes', () => {
     mkdirSync(home);
     const env = { ...gitEnv({ home }), ...setup.env };
     const fill = (url: string): { status: number | null; stdout: string } =>
-      spawnSync('git', [...gitConfigArgs({ followRedirects: false }), ...setup.configArgs, 'credential', 'fill'], {
-        env,
-        input: `url=${url}\n\n`,
-        encoding: 'utf8'
-      });
+      spawnSync(
+        'git',
+        [
+          ...gitConfigArgs({ followRedirects: false }),
+          ...setup.configArgs,
+          'credential',
+          'fill'
+        ],
+        {
+          env,
+          input: `url=${url}\n\n`,
+          encoding: 'utf8'
+        }
+      );
     const own = fill('http://127.0.0.1:8123/private/x.git');
     assert.equal(own.status, 0);
     assert.match(own.stdout, /^username=alice$/m);
     assert.ok(own.stdout.includes(`password=${HOSTILE}\n`));
     // Same host, other scheme or port; other hosts: git finds no helper and, with prompts
     // disabled, fails at once instead of asking.
-    for (const url of ['https://127.0.0.1:8123/x.git', 'http://127.0.0.1:8124/x.git', 'http://localhost:8123/x.git', 'https://github.com/a/b']) {
+    for (const url of [
+      'https://127.0.0.1:8123/x.git',
+      'http://127.0.0.1:8124/x.git',
+      'http://localhost:8123/x.git',
+      'https://github.com/a/b'
+    ]) {
       const other = fill(url);
       assert.notEqual(other.status, 0, url);
       assert.ok(!other.stdout.includes('password='), url);
@@ -189,18 +274,33 @@ describe('authFailureMessage', () => {
 
   it('names the host for a refused credential and for a missing one', () => {
     assert.equal(
-      authFailureMessage("fatal: Authentication failed for 'http://127.0.0.1:8123/private/x.git/'", repo),
+      authFailureMessage(
+        "fatal: Authentication failed for 'http://127.0.0.1:8123/private/x.git/'",
+        repo
+      ),
       'authentication failed for 127.0.0.1:8123'
     );
     assert.match(
-      authFailureMessage("fatal: could not read Username for 'https://github.com': terminal prompts disabled", repo)!,
+      authFailureMessage(
+        "fatal: could not read Username for 'https://github.com': terminal prompts disabled",
+        repo
+      )!,
       /^authentication required for github\.com: /
     );
   });
 
   it('leaves every other failure alone', () => {
-    assert.equal(authFailureMessage("fatal: repository 'http://127.0.0.1:8123/x.git/' not found", repo), null);
-    assert.equal(authFailureMessage('fatal: unable to access ... error: 403', repo), null);
+    assert.equal(
+      authFailureMessage(
+        "fatal: repository 'http://127.0.0.1:8123/x.git/' not found",
+        repo
+      ),
+      null
+    );
+    assert.equal(
+      authFailureMessage('fatal: unable to access ... error: 403', repo),
+      null
+    );
   });
 });
 
@@ -221,7 +321,10 @@ describe('helper syntax', () => {
   it('passes sh -n', async () => {
     const dir = join(root, 'syntax');
     mkdirSync(dir);
-    await prepareCredentials(dir, 'https://github.com/a/b', { username: 'a', password: 'b' });
+    await prepareCredentials(dir, 'https://github.com/a/b', {
+      username: 'a',
+      password: 'b'
+    });
     execFileSync('sh', ['-n', join(dir, HELPER_NAME)]);
   });
 });

@@ -2,7 +2,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../src/api/errors.js';
-import { HostPolicy, hostMatches, hostPolicyFromConfig, isPrivateAddress } from '../../src/builds/host-policy.js';
+import {
+  HostPolicy,
+  hostMatches,
+  hostPolicyFromConfig,
+  isPrivateAddress
+} from '../../src/builds/host-policy.js';
 
 describe('isPrivateAddress', () => {
   it('counts loopback, link-local, private, CGNAT, unspecified, unique-local and mapped forms as private', () => {
@@ -38,7 +43,17 @@ describe('isPrivateAddress', () => {
   });
 
   it('counts public addresses as public', () => {
-    for (const address of ['140.82.121.3', '8.8.8.8', '172.15.0.1', '172.32.0.1', '100.63.0.1', '100.128.0.1', '2606:4700::1111', '::ffff:140.82.121.3', '2001:db8::1']) {
+    for (const address of [
+      '140.82.121.3',
+      '8.8.8.8',
+      '172.15.0.1',
+      '172.32.0.1',
+      '100.63.0.1',
+      '100.128.0.1',
+      '2606:4700::1111',
+      '::ffff:140.82.121.3',
+      '2001:db8::1'
+    ]) {
       assert.equal(isPrivateAddress(address), false, address);
     }
   });
@@ -46,7 +61,12 @@ describe('isPrivateAddress', () => {
 
 describe('hostMatches', () => {
   it('matches exact names and "*." subdomains, case-insensitively', () => {
-    const patterns = ['gitlab.internal', '*.corp.example', '127.0.0.1', '[::1]'];
+    const patterns = [
+      'gitlab.internal',
+      '*.corp.example',
+      '127.0.0.1',
+      '[::1]'
+    ];
     assert.ok(hostMatches('gitlab.internal', patterns));
     assert.ok(hostMatches('GitLab.Internal', patterns));
     assert.ok(hostMatches('git.corp.example', patterns));
@@ -60,7 +80,10 @@ describe('hostMatches', () => {
   });
 });
 
-async function refusal(policy: HostPolicy, repo: string): Promise<ApiError | null> {
+async function refusal(
+  policy: HostPolicy,
+  repo: string
+): Promise<ApiError | null> {
   try {
     await policy.check(repo);
     return null;
@@ -86,10 +109,21 @@ describe('HostPolicy.check', () => {
     }
     return dns[host];
   };
-  const policy = new HostPolicy({ refusePrivateAddresses: true, allowedHosts: ['*.corp.example', '127.0.0.1'], resolve });
+  const policy = new HostPolicy({
+    refusePrivateAddresses: true,
+    allowedHosts: ['*.corp.example', '127.0.0.1'],
+    resolve
+  });
 
   it('refuses a host any of whose addresses is private, with a 400 naming repo that says what to do', async () => {
-    for (const repo of ['https://mixed.example/x', 'http://metadata.example/x', 'git://v6.example/x', 'http://10.0.0.1/x', 'https://[::1]/x', 'http://127.0.0.2:8080/x']) {
+    for (const repo of [
+      'https://mixed.example/x',
+      'http://metadata.example/x',
+      'git://v6.example/x',
+      'http://10.0.0.1/x',
+      'https://[::1]/x',
+      'http://127.0.0.2:8080/x'
+    ]) {
       const error = await refusal(policy, repo);
       assert.ok(error, `${repo} was accepted`);
       assert.equal(error.status, 400);
@@ -106,7 +140,11 @@ describe('HostPolicy.check', () => {
     assert.equal(await refusal(policy, 'http://127.0.0.1:9000/x'), null);
     assert.deepEqual(asked, ['public.example']);
     await refusal(policy, 'http://10.0.0.1/x');
-    assert.deepEqual(asked, ['public.example'], 'an address literal is judged as it is');
+    assert.deepEqual(
+      asked,
+      ['public.example'],
+      'an address literal is judged as it is'
+    );
   });
 
   it('refuses a name that does not resolve (400, not a 500)', async () => {
@@ -117,7 +155,11 @@ describe('HostPolicy.check', () => {
 
   it('does nothing when off, and never for local repositories', async () => {
     asked.length = 0;
-    const off = new HostPolicy({ refusePrivateAddresses: false, allowedHosts: [], resolve });
+    const off = new HostPolicy({
+      refusePrivateAddresses: false,
+      allowedHosts: [],
+      resolve
+    });
     assert.equal(await refusal(off, 'http://10.0.0.1/x'), null);
     assert.equal(await refusal(off, 'https://metadata.example/x'), null);
     assert.equal(await refusal(policy, 'file:///srv/repo'), null);
@@ -125,9 +167,33 @@ describe('HostPolicy.check', () => {
   });
 
   it('is on by default under JupyterHub, off in local mode, and the config wins', () => {
-    assert.equal(hostPolicyFromConfig({ refusePrivateAddresses: null, allowedHosts: [] }, 'jupyterhub').refusesPrivateAddresses, true);
-    assert.equal(hostPolicyFromConfig({ refusePrivateAddresses: null, allowedHosts: [] }, 'local').refusesPrivateAddresses, false);
-    assert.equal(hostPolicyFromConfig({ refusePrivateAddresses: false, allowedHosts: [] }, 'jupyterhub').refusesPrivateAddresses, false);
-    assert.equal(hostPolicyFromConfig({ refusePrivateAddresses: true, allowedHosts: [] }, 'local').refusesPrivateAddresses, true);
+    assert.equal(
+      hostPolicyFromConfig(
+        { refusePrivateAddresses: null, allowedHosts: [] },
+        'jupyterhub'
+      ).refusesPrivateAddresses,
+      true
+    );
+    assert.equal(
+      hostPolicyFromConfig(
+        { refusePrivateAddresses: null, allowedHosts: [] },
+        'local'
+      ).refusesPrivateAddresses,
+      false
+    );
+    assert.equal(
+      hostPolicyFromConfig(
+        { refusePrivateAddresses: false, allowedHosts: [] },
+        'jupyterhub'
+      ).refusesPrivateAddresses,
+      false
+    );
+    assert.equal(
+      hostPolicyFromConfig(
+        { refusePrivateAddresses: true, allowedHosts: [] },
+        'local'
+      ).refusesPrivateAddresses,
+      true
+    );
   });
 });

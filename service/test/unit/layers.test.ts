@@ -29,21 +29,30 @@ const LAYERS: { name: string; paths: string[]; not?: string[] }[] = [
 ];
 
 function layerOf(file: string): number {
-  const index = LAYERS.findIndex(layer => layer.paths.some(path => (path.endsWith('/') ? file.startsWith(path) : file === path)));
+  const index = LAYERS.findIndex(layer =>
+    layer.paths.some(path =>
+      path.endsWith('/') ? file.startsWith(path) : file === path
+    )
+  );
   assert.notEqual(index, -1, `${file} belongs to no layer: add it to LAYERS`);
   return index;
 }
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap(entry =>
-    entry.isDirectory() ? sourceFiles(join(dir, entry.name)) : entry.name.endsWith('.ts') ? [join(dir, entry.name)] : []
+    entry.isDirectory()
+      ? sourceFiles(join(dir, entry.name))
+      : entry.name.endsWith('.ts')
+        ? [join(dir, entry.name)]
+        : []
   );
 }
 
 /** Every relative module an `import … from`, `export … from` or `import('…')` names. */
 export function importsOf(source: string): string[] {
   const found: string[] = [];
-  const pattern = /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
+  const pattern =
+    /(?:^|[\s;])(?:import|export)\s[^'"`;]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s+['"]([^'"]+)['"]/gm;
   for (const match of source.matchAll(pattern)) {
     const specifier = match[1] ?? match[2] ?? match[3];
     if (specifier.startsWith('.')) {
@@ -55,11 +64,15 @@ export function importsOf(source: string): string[] {
 
 /** `from` (relative to src/) importing `specifier`, as a path relative to src/ with a .ts name. */
 function target(from: string, specifier: string): string {
-  return posix.normalize(posix.join(posix.dirname(from), specifier)).replace(/\.js$/, '.ts');
+  return posix
+    .normalize(posix.join(posix.dirname(from), specifier))
+    .replace(/\.js$/, '.ts');
 }
 
 describe('service/src layers', () => {
-  const files = sourceFiles(SRC).map(file => relative(SRC, file).split(sep).join('/'));
+  const files = sourceFiles(SRC).map(file =>
+    relative(SRC, file).split(sep).join('/')
+  );
 
   it('finds the imports the check relies on (multi-line, type-only, re-exports)', () => {
     const sample = [
@@ -69,7 +82,12 @@ describe('service/src layers', () => {
       "const e = await import('./e.js');",
       "import x from 'node:fs';"
     ].join('\n');
-    assert.deepEqual(importsOf(sample), ['./a.js', '../b/c.js', './d.js', './e.js']);
+    assert.deepEqual(importsOf(sample), [
+      './a.js',
+      '../b/c.js',
+      './d.js',
+      './e.js'
+    ]);
   });
 
   it('puts every file in a layer, and every import at its own layer or below', () => {
@@ -77,12 +95,17 @@ describe('service/src layers', () => {
     const upward: string[] = [];
     for (const file of files) {
       const from = layerOf(file);
-      for (const specifier of importsOf(readFileSync(join(SRC, file), 'utf8'))) {
+      for (const specifier of importsOf(
+        readFileSync(join(SRC, file), 'utf8')
+      )) {
         const imported = target(file, specifier);
         const to = layerOf(imported);
-        const banned = LAYERS[from].not?.some(name => LAYERS[to].name === name) ?? false;
+        const banned =
+          LAYERS[from].not?.some(name => LAYERS[to].name === name) ?? false;
         if (to < from || banned) {
-          upward.push(`${file} (${LAYERS[from].name}) imports ${imported} (${LAYERS[to].name})`);
+          upward.push(
+            `${file} (${LAYERS[from].name}) imports ${imported} (${LAYERS[to].name})`
+          );
         }
       }
     }
@@ -91,7 +114,14 @@ describe('service/src layers', () => {
 
   it('would catch an upward import', () => {
     const from = layerOf('docker/engine.ts');
-    assert.ok(layerOf(target('docker/engine.ts', '../builds/manager.js')) < from, 'docker → builds is upward');
-    assert.ok(layerOf(target('images/labels.ts', '../docker/engine.js')) < layerOf('images/labels.ts'), 'images → docker is upward');
+    assert.ok(
+      layerOf(target('docker/engine.ts', '../builds/manager.js')) < from,
+      'docker → builds is upward'
+    );
+    assert.ok(
+      layerOf(target('images/labels.ts', '../docker/engine.js')) <
+        layerOf('images/labels.ts'),
+      'images → docker is upward'
+    );
   });
 });

@@ -8,8 +8,19 @@ import type { BuildPhase, BuildProgress } from '../../src/api/contract.js';
 import { LineBatcher } from '../../src/builds/line-batcher.js';
 
 function recorder() {
-  const events: { phase: BuildPhase; message: string; progress: BuildProgress | null }[] = [];
-  return { events, append: (phase: BuildPhase, message: string, progress: BuildProgress | null) => void events.push({ phase, message, progress }) };
+  const events: {
+    phase: BuildPhase;
+    message: string;
+    progress: BuildProgress | null;
+  }[] = [];
+  return {
+    events,
+    append: (
+      phase: BuildPhase,
+      message: string,
+      progress: BuildProgress | null
+    ) => void events.push({ phase, message, progress })
+  };
 }
 
 describe('LineBatcher', () => {
@@ -20,7 +31,9 @@ describe('LineBatcher', () => {
     batcher.line('building', 'b', null);
     assert.equal(events.length, 0, 'nothing until the window ends');
     await tick();
-    assert.deepEqual(events, [{ phase: 'building', message: 'a\nb', progress: null }]);
+    assert.deepEqual(events, [
+      { phase: 'building', message: 'a\nb', progress: null }
+    ]);
     batcher.line('building', 'c', null);
     await tick();
     assert.equal(events.length, 2);
@@ -36,7 +49,11 @@ describe('LineBatcher', () => {
     batcher.flush();
     assert.deepEqual(
       events.map(e => [e.message, e.progress]),
-      [['before', null], ['#5 [2/3] RUN x', { current: 2, total: 3 }], ['after', null]]
+      [
+        ['before', null],
+        ['#5 [2/3] RUN x', { current: 2, total: 3 }],
+        ['after', null]
+      ]
     );
   });
 
@@ -49,7 +66,11 @@ describe('LineBatcher', () => {
     batcher.flush();
     assert.deepEqual(
       events.map(e => [e.phase, e.message]),
-      [['fetching', 'f1'], ['building', 'b1\nb2\nb3'], ['building', 'b4']]
+      [
+        ['fetching', 'f1'],
+        ['building', 'b1\nb2\nb3'],
+        ['building', 'b4']
+      ]
     );
   });
 

@@ -1,11 +1,24 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, get, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  get,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { BuildLogEvent, ServiceStoppingEvent } from '../../src/api/contract.js';
+import type {
+  BuildLogEvent,
+  ServiceStoppingEvent
+} from '../../src/api/contract.js';
 import type { BuildRecord } from '../../src/builds/build-record.js';
-import { parseLastEventId, stopLogStreams, streamBuildLog } from '../../src/http/log-stream.js';
+import {
+  parseLastEventId,
+  stopLogStreams,
+  streamBuildLog
+} from '../../src/http/log-stream.js';
 import { makeRecord } from '../helpers/unit-builds.js';
 
 describe('parseLastEventId', () => {
@@ -18,8 +31,24 @@ describe('parseLastEventId', () => {
   });
 
   it('gives 0 for anything else', () => {
-    for (const value of ['abc', '-1', '', ' ', '1.5', '1e3', '0x10', '5abc', '9'.repeat(16), undefined, []]) {
-      assert.equal(parseLastEventId(value as string | string[] | undefined), 0, JSON.stringify(value));
+    for (const value of [
+      'abc',
+      '-1',
+      '',
+      ' ',
+      '1.5',
+      '1e3',
+      '0x10',
+      '5abc',
+      '9'.repeat(16),
+      undefined,
+      []
+    ]) {
+      assert.equal(
+        parseLastEventId(value as string | string[] | undefined),
+        0,
+        JSON.stringify(value)
+      );
     }
   });
 });
@@ -104,11 +133,19 @@ before(async () => {
     assert.ok(build, 'no build set for this test');
     fixture.lastResponse = res;
     const write = res.write.bind(res) as (chunk: string) => boolean;
-    (res as unknown as { write: (chunk: string) => boolean }).write = (chunk: string): boolean => {
+    (res as unknown as { write: (chunk: string) => boolean }).write = (
+      chunk: string
+    ): boolean => {
       const ok = write(chunk);
       fixture.writeResults.push(ok);
-      fixture.maxCloseListeners = Math.max(fixture.maxCloseListeners, res.listenerCount('close'));
-      fixture.maxErrorListeners = Math.max(fixture.maxErrorListeners, res.listenerCount('error'));
+      fixture.maxCloseListeners = Math.max(
+        fixture.maxCloseListeners,
+        res.listenerCount('close')
+      );
+      fixture.maxErrorListeners = Math.max(
+        fixture.maxErrorListeners,
+        res.listenerCount('error')
+      );
       return ok;
     };
     streamBuildLog(build, res, parseLastEventId(req.headers['last-event-id']), {
@@ -139,21 +176,39 @@ function useBuild(build: BuildRecord, heartbeatMs = 60_000): void {
   fixture.lastResponse = null;
 }
 
-function request(headers: Record<string, string> = {}): Promise<IncomingMessage> {
+function request(
+  headers: Record<string, string> = {}
+): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = get({ host: '127.0.0.1', port: fixture.port, path: '/logs', agent: false, headers: { accept: 'text/event-stream', ...headers } }, resolve);
+    const req = get(
+      {
+        host: '127.0.0.1',
+        port: fixture.port,
+        path: '/logs',
+        agent: false,
+        headers: { accept: 'text/event-stream', ...headers }
+      },
+      resolve
+    );
     req.on('error', reject);
   });
 }
 
 /** Read a response to its end (with a time limit) and parse its events. */
-async function readAll(response: IncomingMessage, timeoutMs = 10_000): Promise<StreamResult> {
+async function readAll(
+  response: IncomingMessage,
+  timeoutMs = 10_000
+): Promise<StreamResult> {
   response.setEncoding('utf8');
   let text = '';
   response.on('data', (chunk: string) => {
     text += chunk;
   });
-  const timer = setTimeout(() => response.destroy(new Error(`stream did not end within ${timeoutMs} ms`)), timeoutMs);
+  const timer = setTimeout(
+    () =>
+      response.destroy(new Error(`stream did not end within ${timeoutMs} ms`)),
+    timeoutMs
+  );
   try {
     await once(response, 'end');
   } finally {
@@ -168,27 +223,43 @@ function toEvents(text: string): Pick<StreamResult, 'events' | 'comments'> {
   for (const block of parseBlocks(text)) {
     comments.push(...block.comments);
     if (block.data !== null) {
-      events.push({ ...(JSON.parse(block.data) as BuildLogEvent), id: block.id ?? '', event: block.event });
+      events.push({
+        ...(JSON.parse(block.data) as BuildLogEvent),
+        id: block.id ?? '',
+        event: block.event
+      });
     }
   }
   return { events, comments };
 }
 
-function assertContiguous(events: StreamResult['events'], from: number, to: number): void {
-  assert.equal(events.length, to - from + 1, `expected events ${from}..${to}, got ${events.length}`);
+function assertContiguous(
+  events: StreamResult['events'],
+  from: number,
+  to: number
+): void {
+  assert.equal(
+    events.length,
+    to - from + 1,
+    `expected events ${from}..${to}, got ${events.length}`
+  );
   for (let i = 0; i < events.length; i++) {
     assert.equal(events[i].seq, from + i);
     assert.equal(events[i].id, String(from + i));
   }
 }
 
-const delay = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+const delay = (ms: number): Promise<void> =>
+  new Promise(resolve => setTimeout(resolve, ms));
 
 /** A finished build of `total` events, replayed to a client that reads nothing for 300 ms first. */
 async function slowReplay(total: number) {
   const build = makeRecord();
   for (let i = 1; i < total; i++) {
-    build.append('building', `#5 ${(i / 1000).toFixed(3)} line ${i} of the chatty step`);
+    build.append(
+      'building',
+      `#5 ${(i / 1000).toFixed(3)} line ${i} of the chatty step`
+    );
   }
   build.finish('built', 'done');
   useBuild(build);
@@ -242,7 +313,10 @@ describe('streamBuildLog', () => {
     const response = await request({ 'accept-encoding': 'gzip, deflate, br' });
     const result = await readAll(response);
     assert.equal(response.statusCode, 200);
-    assert.match(String(response.headers['content-type']), /^text\/event-stream/);
+    assert.match(
+      String(response.headers['content-type']),
+      /^text\/event-stream/
+    );
     assert.equal(response.headers['content-encoding'], undefined);
     assert.match(String(response.headers['cache-control']), /no-transform/);
     assert.equal(result.events.length, 1);
@@ -335,7 +409,11 @@ describe('streamBuildLog', () => {
     }
     first.destroy();
     await delay(30);
-    assert.equal(fixture.closedCount, 1, 'the server noticed the client went away');
+    assert.equal(
+      fixture.closedCount,
+      1,
+      'the server noticed the client went away'
+    );
     assert.equal(build.subscriberCount, 0);
     const seen = toEvents(text).events;
     const lastId = seen[seen.length - 1].id;
@@ -365,7 +443,10 @@ describe('streamBuildLog', () => {
     await delay(300);
     build.finish('built', 'done');
     const result = await reading;
-    assert.ok(result.comments.length >= 2, `expected heartbeats, got ${JSON.stringify(result.text)}`);
+    assert.ok(
+      result.comments.length >= 2,
+      `expected heartbeats, got ${JSON.stringify(result.text)}`
+    );
     assert.ok(result.comments.every(c => c.trim() === 'keepalive'));
     assertContiguous(result.events, 1, 2);
   });
@@ -381,28 +462,45 @@ describe('streamBuildLog', () => {
     assertContiguous(result.events, 1, 1);
   });
 
-  it('replays 100,000 events completely to a slow reader (backpressure)', { timeout: 60_000 }, async () => {
-    const total = 100_000;
-    const result = await slowReplay(total);
-    assert.equal(result.metBackpressure, true, 'the server met backpressure');
-    assert.ok(result.writesWhilePaused < total / 1000, `the server kept writing (${result.writesWhilePaused} writes) into a full socket`);
-    assert.equal(result.count, total);
-    assert.equal(result.outOfOrder, 0);
-    assert.equal(result.last, 'built');
-    assert.equal(result.leftover, '');
-  });
+  it(
+    'replays 100,000 events completely to a slow reader (backpressure)',
+    { timeout: 60_000 },
+    async () => {
+      const total = 100_000;
+      const result = await slowReplay(total);
+      assert.equal(result.metBackpressure, true, 'the server met backpressure');
+      assert.ok(
+        result.writesWhilePaused < total / 1000,
+        `the server kept writing (${result.writesWhilePaused} writes) into a full socket`
+      );
+      assert.equal(result.count, total);
+      assert.equal(result.outOfOrder, 0);
+      assert.equal(result.last, 'built');
+      assert.equal(result.leftover, '');
+    }
+  );
 
   // BUG (src/http/log-stream.ts, pump): each wait for backpressure is
   // `Promise.race([once(res, 'drain'), once(res, 'close')])`; when 'drain' wins, the losing
   // once(res, 'close') keeps its 'close' and 'error' listeners on the response until the stream
   // ends, so a long replay to a slow client adds two listeners per batch (Node prints
   // MaxListenersExceededWarning after 10).
-  it('does not pile up listeners on the response while waiting for drain', { timeout: 60_000 }, async () => {
-    const result = await slowReplay(30_000);
-    assert.equal(result.count, 30_000);
-    assert.ok(result.maxCloseListeners <= 5, `up to ${result.maxCloseListeners} 'close' listeners on the response`);
-    assert.ok(result.maxErrorListeners <= 5, `up to ${result.maxErrorListeners} 'error' listeners on the response`);
-  });
+  it(
+    'does not pile up listeners on the response while waiting for drain',
+    { timeout: 60_000 },
+    async () => {
+      const result = await slowReplay(30_000);
+      assert.equal(result.count, 30_000);
+      assert.ok(
+        result.maxCloseListeners <= 5,
+        `up to ${result.maxCloseListeners} 'close' listeners on the response`
+      );
+      assert.ok(
+        result.maxErrorListeners <= 5,
+        `up to ${result.maxErrorListeners} 'error' listeners on the response`
+      );
+    }
+  );
 
   it('stops following when the client goes away', async () => {
     const build = makeRecord();
@@ -435,18 +533,28 @@ describe('stopLogStreams (service stopping)', () => {
     build.append('building', 'second, appended just before the stop');
     assert.equal(stopLogStreams([build], 'the service is stopping'), 1);
     const { events } = await reading;
-    assert.deepEqual(events.map(e => e.event), ['log', 'log', 'service_stopping']);
-    const last = events.at(-1)! as unknown as ServiceStoppingEvent & { id: string };
+    assert.deepEqual(
+      events.map(e => e.event),
+      ['log', 'log', 'service_stopping']
+    );
+    const last = events.at(-1)! as unknown as ServiceStoppingEvent & {
+      id: string;
+    };
     assert.equal(last.message, 'the service is stopping');
     assert.equal(last.lastSeq, 2);
-    assert.equal(last.id, '', 'no id: resuming goes on after the last log event');
+    assert.equal(
+      last.id,
+      '',
+      'no id: resuming goes on after the last log event'
+    );
     assert.equal(fixture.closedCount, 1);
     assert.equal(build.subscriberCount, 0);
   });
 
   it('cuts off a client that reads nothing, without waiting for it', async () => {
     const build = makeRecord();
-    for (let i = 0; i < 20_000; i++) build.append('building', `line ${i} ${'x'.repeat(100)}`);
+    for (let i = 0; i < 20_000; i++)
+      build.append('building', `line ${i} ${'x'.repeat(100)}`);
     useBuild(build);
     const response = await request();
     response.pause(); // never reads
@@ -456,8 +564,14 @@ describe('stopLogStreams (service stopping)', () => {
     stopLogStreams([build], 'stopping');
     // The server's side is what must not wait (a paused client sees the end only once it reads).
     await once(served, 'close');
-    assert.ok(served.socket === null || served.socket.destroyed, 'the connection is closed');
-    assert.ok(Date.now() - started < 2000, `closed after ${Date.now() - started} ms`);
+    assert.ok(
+      served.socket === null || served.socket.destroyed,
+      'the connection is closed'
+    );
+    assert.ok(
+      Date.now() - started < 2000,
+      `closed after ${Date.now() - started} ms`
+    );
     assert.equal(fixture.closedCount, 1);
     response.destroy();
   });
@@ -468,6 +582,9 @@ describe('stopLogStreams (service stopping)', () => {
     stopLogStreams([build], 'stopping');
     useBuild(build);
     const { events } = await readAll(await request(), 3000);
-    assert.deepEqual(events.map(e => e.event), ['log', 'service_stopping']);
+    assert.deepEqual(
+      events.map(e => e.event),
+      ['log', 'service_stopping']
+    );
   });
 });

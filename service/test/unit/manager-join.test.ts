@@ -10,7 +10,10 @@ import { ApiError } from '../../src/api/errors.js';
 import type { BuildSink } from '../../src/backends/backend.js';
 import { BuildFailure } from '../../src/backends/backend.js';
 import { LocalRepo2DockerBackend } from '../../src/backends/local-repo2docker.js';
-import type { Repo2DockerJob, Repo2DockerRunner } from '../../src/backends/repo2docker-run.js';
+import type {
+  Repo2DockerJob,
+  Repo2DockerRunner
+} from '../../src/backends/repo2docker-run.js';
 import { BuildManager } from '../../src/builds/manager.js';
 import type { ValidBuildRequest } from '../../src/builds/validate.js';
 import { INSTANCE_LABEL, currentInstance } from '../../src/docker/instance.js';
@@ -39,7 +42,10 @@ class SlowEngine {
     return null;
   }
   async removeIfUntagged(): Promise<void> {}
-  async removeBuildArtifacts(): Promise<{ images: number; containers: number }> {
+  async removeBuildArtifacts(): Promise<{
+    images: number;
+    containers: number;
+  }> {
     return { images: 0, containers: 0 };
   }
   async ping(): Promise<boolean> {
@@ -57,22 +63,47 @@ class CountingBackend implements Repo2DockerRunner {
     private readonly engine: SlowEngine,
     private readonly runMs: number
   ) {}
-  async run(job: Repo2DockerJob, sink: BuildSink, signal: AbortSignal): Promise<void> {
+  async run(
+    job: Repo2DockerJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<void> {
     this.runs++;
     this.jobs.push(job);
     for (const line of this.lines) sink.line('building', line, null);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(resolve, this.runMs);
-      signal.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+      signal.addEventListener(
+        'abort',
+        () => (clearTimeout(timer), reject(signal.reason)),
+        { once: true }
+      );
     });
     if (this.failWith) throw new BuildFailure(this.failWith);
     const labels = fromLabels(job.labels)!;
-    this.engine.images.set(job.image, toImage(job.image, labels, 1, { engine: true, registry: false }));
+    this.engine.images.set(
+      job.image,
+      toImage(job.image, labels, 1, { engine: true, registry: false })
+    );
   }
 }
 
-function request(overrides: Partial<ValidBuildRequest> = {}): ValidBuildRequest {
-  return { repo: 'https://example.org/env.git', ref: 'main', name: null, displayName: null, push: null, subdir: null, force: false, shared: false, credentials: null, buildArgs: {}, ...overrides };
+function request(
+  overrides: Partial<ValidBuildRequest> = {}
+): ValidBuildRequest {
+  return {
+    repo: 'https://example.org/env.git',
+    ref: 'main',
+    name: null,
+    displayName: null,
+    push: null,
+    subdir: null,
+    force: false,
+    shared: false,
+    credentials: null,
+    buildArgs: {},
+    ...overrides
+  };
 }
 
 function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {
@@ -88,7 +119,9 @@ function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {
       timeoutSeconds: 60,
       logs: { maxBuilds: 100, maxBytes: 1e7 }
     },
-    new LocalRepo2DockerBackend(backend, engine, { log: { info() {}, error() {} } }),
+    new LocalRepo2DockerBackend(backend, engine, {
+      log: { info() {}, error() {} }
+    }),
     engine as unknown as ImageStore,
     {
       resolve: async () => {
@@ -109,25 +142,42 @@ const untilFinal = async (manager: BuildManager) => {
 describe('BuildManager joins identical requests', () => {
   it('20 identical requests at once: one build, one run, one resolution, one lookup', async () => {
     const { manager, backend, engine, resolves } = setup();
-    const results = await Promise.all(Array.from({ length: 20 }, () => manager.submit('alice', request())));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => manager.submit('alice', request()))
+    );
     assert.equal(new Set(results.map(r => r.build.id)).size, 1);
-    assert.deepEqual(results.map(r => r.outcome).sort(), ['joined', ...Array(18).fill('joined'), 'new'].sort());
+    assert.deepEqual(
+      results.map(r => r.outcome).sort(),
+      ['joined', ...Array(18).fill('joined'), 'new'].sort()
+    );
     await untilFinal(manager);
     assert.equal(backend.runs, 1);
     assert.equal(resolves(), 1);
-    assert.equal(engine.finds, 2, 'one "already built?" lookup, one check of the made image');
+    assert.equal(
+      engine.finds,
+      2,
+      'one "already built?" lookup, one check of the made image'
+    );
   });
 
   it('requests arriving at random moments during resolve, lookup and build all join', async () => {
     for (let round = 0; round < 5; round++) {
-      const { manager, backend } = setup({ resolveMs: 30, findMs: 30, runMs: 80 });
+      const { manager, backend } = setup({
+        resolveMs: 30,
+        findMs: 30,
+        runMs: 80
+      });
       const results = await Promise.all(
         Array.from({ length: 20 }, async () => {
           await sleep(Math.random() * 100);
           return manager.submit('alice', request());
         })
       );
-      assert.equal(new Set(results.map(r => r.build.id)).size, 1, `round ${round}`);
+      assert.equal(
+        new Set(results.map(r => r.build.id)).size,
+        1,
+        `round ${round}`
+      );
       await untilFinal(manager);
       assert.equal(backend.runs, 1, `round ${round}`);
     }
@@ -137,7 +187,9 @@ describe('BuildManager joins identical requests', () => {
     const { manager, backend } = setup();
     await manager.submit('alice', request());
     await untilFinal(manager);
-    const results = await Promise.all(Array.from({ length: 10 }, () => manager.submit('alice', request())));
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => manager.submit('alice', request()))
+    );
     assert.ok(results.every(r => r.outcome === 'existing'));
     assert.equal(backend.runs, 1);
   });
@@ -155,15 +207,18 @@ describe('BuildManager joins identical requests', () => {
     assert.equal(backend.runs, 4);
   });
 
-  it('a force request during another request\'s lookup joins the build that lookup queues', async () => {
+  it("a force request during another request's lookup joins the build that lookup queues", async () => {
     const { manager, backend } = setup();
-    const [a, b] = await Promise.all([manager.submit('alice', request()), manager.submit('alice', request({ force: true }))]);
+    const [a, b] = await Promise.all([
+      manager.submit('alice', request()),
+      manager.submit('alice', request({ force: true }))
+    ]);
     assert.equal(a.build.id, b.build.id);
     await untilFinal(manager);
     assert.equal(backend.runs, 1);
   });
 
-  it('marks the build\'s artifacts with this process\'s instance label', async () => {
+  it("marks the build's artifacts with this process's instance label", async () => {
     const { manager, backend } = setup();
     await manager.submit('alice', request());
     await untilFinal(manager);
@@ -175,9 +230,12 @@ describe('BuildManager joins identical requests', () => {
 describe('BuildManager shutdown and failures', () => {
   it('shutdown cancels queued and running builds, then refuses new ones with 503', async () => {
     const { manager } = setup({ runMs: 10_000 });
-    const running = (await manager.submit('alice', request({ name: 'a' }))).build;
-    const alsoRunning = (await manager.submit('alice', request({ name: 'b' }))).build;
-    const queued = (await manager.submit('alice', request({ name: 'c' }))).build;
+    const running = (await manager.submit('alice', request({ name: 'a' })))
+      .build;
+    const alsoRunning = (await manager.submit('alice', request({ name: 'b' })))
+      .build;
+    const queued = (await manager.submit('alice', request({ name: 'c' })))
+      .build;
     await sleep(30);
     assert.equal(queued.phase, 'queued');
     const started = Date.now();
@@ -185,16 +243,29 @@ describe('BuildManager shutdown and failures', () => {
     assert.ok(Date.now() - started < 1000);
     for (const build of [running, alsoRunning, queued]) {
       assert.equal(build.phase, 'cancelled');
-      assert.match(build.eventsAfter(0, 1000).at(-1)!.message, /service stopping/);
+      assert.match(
+        build.eventsAfter(0, 1000).at(-1)!.message,
+        /service stopping/
+      );
     }
-    await assert.rejects(manager.submit('alice', request({ name: 'd' })), (error: ApiError) => error.status === 503 && error.code === 'service_stopping');
+    await assert.rejects(
+      manager.submit('alice', request({ name: 'd' })),
+      (error: ApiError) =>
+        error.status === 503 && error.code === 'service_stopping'
+    );
   });
 
   it('shutdown gives up waiting after waitMs when a build does not stop', async () => {
     const { manager, backend } = setup();
     // Takes a second to notice its signal (a hung engine call, say).
     backend.run = async (_job, _sink, signal) =>
-      new Promise<void>((_, reject) => signal.addEventListener('abort', () => setTimeout(() => reject(signal.reason), 1000), { once: true }));
+      new Promise<void>((_, reject) =>
+        signal.addEventListener(
+          'abort',
+          () => setTimeout(() => reject(signal.reason), 1000),
+          { once: true }
+        )
+      );
     await manager.submit('alice', request());
     await sleep(30);
     const started = Date.now();
@@ -202,10 +273,14 @@ describe('BuildManager shutdown and failures', () => {
     assert.ok(Date.now() - started < 600);
   });
 
-  it('a failed step is reported in plain words, not as repo2docker\'s exception', async () => {
+  it("a failed step is reported in plain words, not as repo2docker's exception", async () => {
     const { manager, backend } = setup();
-    backend.lines = ['#6 [3/3] RUN make', '#6 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 3'];
-    backend.failWith = "Error during build: Command '['docker', 'buildx', 'build', '--label', 'x=y']' returned non-zero exit status 1.";
+    backend.lines = [
+      '#6 [3/3] RUN make',
+      '#6 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 3'
+    ];
+    backend.failWith =
+      "Error during build: Command '['docker', 'buildx', 'build', '--label', 'x=y']' returned non-zero exit status 1.";
     const { build } = await manager.submit('alice', request());
     await untilFinal(manager);
     assert.equal(build.phase, 'failed');
@@ -214,11 +289,15 @@ describe('BuildManager shutdown and failures', () => {
 
   it('a build failing while the engine is gone says so in one sentence', async () => {
     const { manager, backend, engine } = setup();
-    backend.failWith = "Error during build: Command '['docker', 'buildx', 'build']' returned non-zero exit status 1.";
+    backend.failWith =
+      "Error during build: Command '['docker', 'buildx', 'build']' returned non-zero exit status 1.";
     const { build } = await manager.submit('alice', request());
     await sleep(20);
     engine.up = false;
     await untilFinal(manager);
-    assert.equal(build.error, 'the Docker engine stopped answering during the build');
+    assert.equal(
+      build.error,
+      'the Docker engine stopped answering during the build'
+    );
   });
 });

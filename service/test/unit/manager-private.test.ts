@@ -10,11 +10,19 @@ import { describe, it } from 'node:test';
 import type { GitCredentials, Image } from '../../src/api/contract.js';
 import type { BuildSink } from '../../src/backends/backend.js';
 import { LocalRepo2DockerBackend } from '../../src/backends/local-repo2docker.js';
-import type { Repo2DockerJob, Repo2DockerRunner } from '../../src/backends/repo2docker-run.js';
+import type {
+  Repo2DockerJob,
+  Repo2DockerRunner
+} from '../../src/backends/repo2docker-run.js';
 import type { BuildRecord } from '../../src/builds/build-record.js';
 import { BuildManager } from '../../src/builds/manager.js';
 import type { ValidBuildRequest } from '../../src/builds/validate.js';
-import { buildArgsDigest, fromLabels, LABEL, toImage } from '../../src/images/labels.js';
+import {
+  buildArgsDigest,
+  fromLabels,
+  LABEL,
+  toImage
+} from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
 
 const COMMIT = 'c'.repeat(40);
@@ -38,7 +46,10 @@ class FakeEngine {
   async ping(): Promise<boolean> {
     return true;
   }
-  async removeBuildArtifacts(): Promise<{ images: number; containers: number }> {
+  async removeBuildArtifacts(): Promise<{
+    images: number;
+    containers: number;
+  }> {
     return { images: 0, containers: 0 };
   }
 }
@@ -52,11 +63,19 @@ class RecordingRun implements Repo2DockerRunner {
     this.jobs.push(job);
     sink.line('building', '#5 [1/1] RUN echo hi', { current: 1, total: 1 });
     await this.hold;
-    this.engine.images.set(job.image, toImage(job.image, fromLabels(job.labels)!, 1, { engine: true, registry: false }));
+    this.engine.images.set(
+      job.image,
+      toImage(job.image, fromLabels(job.labels)!, 1, {
+        engine: true,
+        registry: false
+      })
+    );
   }
 }
 
-function request(overrides: Partial<ValidBuildRequest> = {}): ValidBuildRequest {
+function request(
+  overrides: Partial<ValidBuildRequest> = {}
+): ValidBuildRequest {
   return {
     repo: 'https://git.example.org/team/env.git',
     ref: 'main',
@@ -76,11 +95,26 @@ function setup() {
   const engine = new FakeEngine();
   const run = new RecordingRun(engine);
   const resolved: (GitCredentials | null | undefined)[] = [];
-  const images: ImageStore = { list: async () => [], remove: async () => false, find: reference => engine.find(reference) };
+  const images: ImageStore = {
+    list: async () => [],
+    remove: async () => false,
+    find: reference => engine.find(reference)
+  };
   const logged: unknown[] = [];
-  const log = { info: (...args: unknown[]) => logged.push(args), warn: (...args: unknown[]) => logged.push(args), error: (...args: unknown[]) => logged.push(args) };
+  const log = {
+    info: (...args: unknown[]) => logged.push(args),
+    warn: (...args: unknown[]) => logged.push(args),
+    error: (...args: unknown[]) => logged.push(args)
+  };
   const manager = new BuildManager(
-    { imageTemplate: 'r2d-{owner}/{name}', maxConcurrent: 2, maxConcurrentPerUser: 2, maxQueuedPerUser: 10, timeoutSeconds: 60, logs: { maxBuilds: 100, maxBytes: 1e7 } },
+    {
+      imageTemplate: 'r2d-{owner}/{name}',
+      maxConcurrent: 2,
+      maxConcurrentPerUser: 2,
+      maxQueuedPerUser: 10,
+      timeoutSeconds: 60,
+      logs: { maxBuilds: 100, maxBytes: 1e7 }
+    },
     new LocalRepo2DockerBackend(run, engine, { log }),
     images,
     {
@@ -110,7 +144,10 @@ function ended(build: BuildRecord): Promise<void> {
 describe('build manager: private repositories', () => {
   it('gives the credentials to the ref lookup and the run only: not the record, the answer, the log, a label or the service log', async () => {
     const { manager, run, resolved, engine, logged } = setup();
-    const { build, outcome } = await manager.submit('alice', request({ credentials: CREDENTIALS }));
+    const { build, outcome } = await manager.submit(
+      'alice',
+      request({ credentials: CREDENTIALS })
+    );
     assert.equal(outcome, 'new');
     await ended(build);
     assert.equal(build.phase, 'built', build.error ?? '');
@@ -126,7 +163,10 @@ describe('build manager: private repositories', () => {
       manager.history.all?.() ?? null,
       logged
     ]);
-    assert.ok(!everything.includes(PASSWORD), 'the password is nowhere the record, answer, log, labels or service log reach');
+    assert.ok(
+      !everything.includes(PASSWORD),
+      'the password is nowhere the record, answer, log, labels or service log reach'
+    );
     assert.equal(build.toApi().private, true);
     assert.equal(run.jobs[0].labels[LABEL.private], 'true');
     // No property of the record holds them either (the manager keeps them beside it, then drops them).
@@ -136,25 +176,42 @@ describe('build manager: private repositories', () => {
   it('answers "already built" about a private image to its owner only', async () => {
     const { manager, run } = setup();
     // The shared namespace: one image name for every admin, so bob would reach alice's image.
-    const first = await manager.submit('alice', request({ shared: true, credentials: CREDENTIALS }));
+    const first = await manager.submit(
+      'alice',
+      request({ shared: true, credentials: CREDENTIALS })
+    );
     await ended(first.build);
     assert.equal(first.build.phase, 'built');
-    const again = await manager.submit('alice', request({ shared: true, credentials: CREDENTIALS }));
+    const again = await manager.submit(
+      'alice',
+      request({ shared: true, credentials: CREDENTIALS })
+    );
     assert.equal(again.outcome, 'existing');
     assert.equal(again.build.toApi().alreadyBuilt, true);
     const bob = await manager.submit('bob', request({ shared: true }));
-    assert.equal(bob.outcome, 'new', 'bob is not told the private image exists');
+    assert.equal(
+      bob.outcome,
+      'new',
+      'bob is not told the private image exists'
+    );
     assert.equal(bob.build.toApi().alreadyBuilt, false);
     await ended(bob.build);
     assert.equal(run.jobs.length, 2);
-    assert.equal(run.jobs[1].credentials, undefined, "bob's build has no credentials of alice's");
+    assert.equal(
+      run.jobs[1].credentials,
+      undefined,
+      "bob's build has no credentials of alice's"
+    );
   });
 
   it('a public image is answered to anyone as before', async () => {
     const { manager } = setup();
     const first = await manager.submit('alice', request({ shared: true }));
     await ended(first.build);
-    assert.equal((await manager.submit('bob', request({ shared: true }))).outcome, 'existing');
+    assert.equal(
+      (await manager.submit('bob', request({ shared: true }))).outcome,
+      'existing'
+    );
   });
 });
 
@@ -171,11 +228,26 @@ describe('build manager: build arguments', () => {
     assert.equal(job.labels[LABEL.buildArgsDigest], buildArgsDigest(args));
     assert.match(job.labels[LABEL.buildArgsDigest], /^sha256:[0-9a-f]{64}$/);
     assert.ok(!JSON.stringify(job.labels).includes('hello-value-1'));
-    assert.deepEqual(first.build.toApi().buildArgs, args, "the build's details show them");
+    assert.deepEqual(
+      first.build.toApi().buildArgs,
+      args,
+      "the build's details show them"
+    );
 
     // The order given does not matter.
-    assert.equal((await manager.submit('alice', request({ buildArgs: { A: 'x', GREETING: 'hello-value-1' } }))).outcome, 'existing');
-    const other = await manager.submit('alice', request({ buildArgs: { A: 'x', GREETING: 'hello-value-2' } }));
+    assert.equal(
+      (
+        await manager.submit(
+          'alice',
+          request({ buildArgs: { A: 'x', GREETING: 'hello-value-1' } })
+        )
+      ).outcome,
+      'existing'
+    );
+    const other = await manager.submit(
+      'alice',
+      request({ buildArgs: { A: 'x', GREETING: 'hello-value-2' } })
+    );
     assert.equal(other.outcome, 'new');
     await ended(other.build);
     const none = await manager.submit('alice', request());
@@ -200,7 +272,13 @@ describe('build manager: build arguments', () => {
 
   it('the digest: order-free, value-sensitive, empty for none', () => {
     assert.equal(buildArgsDigest({}), '');
-    assert.equal(buildArgsDigest({ A: '1', B: '2' }), buildArgsDigest({ B: '2', A: '1' }));
-    assert.notEqual(buildArgsDigest({ A: '1,B=2' }), buildArgsDigest({ A: '1', B: '2' }));
+    assert.equal(
+      buildArgsDigest({ A: '1', B: '2' }),
+      buildArgsDigest({ B: '2', A: '1' })
+    );
+    assert.notEqual(
+      buildArgsDigest({ A: '1,B=2' }),
+      buildArgsDigest({ A: '1', B: '2' })
+    );
   });
 });

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { checkConfig, DEFAULT_CONFIG, type ServiceConfig } from '../../src/config.js';
+import {
+  checkConfig,
+  DEFAULT_CONFIG,
+  type ServiceConfig
+} from '../../src/config.js';
 import {
   checkTemplate,
   escapeOwner,
@@ -96,7 +100,11 @@ describe('escapeOwner / unescapeOwner', () => {
   it('round-trips every username in the sample', () => {
     for (const name of USERNAMES) {
       const escaped = escapeOwner(name);
-      assert.equal(unescapeOwner(escaped), name, `round trip of ${JSON.stringify(name)} via ${escaped}`);
+      assert.equal(
+        unescapeOwner(escaped),
+        name,
+        `round trip of ${JSON.stringify(name)} via ${escaped}`
+      );
     }
   });
 
@@ -107,7 +115,11 @@ describe('escapeOwner / unescapeOwner', () => {
     }
     for (const code of [0x80, 0x7ff, 0x800, 0xfffd, 0x10000, 0x10ffff]) {
       const name = String.fromCodePoint(code);
-      assert.equal(unescapeOwner(escapeOwner(name)), name, `code point ${code.toString(16)}`);
+      assert.equal(
+        unescapeOwner(escapeOwner(name)),
+        name,
+        `code point ${code.toString(16)}`
+      );
     }
   });
 
@@ -119,12 +131,32 @@ describe('escapeOwner / unescapeOwner', () => {
     ];
     for (const group of groups) {
       const escaped = group.map(escapeOwner);
-      assert.equal(new Set(escaped).size, group.length, `collision in ${group.join(', ')}: ${escaped.join(', ')}`);
+      assert.equal(
+        new Set(escaped).size,
+        group.length,
+        `collision in ${group.join(', ')}: ${escaped.join(', ')}`
+      );
     }
   });
 
   it('produces distinct names for usernames that differ only in characters Docker forbids', () => {
-    const variants = ['a_b', 'a.b', 'a-b', 'a@b', 'a b', 'a+b', 'a~b', 'a/b', 'a:b', 'a__b', 'a..b', 'a--b', 'ab', 'a-2db', 'a-5fb'];
+    const variants = [
+      'a_b',
+      'a.b',
+      'a-b',
+      'a@b',
+      'a b',
+      'a+b',
+      'a~b',
+      'a/b',
+      'a:b',
+      'a__b',
+      'a..b',
+      'a--b',
+      'ab',
+      'a-2db',
+      'a-5fb'
+    ];
     const escaped = variants.map(escapeOwner);
     assert.equal(new Set(escaped).size, variants.length, escaped.join(', '));
   });
@@ -180,8 +212,19 @@ describe('escapeOwner / unescapeOwner', () => {
 
   it('never gives SHARED_NAMESPACE for any username', () => {
     assert.equal(SHARED_NAMESPACE, '-shared');
-    for (const name of [...USERNAMES, '-shared', 'shared', '-SHARED', ' shared', '\u00adshared']) {
-      assert.notEqual(escapeOwner(name), SHARED_NAMESPACE, JSON.stringify(name));
+    for (const name of [
+      ...USERNAMES,
+      '-shared',
+      'shared',
+      '-SHARED',
+      ' shared',
+      '\u00adshared'
+    ]) {
+      assert.notEqual(
+        escapeOwner(name),
+        SHARED_NAMESPACE,
+        JSON.stringify(name)
+      );
     }
     // Any escaped name's "-" is followed by two hex digits, and "s" is not one.
     for (const name of USERNAMES) {
@@ -197,24 +240,52 @@ describe('escapeOwner / unescapeOwner', () => {
 
   it('gives a hub service a namespace no user name can produce, and never the shared one', () => {
     assert.equal(namespaceFor('service/alice', false), '-service-alice');
-    assert.notEqual(namespaceFor('service/alice', false), namespaceFor('alice', false));
+    assert.notEqual(
+      namespaceFor('service/alice', false),
+      namespaceFor('alice', false)
+    );
     assert.notEqual(namespaceFor('service/hared', false), SHARED_NAMESPACE);
-    assert.equal(namespaceFor('service/alice', true), SHARED_NAMESPACE, 'shared stays shared');
+    assert.equal(
+      namespaceFor('service/alice', true),
+      SHARED_NAMESPACE,
+      'shared stays shared'
+    );
     const users = new Set(USERNAMES.map(name => namespaceFor(name, false)));
     for (const name of USERNAMES) {
       const service = namespaceFor(`service/${name}`, false);
-      assert.ok(!users.has(service), `service ${JSON.stringify(name)} → ${service} is some user's namespace`);
-      assert.equal(unescapeOwner(service), null, 'unescapeOwner reads no user name out of it');
-      assert.ok(isValidRepository(renderRepository(DEFAULT_TEMPLATE, service, 'image')), service);
+      assert.ok(
+        !users.has(service),
+        `service ${JSON.stringify(name)} → ${service} is some user's namespace`
+      );
+      assert.equal(
+        unescapeOwner(service),
+        null,
+        'unescapeOwner reads no user name out of it'
+      );
+      assert.ok(
+        isValidRepository(renderRepository(DEFAULT_TEMPLATE, service, 'image')),
+        service
+      );
     }
   });
 
   it('gives valid image repositories through the default template for every sample username', () => {
     for (const name of USERNAMES) {
-      const repository = renderRepository(DEFAULT_TEMPLATE, escapeOwner(name), 'my-image');
-      assert.ok(isValidRepository(repository), `${JSON.stringify(name)} → ${repository}`);
+      const repository = renderRepository(
+        DEFAULT_TEMPLATE,
+        escapeOwner(name),
+        'my-image'
+      );
+      assert.ok(
+        isValidRepository(repository),
+        `${JSON.stringify(name)} → ${repository}`
+      );
     }
-    assert.ok(isValidRepository(renderRepository(DEFAULT_TEMPLATE, SHARED_NAMESPACE, 'my-image')));
+    assert.ok(
+      isValidRepository(
+        renderRepository(DEFAULT_TEMPLATE, SHARED_NAMESPACE, 'my-image')
+      )
+    );
   });
 
   it('gives valid repositories through the default template for generated usernames', () => {
@@ -234,10 +305,16 @@ describe('escapeOwner / unescapeOwner', () => {
       }
       const escaped = escapeOwner(name);
       const previous = seen.get(escaped);
-      assert.ok(previous === undefined || previous === name, `collision: ${previous} and ${name} → ${escaped}`);
+      assert.ok(
+        previous === undefined || previous === name,
+        `collision: ${previous} and ${name} → ${escaped}`
+      );
       seen.set(escaped, name);
       assert.equal(unescapeOwner(escaped), name);
-      assert.ok(isValidRepository(renderRepository(DEFAULT_TEMPLATE, escaped, 'image')), escaped);
+      assert.ok(
+        isValidRepository(renderRepository(DEFAULT_TEMPLATE, escaped, 'image')),
+        escaped
+      );
     }
   });
 });
@@ -247,31 +324,59 @@ describe('checkTemplate', () => {
     assert.doesNotThrow(() => checkTemplate(DEFAULT_TEMPLATE));
     assert.doesNotThrow(() => checkTemplate('jupyter/r2d-{owner}/{name}'));
     assert.doesNotThrow(() => checkTemplate('jupyter/r2d-{owner}/img-{name}'));
-    assert.doesNotThrow(() => checkTemplate('registry.example.org:5000/r2d-{owner}/{name}'));
+    assert.doesNotThrow(() =>
+      checkTemplate('registry.example.org:5000/r2d-{owner}/{name}')
+    );
   });
 
   it('refuses templates where {owner} shares its path component with {name}: two owners would collide', () => {
     // The collision the check prevents: owner "a" with name "2db-c", and owner "a-b" (namespace
     // "a-2db") with name "c".
     const collides = 'r2d-{owner}-{name}';
-    assert.equal(renderRepository(collides, namespaceFor('a', false), '2db-c'), renderRepository(collides, namespaceFor('a-b', false), 'c'));
-    for (const template of [collides, 'jupyter/r2d-{owner}-{name}', 'r2d-{name}-{owner}', 'x/{name}.r2d-{owner}']) {
-      assert.throws(() => checkTemplate(template), /component of its own/, template);
+    assert.equal(
+      renderRepository(collides, namespaceFor('a', false), '2db-c'),
+      renderRepository(collides, namespaceFor('a-b', false), 'c')
+    );
+    for (const template of [
+      collides,
+      'jupyter/r2d-{owner}-{name}',
+      'r2d-{name}-{owner}',
+      'x/{name}.r2d-{owner}'
+    ]) {
+      assert.throws(
+        () => checkTemplate(template),
+        /component of its own/,
+        template
+      );
     }
   });
 
   it('accepted templates never give two owners the same repository (generated owners and names)', () => {
-    const owners = [...USERNAMES, 'a', 'a-b', 'a-2d', 'service/a', 'service/a-b'].map(owner => namespaceFor(owner, false));
+    const owners = [
+      ...USERNAMES,
+      'a',
+      'a-b',
+      'a-2d',
+      'service/a',
+      'service/a-b'
+    ].map(owner => namespaceFor(owner, false));
     owners.push(SHARED_NAMESPACE);
     const names = ['c', 'b-c', '2d-c', 'b', 'shared', 'x.y', 'x_y', 'x--y'];
-    for (const template of [DEFAULT_TEMPLATE, 'jupyter/r2d-{owner}/img-{name}', 'r2d-{owner}-x/{name}']) {
+    for (const template of [
+      DEFAULT_TEMPLATE,
+      'jupyter/r2d-{owner}/img-{name}',
+      'r2d-{owner}-x/{name}'
+    ]) {
       checkTemplate(template);
       const seen = new Map<string, string>();
       for (const owner of new Set(owners)) {
         for (const name of names) {
           const repository = renderRepository(template, owner, name);
           const previous = seen.get(repository);
-          assert.ok(previous === undefined, `${template}: ${previous} and ${owner}/${name} both give ${repository}`);
+          assert.ok(
+            previous === undefined,
+            `${template}: ${previous} and ${owner}/${name} both give ${repository}`
+          );
           seen.set(repository, `${owner}/${name}`);
         }
       }
@@ -281,7 +386,10 @@ describe('checkTemplate', () => {
   it('rejects a template whose {owner} begins a path component', () => {
     // "-41lice" and "-shared" cannot begin a component.
     assert.throws(() => checkTemplate('{owner}/{name}'), /images\.template/);
-    assert.throws(() => checkTemplate('images/{owner}/{name}'), /invalid image name/);
+    assert.throws(
+      () => checkTemplate('images/{owner}/{name}'),
+      /invalid image name/
+    );
   });
 
   it('rejects templates that render invalid references', () => {
@@ -291,10 +399,16 @@ describe('checkTemplate', () => {
   });
 
   it('a template missing a placeholder is refused by checkConfig', () => {
-    const withTemplate = (template: string): ServiceConfig => ({ ...DEFAULT_CONFIG, images: { template } });
+    const withTemplate = (template: string): ServiceConfig => ({
+      ...DEFAULT_CONFIG,
+      images: { template }
+    });
     assert.throws(() => checkConfig(withTemplate('r2d-{owner}')), /\{name\}/);
     assert.throws(() => checkConfig(withTemplate('r2d/{name}')), /\{owner\}/);
-    assert.throws(() => checkConfig(withTemplate('fixed/name')), /images\.template/);
+    assert.throws(
+      () => checkConfig(withTemplate('fixed/name')),
+      /images\.template/
+    );
     assert.doesNotThrow(() => checkConfig(withTemplate(DEFAULT_TEMPLATE)));
   });
 });
@@ -364,7 +478,13 @@ describe('isValidRepository / isValidTag', () => {
   // Docker's reference grammar (distribution/reference: domain components
   // [a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9], joined by ".") refuses.
   it('rejects registry hosts with empty or hyphen-edged labels', () => {
-    for (const repository of ['exa..mple.com/foo', '.example.com/foo', 'example.com./foo', '-bad.example.com/foo', 'bad-.example.com/foo']) {
+    for (const repository of [
+      'exa..mple.com/foo',
+      '.example.com/foo',
+      'example.com./foo',
+      '-bad.example.com/foo',
+      'bad-.example.com/foo'
+    ]) {
       assert.ok(!isValidRepository(repository), repository);
     }
   });
@@ -376,13 +496,30 @@ describe('isValidRepository / isValidTag', () => {
   });
 
   it('accepts valid tags', () => {
-    for (const tag of ['latest', 'v1.0', '0123456789abcdef0123456789abcdef01234567', 'A_b-c.d', '_x', 'x'.repeat(128)]) {
+    for (const tag of [
+      'latest',
+      'v1.0',
+      '0123456789abcdef0123456789abcdef01234567',
+      'A_b-c.d',
+      '_x',
+      'x'.repeat(128)
+    ]) {
       assert.ok(isValidTag(tag), tag);
     }
   });
 
   it('rejects invalid tags', () => {
-    for (const tag of ['', '.x', '-x', 'x y', 'x/y', 'x:y', 'x@y', 'é', 'x'.repeat(129)]) {
+    for (const tag of [
+      '',
+      '.x',
+      '-x',
+      'x y',
+      'x/y',
+      'x:y',
+      'x@y',
+      'é',
+      'x'.repeat(129)
+    ]) {
       assert.ok(!isValidTag(tag), tag);
     }
   });
@@ -399,7 +536,10 @@ describe('nameFromRepo', () => {
       ['https://github.com/org/repo?tab=readme', 'repo'],
       ['https://github.com/org/repo.git?x=1#frag', 'repo'],
       ['https://github.com/org/repo#readme', 'repo'],
-      ['https://gitlab.example.org/group/sub/Data.Science--Notebooks', 'data-science-notebooks'],
+      [
+        'https://gitlab.example.org/group/sub/Data.Science--Notebooks',
+        'data-science-notebooks'
+      ],
       ['git://example.org/__weird__name__.git', 'weird-name'],
       ['/srv/repos/Local Repo', 'local-repo'],
       ['https://example.org/org/.git', 'image'],
@@ -427,15 +567,30 @@ describe('nameFromRepo', () => {
       assert.match(name, /^[a-z0-9][a-z0-9._-]{0,62}$/);
       assert.ok(isValidNameComponent(name), name);
     }
-    assert.equal(nameFromRepo(`https://github.com/org/${'a'.repeat(62)}-b`), 'a'.repeat(62));
+    assert.equal(
+      nameFromRepo(`https://github.com/org/${'a'.repeat(62)}-b`),
+      'a'.repeat(62)
+    );
   });
 });
 
 describe('splitImageReference', () => {
   it('splits at the tag, never at a registry port, and reads no tag as latest', () => {
-    assert.deepEqual(splitImageReference('r2d-alice/ok:abc'), { repository: 'r2d-alice/ok', tag: 'abc' });
-    assert.deepEqual(splitImageReference('127.0.0.1:5000/r2d-alice/ok:build-1'), { repository: '127.0.0.1:5000/r2d-alice/ok', tag: 'build-1' });
-    assert.deepEqual(splitImageReference('127.0.0.1:5000/r2d-alice/ok'), { repository: '127.0.0.1:5000/r2d-alice/ok', tag: 'latest' });
-    assert.deepEqual(splitImageReference('busybox'), { repository: 'busybox', tag: 'latest' });
+    assert.deepEqual(splitImageReference('r2d-alice/ok:abc'), {
+      repository: 'r2d-alice/ok',
+      tag: 'abc'
+    });
+    assert.deepEqual(
+      splitImageReference('127.0.0.1:5000/r2d-alice/ok:build-1'),
+      { repository: '127.0.0.1:5000/r2d-alice/ok', tag: 'build-1' }
+    );
+    assert.deepEqual(splitImageReference('127.0.0.1:5000/r2d-alice/ok'), {
+      repository: '127.0.0.1:5000/r2d-alice/ok',
+      tag: 'latest'
+    });
+    assert.deepEqual(splitImageReference('busybox'), {
+      repository: 'busybox',
+      tag: 'latest'
+    });
   });
 });

@@ -27,10 +27,15 @@ const fakeAuth: Authenticator = {
   async authenticate(request) {
     if (request.headers.authorization === 'token tok-alice') return alice;
     if (request.headers.authorization === 'token tok-noaccess') {
-      return { ...alice, permissions: { access: false, read: true, build: true, admin: false } };
+      return {
+        ...alice,
+        permissions: { access: false, read: true, build: true, admin: false }
+      };
     }
-    if (request.headers.authorization === 'token tok-flood') throw new TooManyRequests('too_many_failures', 'slow down', 42);
-    if (request.headers.authorization === 'token tok-queue') throw new ApiError(429, 'too_many_builds', 'wait');
+    if (request.headers.authorization === 'token tok-flood')
+      throw new TooManyRequests('too_many_failures', 'slow down', 42);
+    if (request.headers.authorization === 'token tok-queue')
+      throw new ApiError(429, 'too_many_builds', 'wait');
     throw new ApiError(401, 'unauthenticated', 'no');
   }
 };
@@ -46,9 +51,15 @@ describe('service page login', () => {
       req.on('data', chunk => (body += chunk));
       req.on('end', () => {
         exchanged = new URLSearchParams(body);
-        const ok = req.url === '/hub/api/oauth2/token' && exchanged.get('code') === 'good-code';
+        const ok =
+          req.url === '/hub/api/oauth2/token' &&
+          exchanged.get('code') === 'good-code';
         res.writeHead(ok ? 200 : 400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(ok ? { access_token: 'tok-alice' } : { error: 'invalid_grant' }));
+        res.end(
+          JSON.stringify(
+            ok ? { access_token: 'tok-alice' } : { error: 'invalid_grant' }
+          )
+        );
       });
     });
     hub.listen(0, '127.0.0.1');
@@ -86,7 +97,10 @@ describe('service page login', () => {
     const location = new URL(res.headers.location as string, 'http://hub');
     assert.equal(location.pathname, '/hub/api/oauth2/authorize');
     assert.equal(location.searchParams.get('client_id'), 'service-repo2docker');
-    assert.equal(location.searchParams.get('redirect_uri'), '/services/repo2docker/oauth_callback');
+    assert.equal(
+      location.searchParams.get('redirect_uri'),
+      '/services/repo2docker/oauth_callback'
+    );
     assert.equal(location.searchParams.get('code_challenge_method'), 'S256');
     assert.ok(location.searchParams.get('state')!.length >= 16);
     const state = res.cookies.find(c => c.name === 'repo2docker-oauth-state')!;
@@ -97,7 +111,10 @@ describe('service page login', () => {
 
   it('logs in through the callback, then serves the page with an XSRF token', async () => {
     const start = await service.app.inject({ url: '/services/repo2docker/' });
-    const state = new URL(start.headers.location as string, 'http://hub').searchParams.get('state');
+    const state = new URL(
+      start.headers.location as string,
+      'http://hub'
+    ).searchParams.get('state');
     const callback = await service.app.inject({
       url: `/services/repo2docker/oauth_callback?code=good-code&state=${state}`,
       headers: { cookie: cookiesOf(start) }
@@ -105,22 +122,46 @@ describe('service page login', () => {
     assert.equal(callback.statusCode, 302, callback.body);
     assert.equal(exchanged!.get('client_secret'), 'service-api-token');
     const verifier = exchanged!.get('code_verifier')!;
-    const challenge = new URL(start.headers.location as string, 'http://hub').searchParams.get('code_challenge');
-    assert.equal(createHash('sha256').update(verifier).digest('base64url'), challenge, 'PKCE verifier matches');
-    const session = callback.cookies.find(c => c.name === 'repo2docker-session')!;
-    assert.ok(session && session.httpOnly && session.path === '/services/repo2docker/');
-    assert.match(decodeURIComponent(session.value), /^tok-alice\.[A-Za-z0-9+/_-]{20,}/, 'the token travels signed');
+    const challenge = new URL(
+      start.headers.location as string,
+      'http://hub'
+    ).searchParams.get('code_challenge');
+    assert.equal(
+      createHash('sha256').update(verifier).digest('base64url'),
+      challenge,
+      'PKCE verifier matches'
+    );
+    const session = callback.cookies.find(
+      c => c.name === 'repo2docker-session'
+    )!;
+    assert.ok(
+      session && session.httpOnly && session.path === '/services/repo2docker/'
+    );
+    assert.match(
+      decodeURIComponent(session.value),
+      /^tok-alice\.[A-Za-z0-9+/_-]{20,}/,
+      'the token travels signed'
+    );
 
-    const page = await service.app.inject({ url: '/services/repo2docker/', headers: { cookie: `repo2docker-session=${session.value}` } });
+    const page = await service.app.inject({
+      url: '/services/repo2docker/',
+      headers: { cookie: `repo2docker-session=${session.value}` }
+    });
     assert.equal(page.statusCode, 200);
-    assert.match(page.headers['content-security-policy'] as string, /script-src 'self'/);
+    assert.match(
+      page.headers['content-security-policy'] as string,
+      /script-src 'self'/
+    );
     const xsrf = /name="xsrf-token" content="([0-9a-f]+)"/.exec(page.body)![1];
 
     // A cookie-authenticated write without the XSRF token is refused...
     const forged = await service.app.inject({
       method: 'POST',
       url: '/services/repo2docker/api/builds',
-      headers: { cookie: `repo2docker-session=${session.value}`, 'content-type': 'application/json' },
+      headers: {
+        cookie: `repo2docker-session=${session.value}`,
+        'content-type': 'application/json'
+      },
       payload: { repo: '-bad' }
     });
     assert.equal(forged.statusCode, 403);
@@ -129,13 +170,20 @@ describe('service page login', () => {
     const real = await service.app.inject({
       method: 'POST',
       url: '/services/repo2docker/api/builds',
-      headers: { cookie: `repo2docker-session=${session.value}`, 'content-type': 'application/json', 'x-xsrftoken': xsrf },
+      headers: {
+        cookie: `repo2docker-session=${session.value}`,
+        'content-type': 'application/json',
+        'x-xsrftoken': xsrf
+      },
       payload: { repo: '-bad' }
     });
     assert.equal(real.statusCode, 400);
     assert.equal(real.json().error.field, 'repo');
     // Reads need no XSRF token.
-    const read = await service.app.inject({ url: '/services/repo2docker/api/info', headers: { cookie: `repo2docker-session=${session.value}` } });
+    const read = await service.app.inject({
+      url: '/services/repo2docker/api/info',
+      headers: { cookie: `repo2docker-session=${session.value}` }
+    });
     assert.equal(read.statusCode, 200);
     assert.equal(read.json().user.name, 'alice');
   });
@@ -148,9 +196,14 @@ describe('service page login', () => {
     });
     assert.equal(wrong.statusCode, 400);
     assert.equal(wrong.json().error.code, 'oauth_state');
-    const noCookie = await service.app.inject({ url: '/services/repo2docker/oauth_callback?code=good-code&state=x' });
+    const noCookie = await service.app.inject({
+      url: '/services/repo2docker/oauth_callback?code=good-code&state=x'
+    });
     assert.equal(noCookie.statusCode, 400);
-    const tampered = await service.app.inject({ url: '/services/repo2docker/api/info', headers: { cookie: 'repo2docker-session=tok-alice' } });
+    const tampered = await service.app.inject({
+      url: '/services/repo2docker/api/info',
+      headers: { cookie: 'repo2docker-session=tok-alice' }
+    });
     assert.equal(tampered.statusCode, 401, 'an unsigned cookie is no session');
   });
 
@@ -159,11 +212,21 @@ describe('service page login', () => {
       service.app.inject({
         method: 'OPTIONS',
         url: '/services/repo2docker/api/builds',
-        headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' }
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type'
+        }
       });
     const ok = await preflight('https://alice.hub.example.org');
-    assert.equal(ok.headers['access-control-allow-origin'], 'https://alice.hub.example.org');
-    assert.match(String(ok.headers['access-control-allow-headers']), /Authorization/i);
+    assert.equal(
+      ok.headers['access-control-allow-origin'],
+      'https://alice.hub.example.org'
+    );
+    assert.match(
+      String(ok.headers['access-control-allow-headers']),
+      /Authorization/i
+    );
     const evil = await preflight('https://evil.example.com');
     assert.equal(evil.headers['access-control-allow-origin'], undefined);
   });
@@ -189,25 +252,48 @@ describe('the page, the log stream and image names: what a hostile user can try'
   it('serves the page only to a token with the access scope, and never in a frame', async () => {
     const page = await service.app.inject({ url: `${base}/`, headers: auth });
     assert.equal(page.statusCode, 200);
-    assert.match(String(page.headers['content-security-policy']), /frame-ancestors 'none'/);
+    assert.match(
+      String(page.headers['content-security-policy']),
+      /frame-ancestors 'none'/
+    );
     assert.equal(page.headers['x-frame-options'], 'DENY');
-    const refused = await service.app.inject({ url: `${base}/`, headers: { authorization: 'token tok-noaccess' } });
+    const refused = await service.app.inject({
+      url: `${base}/`,
+      headers: { authorization: 'token tok-noaccess' }
+    });
     assert.equal(refused.statusCode, 403);
     assert.equal(refused.json().error.code, 'missing_scope');
-    assert.equal(refused.json().error.scope, 'access:services!service=repo2docker');
-    assert.equal(refused.headers['x-frame-options'], 'DENY', 'the refusal cannot be framed either');
+    assert.equal(
+      refused.json().error.scope,
+      'access:services!service=repo2docker'
+    );
+    assert.equal(
+      refused.headers['x-frame-options'],
+      'DENY',
+      'the refusal cannot be framed either'
+    );
   });
 
   it('says when to come back on a 429 (Retry-After), on the page and the API alike', async () => {
     for (const url of [`${base}/`, `${base}/api/builds`]) {
-      const res = await service.app.inject({ url, headers: { authorization: 'token tok-flood' } });
+      const res = await service.app.inject({
+        url,
+        headers: { authorization: 'token tok-flood' }
+      });
       assert.equal(res.statusCode, 429, url);
       assert.equal(res.headers['retry-after'], '42', url);
       assert.equal(res.json().error.code, 'too_many_failures');
     }
-    const plain = await service.app.inject({ url: `${base}/api/builds`, headers: { authorization: 'token tok-queue' } });
+    const plain = await service.app.inject({
+      url: `${base}/api/builds`,
+      headers: { authorization: 'token tok-queue' }
+    });
     assert.equal(plain.statusCode, 429);
-    assert.equal(plain.headers['retry-after'], '10', 'a 429 without its own estimate says 10 s');
+    assert.equal(
+      plain.headers['retry-after'],
+      '10',
+      'a 429 without its own estimate says 10 s'
+    );
   });
 
   it('answers CORS on the log stream as on every other route: a listed origin only', async () => {
@@ -215,29 +301,58 @@ describe('the page, the log stream and image names: what a hostile user can try'
     service.context.manager.history.add(build);
     service.context.manager.history.markFinished(build);
     const stream = (origin: string) =>
-      service.app.inject({ url: `${base}/api/builds/${build.id}/logs`, headers: { ...auth, origin, accept: 'text/event-stream' } });
+      service.app.inject({
+        url: `${base}/api/builds/${build.id}/logs`,
+        headers: { ...auth, origin, accept: 'text/event-stream' }
+      });
     const listed = await stream('https://alice.hub.example.org');
     assert.equal(listed.statusCode, 200);
     assert.match(String(listed.headers['content-type']), /^text\/event-stream/);
-    assert.equal(listed.headers['access-control-allow-origin'], 'https://alice.hub.example.org');
+    assert.equal(
+      listed.headers['access-control-allow-origin'],
+      'https://alice.hub.example.org'
+    );
     assert.match(String(listed.headers.vary), /Origin/i);
     assert.match(listed.body, /event: ?log/, 'the log itself still streams');
     const unlisted = await stream('https://evil.example.com');
     assert.equal(unlisted.statusCode, 200);
     assert.equal(unlisted.headers['access-control-allow-origin'], undefined);
     // The same as a plain JSON route answers.
-    const json = await service.app.inject({ url: `${base}/api/builds/${build.id}`, headers: { ...auth, origin: 'https://alice.hub.example.org' } });
-    assert.equal(json.headers['access-control-allow-origin'], listed.headers['access-control-allow-origin']);
+    const json = await service.app.inject({
+      url: `${base}/api/builds/${build.id}`,
+      headers: { ...auth, origin: 'https://alice.hub.example.org' }
+    });
+    assert.equal(
+      json.headers['access-control-allow-origin'],
+      listed.headers['access-control-allow-origin']
+    );
   });
 
   it('answers 400 naming `name` for image names that cannot exist, before asking any engine', async () => {
-    for (const path of ['%25', '%2525', 'r2d-alice%2Fx%0A%3Aabc', 'r2d-alice%2Fx%00', 'R2D-Alice%2Fx%3Atag', 'a%2F%2Fb%3At', 'a%3A%21bad', '..%2F..%2Fetc']) {
-      const res = await service.app.inject({ method: 'DELETE', url: `${base}/api/images/${path}`, headers: auth });
+    for (const path of [
+      '%25',
+      '%2525',
+      'r2d-alice%2Fx%0A%3Aabc',
+      'r2d-alice%2Fx%00',
+      'R2D-Alice%2Fx%3Atag',
+      'a%2F%2Fb%3At',
+      'a%3A%21bad',
+      '..%2F..%2Fetc'
+    ]) {
+      const res = await service.app.inject({
+        method: 'DELETE',
+        url: `${base}/api/images/${path}`,
+        headers: auth
+      });
       assert.equal(res.statusCode, 400, `${path}: ${res.body}`);
       const { error } = res.json();
       assert.equal(error.field, 'name', path);
       assert.match(error.message, /image name is a repository and a tag/, path);
-      assert.doesNotMatch(error.message, /docker|engine|invalid reference format/i, path);
+      assert.doesNotMatch(
+        error.message,
+        /docker|engine|invalid reference format/i,
+        path
+      );
     }
   });
 });
@@ -249,7 +364,9 @@ describe('originAllowed', () => {
     assert.ok(originAllowed('https://hub.example.org', allowed));
     assert.ok(!originAllowed('https://a.b.hub.example.org', allowed));
     assert.ok(!originAllowed('http://alice.hub.example.org', allowed));
-    assert.ok(!originAllowed('https://alice.hub.example.org.evil.com', allowed));
+    assert.ok(
+      !originAllowed('https://alice.hub.example.org.evil.com', allowed)
+    );
     assert.ok(!originAllowed('https://evilhub.example.org', allowed));
   });
 });

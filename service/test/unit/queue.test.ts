@@ -9,7 +9,9 @@ interface Item {
 
 function setup(global: number, perUser: number) {
   const started: string[] = [];
-  const queue = new BuildQueue<Item>({ global, perUser }, item => started.push(item.id));
+  const queue = new BuildQueue<Item>({ global, perUser }, item =>
+    started.push(item.id)
+  );
   const items = new Map<string, Item>();
   const add = (id: string, owner: string): Item => {
     const item = { id, owner };
@@ -33,7 +35,12 @@ describe('BuildQueue', () => {
 
   it('respects the global limit', () => {
     const { queue, started, add } = setup(2, 5);
-    for (const [id, owner] of [['a', 'u1'], ['b', 'u2'], ['c', 'u3'], ['d', 'u4']]) {
+    for (const [id, owner] of [
+      ['a', 'u1'],
+      ['b', 'u2'],
+      ['c', 'u3'],
+      ['d', 'u4']
+    ]) {
       add(id, owner);
     }
     assert.deepEqual(started, ['a', 'b']);
@@ -53,7 +60,12 @@ describe('BuildQueue', () => {
 
   it('serves in FIFO order as slots free', () => {
     const { queue, started, add, item } = setup(1, 1);
-    for (const [id, owner] of [['a', 'u1'], ['b', 'u2'], ['c', 'u3'], ['d', 'u4']]) {
+    for (const [id, owner] of [
+      ['a', 'u1'],
+      ['b', 'u2'],
+      ['c', 'u3'],
+      ['d', 'u4']
+    ]) {
       add(id, owner);
     }
     assert.deepEqual(started, ['a']);

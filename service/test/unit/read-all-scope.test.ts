@@ -11,8 +11,18 @@ const ACCESS = 'access:services!service=repo2docker';
 const READ = 'custom:repo2docker:read';
 
 describe('the read-all scope', () => {
-  const spawner = identityFromHub({ kind: 'service', name: 'repo2docker-spawner', scopes: [ACCESS, READ_ALL_SCOPE, READ] }, 'repo2docker');
-  const reader = identityFromHub({ kind: 'user', name: 'bob', scopes: [ACCESS, READ] }, 'repo2docker');
+  const spawner = identityFromHub(
+    {
+      kind: 'service',
+      name: 'repo2docker-spawner',
+      scopes: [ACCESS, READ_ALL_SCOPE, READ]
+    },
+    'repo2docker'
+  );
+  const reader = identityFromHub(
+    { kind: 'user', name: 'bob', scopes: [ACCESS, READ] },
+    'repo2docker'
+  );
   const alicePrivate = { owner: 'alice', shared: false };
 
   it('sees another owner’s private item, where a plain reader does not', () => {
@@ -21,8 +31,19 @@ describe('the read-all scope', () => {
   });
 
   it('grants read, and neither build nor admin nor any change', () => {
-    assert.deepEqual(spawner.permissions, { access: true, read: true, build: false, admin: false });
+    assert.deepEqual(spawner.permissions, {
+      access: true,
+      read: true,
+      build: false,
+      admin: false
+    });
     assert.equal(canModify(spawner, alicePrivate), false);
-    assert.equal(canModify(spawner, { owner: 'service/repo2docker-spawner', shared: false }), false);
+    assert.equal(
+      canModify(spawner, {
+        owner: 'service/repo2docker-spawner',
+        shared: false
+      }),
+      false
+    );
   });
 });

@@ -6,9 +6,19 @@ import { renderConfigReference } from '../../src/config.js';
 
 describe('README.md', () => {
   it('carries the configuration reference that `repo2docker-service --help-config` prints', () => {
-    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
-    const match = /<!-- config-reference:start -->\n([\s\S]*?)<!-- config-reference:end -->/.exec(readme);
+    const readme = readFileSync(
+      new URL('../../../README.md', import.meta.url),
+      'utf8'
+    );
+    const match =
+      /<!-- config-reference:start -->\n([\s\S]*?)<!-- config-reference:end -->/.exec(
+        readme
+      );
     assert.ok(match, 'README.md has the config-reference markers');
-    assert.equal(match[1], renderConfigReference(), 'regenerate with: node --import tsx service/src/main.ts --help-config');
+    assert.equal(
+      match[1],
+      renderConfigReference(),
+      'regenerate with: node --import tsx service/src/main.ts --help-config'
+    );
   });
 });

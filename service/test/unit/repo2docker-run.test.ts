@@ -4,13 +4,25 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { BuildPhase, BuildProgress } from '../../src/api/contract.js';
 import { BuildFailure, type BuildSink } from '../../src/backends/backend.js';
-import { Repo2DockerRun, repo2dockerArgs, type Repo2DockerJob, type Repo2DockerOptions } from '../../src/backends/repo2docker-run.js';
+import {
+  Repo2DockerRun,
+  repo2dockerArgs,
+  type Repo2DockerJob,
+  type Repo2DockerOptions
+} from '../../src/backends/repo2docker-run.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const CHECKOUT = '/tmp/r2d-checkout-x/repo';
@@ -22,25 +34,47 @@ function job(overrides: Partial<Repo2DockerJob> = {}): Repo2DockerJob {
     commit: COMMIT,
     subdir: null,
     image: `r2d-alice/repo:${COMMIT}`,
-    labels: { 'org.jupyter.repo2docker-service.owner': 'alice', 'org.jupyter.repo2docker-service.build-id': 'b0001' },
+    labels: {
+      'org.jupyter.repo2docker-service.owner': 'alice',
+      'org.jupyter.repo2docker-service.build-id': 'b0001'
+    },
     push: false,
     ...overrides
   };
 }
 
-function options(overrides: Partial<Repo2DockerOptions> = {}): Repo2DockerOptions {
-  return { command: ['repo2docker'], configFile: null, userId: 1000, userName: 'jovyan', secretEnv: [], ...overrides };
+function options(
+  overrides: Partial<Repo2DockerOptions> = {}
+): Repo2DockerOptions {
+  return {
+    command: ['repo2docker'],
+    configFile: null,
+    userId: 1000,
+    userName: 'jovyan',
+    secretEnv: [],
+    ...overrides
+  };
 }
 
 /** Options of repo2docker that take a value, and those that do not. */
-const WITH_VALUE = new Set(['--user-id', '--user-name', '--image-name', '--config', '--subdir', '--label']);
+const WITH_VALUE = new Set([
+  '--user-id',
+  '--user-name',
+  '--image-name',
+  '--config',
+  '--subdir',
+  '--label'
+]);
 const FLAGS = new Set(['--no-run', '--json-logs', '--push']);
 
 /**
  * Walk argv as repo2docker's parser would: every option known, every value right after its
  * option, and after `--` exactly one positional, the repository. Returns the options seen.
  */
-function parseArgv(args: string[]): { options: [string, string | true][]; positional: string[] } {
+function parseArgv(args: string[]): {
+  options: [string, string | true][];
+  positional: string[];
+} {
   const seen: [string, string | true][] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -54,7 +88,9 @@ function parseArgv(args: string[]): { options: [string, string | true][]; positi
     } else if (FLAGS.has(arg)) {
       seen.push([arg, true]);
     } else {
-      assert.fail(`unexpected argument ${JSON.stringify(arg)} at ${i} in ${JSON.stringify(args)}`);
+      assert.fail(
+        `unexpected argument ${JSON.stringify(arg)} at ${i} in ${JSON.stringify(args)}`
+      );
     }
   }
   assert.fail(`no "--" in ${JSON.stringify(args)}`);
@@ -69,8 +105,17 @@ describe('repo2dockerArgs', () => {
   });
 
   it('passes the image name, user, and the flags repo2docker needs; no --ref (the checkout is at the commit)', () => {
-    const parsed = parseArgv(repo2dockerArgs(job(), options({ userId: 1234, userName: 'builder' }), CHECKOUT));
-    const get = (name: string) => parsed.options.filter(([option]) => option === name).map(([, value]) => value);
+    const parsed = parseArgv(
+      repo2dockerArgs(
+        job(),
+        options({ userId: 1234, userName: 'builder' }),
+        CHECKOUT
+      )
+    );
+    const get = (name: string) =>
+      parsed.options
+        .filter(([option]) => option === name)
+        .map(([, value]) => value);
     assert.ok(!repo2dockerArgs(job(), options(), CHECKOUT).includes('--ref'));
     assert.deepEqual(get('--image-name'), [`r2d-alice/repo:${COMMIT}`]);
     assert.deepEqual(get('--user-id'), ['1234']);
@@ -84,10 +129,19 @@ describe('repo2dockerArgs', () => {
   });
 
   it('gives each label as --label key=value', () => {
-    const labels = { a: '1', 'org.example.repo': 'https://x/y', 'with.equals': 'k=v', empty: '' };
-    const parsed = parseArgv(repo2dockerArgs(job({ labels }), options(), CHECKOUT));
+    const labels = {
+      a: '1',
+      'org.example.repo': 'https://x/y',
+      'with.equals': 'k=v',
+      empty: ''
+    };
+    const parsed = parseArgv(
+      repo2dockerArgs(job({ labels }), options(), CHECKOUT)
+    );
     assert.deepEqual(
-      parsed.options.filter(([option]) => option === '--label').map(([, value]) => value),
+      parsed.options
+        .filter(([option]) => option === '--label')
+        .map(([, value]) => value),
       ['a=1', 'org.example.repo=https://x/y', 'with.equals=k=v', 'empty=']
     );
   });
@@ -97,9 +151,17 @@ describe('repo2dockerArgs', () => {
     assert.ok(!without.includes('--config'));
     assert.ok(!without.includes('--subdir'));
     assert.ok(!without.includes('--push'));
-    const withAll = parseArgv(repo2dockerArgs(job({ subdir: 'binder', push: true }), options({ configFile: '/etc/r2d/offline.py' }), CHECKOUT));
+    const withAll = parseArgv(
+      repo2dockerArgs(
+        job({ subdir: 'binder', push: true }),
+        options({ configFile: '/etc/r2d/offline.py' }),
+        CHECKOUT
+      )
+    );
     assert.deepEqual(
-      withAll.options.filter(([option]) => ['--config', '--subdir', '--push'].includes(option)),
+      withAll.options.filter(([option]) =>
+        ['--config', '--subdir', '--push'].includes(option)
+      ),
       [
         ['--config', '/etc/r2d/offline.py'],
         ['--subdir', 'binder'],
@@ -109,7 +171,11 @@ describe('repo2dockerArgs', () => {
   });
 
   it('puts the rest of the command before the options', () => {
-    const args = repo2dockerArgs(job(), options({ command: ['/venv/bin/python', '-m', 'repo2docker'] }), CHECKOUT);
+    const args = repo2dockerArgs(
+      job(),
+      options({ command: ['/venv/bin/python', '-m', 'repo2docker'] }),
+      CHECKOUT
+    );
     assert.deepEqual(args.slice(0, 2), ['-m', 'repo2docker']);
     parseArgv(args.slice(2));
   });
@@ -122,16 +188,27 @@ describe('repo2dockerArgs', () => {
       image: '--push',
       labels: { '--label': '--no-run', '-k': '-v' }
     });
-    const args = repo2dockerArgs(hostile, options({ configFile: '--debug', userName: '-u' }), '--help');
+    const args = repo2dockerArgs(
+      hostile,
+      options({ configFile: '--debug', userName: '-u' }),
+      '--help'
+    );
     const parsed = parseArgv(args);
     assert.deepEqual(parsed.positional, ['--help']);
     const values = new Map(parsed.options.filter(([o]) => o !== '--label'));
-    assert.ok(!args.includes('--editable'), 'the commit is not repo2docker\'s business any more');
+    assert.ok(
+      !args.includes('--editable'),
+      "the commit is not repo2docker's business any more"
+    );
     assert.equal(values.get('--subdir'), '-x');
     assert.equal(values.get('--image-name'), '--push');
     assert.equal(values.get('--config'), '--debug');
     assert.equal(values.get('--user-name'), '-u');
-    assert.equal(values.has('--push'), false, 'the image name was read as --push');
+    assert.equal(
+      values.has('--push'),
+      false,
+      'the image name was read as --push'
+    );
     assert.deepEqual(
       parsed.options.filter(([o]) => o === '--label').map(([, v]) => v),
       ['--label=--no-run', '-k=-v']
@@ -139,8 +216,15 @@ describe('repo2dockerArgs', () => {
     // Every element beginning with "-" is either a known option or sits right after one that takes a value.
     const end = args.indexOf('--');
     for (let i = 0; i < end; i++) {
-      if (args[i].startsWith('-') && !WITH_VALUE.has(args[i]) && !FLAGS.has(args[i])) {
-        assert.ok(WITH_VALUE.has(args[i - 1]), `${args[i]} at ${i} does not follow an option`);
+      if (
+        args[i].startsWith('-') &&
+        !WITH_VALUE.has(args[i]) &&
+        !FLAGS.has(args[i])
+      ) {
+        assert.ok(
+          WITH_VALUE.has(args[i - 1]),
+          `${args[i]} at ${i} does not follow an option`
+        );
       }
     }
   });
@@ -216,7 +300,19 @@ before(() => {
   mkdirSync(join(repo, 'binder'), { recursive: true });
   writeFileSync(join(repo, 'binder', 'Dockerfile'), 'FROM scratch\n');
   const git = (...args: string[]): string =>
-    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@localhost', ...args], { encoding: 'utf8' }).trim();
+    execFileSync(
+      'git',
+      [
+        '-C',
+        repo,
+        '-c',
+        'user.name=t',
+        '-c',
+        'user.email=t@localhost',
+        ...args
+      ],
+      { encoding: 'utf8' }
+    ).trim();
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'fixture');
@@ -236,11 +332,23 @@ interface Line {
 
 function recorder(): BuildSink & { lines: Line[] } {
   const lines: Line[] = [];
-  return { lines, line: (phase, message, progress) => lines.push({ phase, message, progress }) };
+  return {
+    lines,
+    line: (phase, message, progress) => lines.push({ phase, message, progress })
+  };
 }
 
-function fake(script: string, overrides: Partial<Repo2DockerOptions> = {}): Repo2DockerRun {
-  return new Repo2DockerRun(options({ command: [process.execPath, join(dir, script)], allowLocalRepos: true, ...overrides }));
+function fake(
+  script: string,
+  overrides: Partial<Repo2DockerOptions> = {}
+): Repo2DockerRun {
+  return new Repo2DockerRun(
+    options({
+      command: [process.execPath, join(dir, script)],
+      allowLocalRepos: true,
+      ...overrides
+    })
+  );
 }
 
 /** A job for the local repository made in `before`. */
@@ -248,7 +356,8 @@ function localJob(overrides: Partial<Repo2DockerJob> = {}): Repo2DockerJob {
   return job({ repo: repoUrl, commit: repoCommit, ...overrides });
 }
 
-const delay = (ms: number): Promise<void> => new Promise(resolve => setTimeout(resolve, ms));
+const delay = (ms: number): Promise<void> =>
+  new Promise(resolve => setTimeout(resolve, ms));
 
 /** Is the process there (a zombie waiting for its reaper counts as gone)? */
 function isAlive(pid: number): boolean {
@@ -279,7 +388,11 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
-async function waitFor<T>(get: () => T | undefined, ms: number, what: string): Promise<T> {
+async function waitFor<T>(
+  get: () => T | undefined,
+  ms: number,
+  what: string
+): Promise<T> {
   const deadline = Date.now() + ms;
   for (;;) {
     const value = get();
@@ -319,68 +432,128 @@ describe('Repo2DockerRun', () => {
     process.env.R2D_FAKE_ARGV_FILE = argvFile;
     try {
       const sink = recorder();
-      await fake('success.mjs').run(localJob({ subdir: 'binder' }), sink, new AbortController().signal);
+      await fake('success.mjs').run(
+        localJob({ subdir: 'binder' }),
+        sink,
+        new AbortController().signal
+      );
       // First the service's own fetch (git's lines, as fetching), then repo2docker's.
-      const first = sink.lines.findIndex(l => l.message === 'Picked Git content provider.');
-      assert.ok(first > 0, 'git\'s lines come before repo2docker\'s');
+      const first = sink.lines.findIndex(
+        l => l.message === 'Picked Git content provider.'
+      );
+      assert.ok(first > 0, "git's lines come before repo2docker's");
       assert.ok(sink.lines.slice(0, first).every(l => l.phase === 'fetching'));
-      assert.match(sink.lines[0].message, new RegExp(`^Fetching ${repoUrl} at ${repoCommit}`));
-      const stderrLines = sink.lines.slice(first).filter(l => l.message !== 'a line on stdout');
+      assert.match(
+        sink.lines[0].message,
+        new RegExp(`^Fetching ${repoUrl} at ${repoCommit}`)
+      );
+      const stderrLines = sink.lines
+        .slice(first)
+        .filter(l => l.message !== 'a line on stdout');
       assert.deepEqual(stderrLines, [
-        { phase: 'fetching', message: 'Picked Git content provider.', progress: null },
-        { phase: 'fetching', message: "Cloning into '/tmp/repo2dockerx'...", progress: null },
-        { phase: 'building', message: '#5 [2/3] RUN echo hi', progress: { current: 2, total: 3 } },
+        {
+          phase: 'fetching',
+          message: 'Picked Git content provider.',
+          progress: null
+        },
+        {
+          phase: 'fetching',
+          message: "Cloning into '/tmp/repo2dockerx'...",
+          progress: null
+        },
+        {
+          phase: 'building',
+          message: '#5 [2/3] RUN echo hi',
+          progress: { current: 2, total: 3 }
+        },
         { phase: 'building', message: '#5 0.054 hi', progress: null },
         { phase: 'building', message: '#6 DONE 0.1s', progress: null }
       ]);
       // stdout is relayed too.
-      assert.equal(sink.lines.filter(l => l.message === 'a line on stdout').length, 1);
+      assert.equal(
+        sink.lines.filter(l => l.message === 'a line on stdout').length,
+        1
+      );
       // The script got exactly the argv we built.
       const argv = JSON.parse(readFileSync(argvFile, 'utf8')) as string[];
       const checkoutDir = argv[argv.length - 1];
       assert.deepEqual(
         argv,
-        repo2dockerArgs(localJob({ subdir: 'binder' }), options({ command: [process.execPath, join(dir, 'success.mjs')] }), checkoutDir).slice(1)
+        repo2dockerArgs(
+          localJob({ subdir: 'binder' }),
+          options({ command: [process.execPath, join(dir, 'success.mjs')] }),
+          checkoutDir
+        ).slice(1)
       );
       assert.equal(argv[argv.length - 2], '--');
       assert.match(checkoutDir, /^\//, 'an absolute path');
-      assert.notEqual(checkoutDir, repoUrl.replace('file://', ''), 'a checkout of its own, not the source');
-      assert.equal(existsSync(checkoutDir), false, 'the checkout is removed after the build');
+      assert.notEqual(
+        checkoutDir,
+        repoUrl.replace('file://', ''),
+        'a checkout of its own, not the source'
+      );
+      assert.equal(
+        existsSync(checkoutDir),
+        false,
+        'the checkout is removed after the build'
+      );
     } finally {
       delete process.env.R2D_FAKE_ARGV_FILE;
     }
   });
 
-  it('checks the image\'s labels once repo2docker succeeded, and fails when they do not match', async () => {
+  it("checks the image's labels once repo2docker succeeded, and fails when they do not match", async () => {
     const checked: [string, Record<string, string>][] = [];
-    const ok = fake('success.mjs', { verifyLabels: async (image, labels) => void checked.push([image, labels]) });
+    const ok = fake('success.mjs', {
+      verifyLabels: async (image, labels) => void checked.push([image, labels])
+    });
     await ok.run(localJob(), recorder(), new AbortController().signal);
     assert.deepEqual(checked, [[localJob().image, localJob().labels]]);
     const forged = fake('success.mjs', {
       verifyLabels: async () => {
-        throw new BuildFailure("the image's labels do not match what the service set");
+        throw new BuildFailure(
+          "the image's labels do not match what the service set"
+        );
       }
     });
-    await assert.rejects(forged.run(localJob(), recorder(), new AbortController().signal), /labels do not match/);
+    await assert.rejects(
+      forged.run(localJob(), recorder(), new AbortController().signal),
+      /labels do not match/
+    );
     // Not asked when repo2docker failed: there is no image to judge.
     checked.length = 0;
-    const failing = fake('failure.mjs', { verifyLabels: async (image, labels) => void checked.push([image, labels]) });
-    await assert.rejects(failing.run(localJob(), recorder(), new AbortController().signal), BuildFailure);
+    const failing = fake('failure.mjs', {
+      verifyLabels: async (image, labels) => void checked.push([image, labels])
+    });
+    await assert.rejects(
+      failing.run(localJob(), recorder(), new AbortController().signal),
+      BuildFailure
+    );
     assert.deepEqual(checked, []);
   });
 
-  it('rejects with BuildFailure carrying the failed line\'s message, traceback kept apart', async () => {
+  it("rejects with BuildFailure carrying the failed line's message, traceback kept apart", async () => {
     const sink = recorder();
     const tracebacks: [string, string][] = [];
-    const backend = fake('failure.mjs', { onTraceback: (id, tb) => tracebacks.push([id, tb]) });
-    const error = await backend.run(localJob(), sink, new AbortController().signal).then(
-      () => assert.fail('the build should have failed'),
-      (e: unknown) => e
+    const backend = fake('failure.mjs', {
+      onTraceback: (id, tb) => tracebacks.push([id, tb])
+    });
+    const error = await backend
+      .run(localJob(), sink, new AbortController().signal)
+      .then(
+        () => assert.fail('the build should have failed'),
+        (e: unknown) => e
+      );
+    assert.ok(
+      error instanceof BuildFailure,
+      `expected BuildFailure, got ${String(error)}`
     );
-    assert.ok(error instanceof BuildFailure, `expected BuildFailure, got ${String(error)}`);
     assert.equal(error.message, 'Error during build: boom');
     assert.ok(!error.message.includes('Traceback'));
-    assert.ok(sink.lines.every(l => !l.message.includes('Traceback')), 'a traceback reached the log');
+    assert.ok(
+      sink.lines.every(l => !l.message.includes('Traceback')),
+      'a traceback reached the log'
+    );
     assert.equal(tracebacks.length, 1);
     assert.equal(tracebacks[0][0], 'b0001');
     assert.match(tracebacks[0][1], /^Traceback/);
@@ -392,13 +565,17 @@ describe('Repo2DockerRun', () => {
 
   it('rejects with the exit code when no failed line came', async () => {
     const sink = recorder();
-    const error = await fake('crash.mjs').run(localJob(), sink, new AbortController().signal).then(
-      () => assert.fail('the build should have failed'),
-      (e: unknown) => e
-    );
+    const error = await fake('crash.mjs')
+      .run(localJob(), sink, new AbortController().signal)
+      .then(
+        () => assert.fail('the build should have failed'),
+        (e: unknown) => e
+      );
     assert.ok(error instanceof BuildFailure);
     assert.match(error.message, /exit code 2/);
-    const fetched = sink.lines.findIndex(l => l.message === '/venv/bin/python: No module named repo2docker');
+    const fetched = sink.lines.findIndex(
+      l => l.message === '/venv/bin/python: No module named repo2docker'
+    );
     assert.deepEqual(
       sink.lines.slice(fetched).map(l => l.message),
       ['/venv/bin/python: No module named repo2docker']
@@ -410,12 +587,22 @@ describe('Repo2DockerRun', () => {
   // can turn it into a BuildFailure, so a missing repo2docker rejects with a plain Error
   // ("spawn ... ENOENT") and the manager reports "the build stopped unexpectedly".
   it('rejects with BuildFailure when repo2docker cannot be started', async () => {
-    const backend = new Repo2DockerRun(options({ command: [join(dir, 'no-such-repo2docker')], allowLocalRepos: true }));
-    const error = await backend.run(localJob(), recorder(), new AbortController().signal).then(
-      () => assert.fail('the build should have failed'),
-      (e: unknown) => e
+    const backend = new Repo2DockerRun(
+      options({
+        command: [join(dir, 'no-such-repo2docker')],
+        allowLocalRepos: true
+      })
     );
-    assert.ok(error instanceof BuildFailure, `expected BuildFailure, got ${String(error)}`);
+    const error = await backend
+      .run(localJob(), recorder(), new AbortController().signal)
+      .then(
+        () => assert.fail('the build should have failed'),
+        (e: unknown) => e
+      );
+    assert.ok(
+      error instanceof BuildFailure,
+      `expected BuildFailure, got ${String(error)}`
+    );
     assert.match(error.message, /could not start repo2docker/);
   });
 
@@ -427,7 +614,10 @@ describe('Repo2DockerRun', () => {
     const argvFile = join(dir, 'argv-never.json');
     process.env.R2D_FAKE_ARGV_FILE = argvFile;
     try {
-      await assert.rejects(fake('success.mjs').run(localJob(), sink, controller.signal), error => error === reason);
+      await assert.rejects(
+        fake('success.mjs').run(localJob(), sink, controller.signal),
+        error => error === reason
+      );
       await delay(200);
       assert.throws(() => readFileSync(argvFile), /ENOENT/);
       assert.equal(sink.lines.length, 0);
@@ -436,66 +626,113 @@ describe('Repo2DockerRun', () => {
     }
   });
 
-  it('on abort, stops the whole process group within seconds and rejects with the reason', { timeout: 20_000 }, async () => {
-    const sink = recorder();
-    const controller = new AbortController();
-    const running = fake('sleeper.mjs').run(localJob(), sink, controller.signal);
-    let settled = false;
-    running.then(
-      () => (settled = true),
-      () => (settled = true)
-    );
-    const [parent, child] = await waitFor(() => pidsFrom(sink.lines), 5000, 'the fake repo2docker to start');
-    try {
-      assert.ok(isAlive(parent) && isAlive(child));
-      await delay(100);
-      assert.equal(settled, false);
-      const reason = new Error('cancelled by alice');
-      const started = Date.now();
-      controller.abort(reason);
-      await assert.rejects(running, error => error === reason);
-      assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
-      assert.ok(await waitGone(parent, 3000), `repo2docker (${parent}) is still running`);
-      assert.ok(await waitGone(child, 3000), `its child (${child}) is still running`);
-    } finally {
-      cleanup([parent, child]);
+  it(
+    'on abort, stops the whole process group within seconds and rejects with the reason',
+    { timeout: 20_000 },
+    async () => {
+      const sink = recorder();
+      const controller = new AbortController();
+      const running = fake('sleeper.mjs').run(
+        localJob(),
+        sink,
+        controller.signal
+      );
+      let settled = false;
+      running.then(
+        () => (settled = true),
+        () => (settled = true)
+      );
+      const [parent, child] = await waitFor(
+        () => pidsFrom(sink.lines),
+        5000,
+        'the fake repo2docker to start'
+      );
+      try {
+        assert.ok(isAlive(parent) && isAlive(child));
+        await delay(100);
+        assert.equal(settled, false);
+        const reason = new Error('cancelled by alice');
+        const started = Date.now();
+        controller.abort(reason);
+        await assert.rejects(running, error => error === reason);
+        assert.ok(
+          Date.now() - started < 4000,
+          `took ${Date.now() - started} ms`
+        );
+        assert.ok(
+          await waitGone(parent, 3000),
+          `repo2docker (${parent}) is still running`
+        );
+        assert.ok(
+          await waitGone(child, 3000),
+          `its child (${child}) is still running`
+        );
+      } finally {
+        cleanup([parent, child]);
+      }
     }
-  });
+  );
 
-  it('kills a process that ignores SIGTERM after the grace period', { timeout: 20_000 }, async () => {
-    process.env.R2D_FAKE_IGNORE_TERM = '1';
-    const sink = recorder();
-    const controller = new AbortController();
-    let pids: [number, number] | undefined;
-    try {
-      const running = fake('sleeper.mjs', { killGraceMs: 300 }).run(localJob(), sink, controller.signal);
-      pids = await waitFor(() => pidsFrom(sink.lines), 5000, 'the fake repo2docker to start');
-      await delay(100); // let it install its SIGTERM handler
-      const started = Date.now();
-      controller.abort(new Error('timeout'));
-      await assert.rejects(running, /timeout/);
-      const took = Date.now() - started;
-      assert.ok(took >= 250, `stopped after ${took} ms, before the grace period`);
-      assert.ok(took < 4000, `took ${took} ms`);
-      assert.ok(await waitGone(pids[0], 3000));
-      assert.ok(await waitGone(pids[1], 3000));
-    } finally {
-      delete process.env.R2D_FAKE_IGNORE_TERM;
-      cleanup(pids ?? []);
+  it(
+    'kills a process that ignores SIGTERM after the grace period',
+    { timeout: 20_000 },
+    async () => {
+      process.env.R2D_FAKE_IGNORE_TERM = '1';
+      const sink = recorder();
+      const controller = new AbortController();
+      let pids: [number, number] | undefined;
+      try {
+        const running = fake('sleeper.mjs', { killGraceMs: 300 }).run(
+          localJob(),
+          sink,
+          controller.signal
+        );
+        pids = await waitFor(
+          () => pidsFrom(sink.lines),
+          5000,
+          'the fake repo2docker to start'
+        );
+        await delay(100); // let it install its SIGTERM handler
+        const started = Date.now();
+        controller.abort(new Error('timeout'));
+        await assert.rejects(running, /timeout/);
+        const took = Date.now() - started;
+        assert.ok(
+          took >= 250,
+          `stopped after ${took} ms, before the grace period`
+        );
+        assert.ok(took < 4000, `took ${took} ms`);
+        assert.ok(await waitGone(pids[0], 3000));
+        assert.ok(await waitGone(pids[1], 3000));
+      } finally {
+        delete process.env.R2D_FAKE_IGNORE_TERM;
+        cleanup(pids ?? []);
+      }
     }
-  });
+  );
 
-  it('kills what repo2docker left running in its group once it exits', { timeout: 20_000 }, async () => {
-    const sink = recorder();
-    await fake('leaves-child.mjs').run(localJob(), sink, new AbortController().signal);
-    const pids = pidsFrom(sink.lines);
-    assert.ok(pids, 'the script reported its pids');
-    try {
-      assert.ok(await waitGone(pids[1], 3000), `the leftover child (${pids[1]}) is still running`);
-    } finally {
-      cleanup(pids);
+  it(
+    'kills what repo2docker left running in its group once it exits',
+    { timeout: 20_000 },
+    async () => {
+      const sink = recorder();
+      await fake('leaves-child.mjs').run(
+        localJob(),
+        sink,
+        new AbortController().signal
+      );
+      const pids = pidsFrom(sink.lines);
+      assert.ok(pids, 'the script reported its pids');
+      try {
+        assert.ok(
+          await waitGone(pids[1], 3000),
+          `the leftover child (${pids[1]}) is still running`
+        );
+      } finally {
+        cleanup(pids);
+      }
     }
-  });
+  );
 
   it('keeps the secret environment variables from repo2docker', async () => {
     const saved = { ...process.env };
@@ -507,19 +744,36 @@ describe('Repo2DockerRun', () => {
     process.env.GIT_CONFIG_COUNT = '1';
     try {
       const sink = recorder();
-      await fake('env.mjs', { secretEnv: ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET'] }).run(localJob(), sink, new AbortController().signal);
+      await fake('env.mjs', {
+        secretEnv: ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET']
+      }).run(localJob(), sink, new AbortController().signal);
       const envLines = sink.lines.filter(l => l.message.startsWith('{'));
       assert.equal(envLines.length, 1);
-      const childEnv = JSON.parse(envLines[0].message) as Record<string, string>;
-      assert.notEqual(childEnv.HOME, process.env.HOME, 'repo2docker has a HOME of its own');
+      const childEnv = JSON.parse(envLines[0].message) as Record<
+        string,
+        string
+      >;
+      assert.notEqual(
+        childEnv.HOME,
+        process.env.HOME,
+        'repo2docker has a HOME of its own'
+      );
       assert.match(childEnv.HOME, /r2d-checkout-/);
-      assert.equal(existsSync(childEnv.HOME), false, 'and it is removed after the build');
+      assert.equal(
+        existsSync(childEnv.HOME),
+        false,
+        'and it is removed after the build'
+      );
       assert.equal(childEnv.GIT_SSH_COMMAND, undefined);
       assert.equal(childEnv.GIT_CONFIG_COUNT, undefined);
       assert.equal(childEnv.GIT_CONFIG_NOSYSTEM, '1');
       assert.equal(childEnv.GIT_CONFIG_GLOBAL, '/dev/null');
       assert.equal(childEnv.GIT_ALLOW_PROTOCOL, 'https:http:git');
-      assert.equal(childEnv.R2D_UNIT_VISIBLE, 'visible-123', 'the ordinary environment reaches repo2docker');
+      assert.equal(
+        childEnv.R2D_UNIT_VISIBLE,
+        'visible-123',
+        'the ordinary environment reaches repo2docker'
+      );
       assert.equal(childEnv.PYTHONUNBUFFERED, '1');
       assert.equal('R2D_UNIT_SECRET_A' in childEnv, false);
       assert.equal('REPO2DOCKER_SERVICE_SECRET' in childEnv, false);
@@ -528,7 +782,13 @@ describe('Repo2DockerRun', () => {
       // The service's own environment is left as it was.
       assert.equal(process.env.R2D_UNIT_SECRET_A, 'value-a-7f3e');
     } finally {
-      for (const key of ['R2D_UNIT_SECRET_A', 'REPO2DOCKER_SERVICE_SECRET', 'R2D_UNIT_VISIBLE', 'GIT_SSH_COMMAND', 'GIT_CONFIG_COUNT']) {
+      for (const key of [
+        'R2D_UNIT_SECRET_A',
+        'REPO2DOCKER_SERVICE_SECRET',
+        'R2D_UNIT_VISIBLE',
+        'GIT_SSH_COMMAND',
+        'GIT_CONFIG_COUNT'
+      ]) {
         if (key in saved) {
           process.env[key] = saved[key];
         } else {

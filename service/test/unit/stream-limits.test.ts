@@ -11,9 +11,16 @@ describe('StreamLimits', () => {
     limits.acquire('alice');
     assert.throws(
       () => limits.acquire('alice'),
-      (error: TooManyRequests) => error.status === 429 && error.code === 'too_many_streams' && error.retryAfterSeconds > 0 && /limit 2/.test(error.message)
+      (error: TooManyRequests) =>
+        error.status === 429 &&
+        error.code === 'too_many_streams' &&
+        error.retryAfterSeconds > 0 &&
+        /limit 2/.test(error.message)
     );
-    assert.doesNotThrow(() => limits.acquire('bob'), "another user's streams are not alice's");
+    assert.doesNotThrow(
+      () => limits.acquire('bob'),
+      "another user's streams are not alice's"
+    );
     first();
     first(); // a second release gives back nothing more
     assert.equal(limits.countOf('alice'), 1);
@@ -24,7 +31,12 @@ describe('StreamLimits', () => {
   it('refuses everyone past the total cap', () => {
     const limits = new StreamLimits({ perUser: 5, total: 3 });
     const releases = ['a', 'b', 'c'].map(user => limits.acquire(user));
-    assert.throws(() => limits.acquire('d'), (error: TooManyRequests) => error.status === 429 && /service has 3 log streams open/.test(error.message));
+    assert.throws(
+      () => limits.acquire('d'),
+      (error: TooManyRequests) =>
+        error.status === 429 &&
+        /service has 3 log streams open/.test(error.message)
+    );
     releases[1]();
     assert.equal(limits.openCount, 2);
     assert.doesNotThrow(() => limits.acquire('d'));

@@ -1,14 +1,22 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ApiError } from '../../src/api/errors.js';
-import { BUILD_REQUEST_FIELDS, validateBuildRequest, type ValidationOptions } from '../../src/builds/validate.js';
+import {
+  BUILD_REQUEST_FIELDS,
+  validateBuildRequest,
+  type ValidationOptions
+} from '../../src/builds/validate.js';
 
 const REMOTE_ONLY: ValidationOptions = { allowLocalRepos: false };
 const LOCAL_OK: ValidationOptions = { allowLocalRepos: true };
 const REPO = 'https://github.com/org/repo';
 
 /** Assert that validating `body` throws a 400 ApiError naming `field`. */
-function assertRefused(body: unknown, field: string, options: ValidationOptions = REMOTE_ONLY): void {
+function assertRefused(
+  body: unknown,
+  field: string,
+  options: ValidationOptions = REMOTE_ONLY
+): void {
   let thrown: unknown;
   try {
     validateBuildRequest(body, options);
@@ -16,7 +24,10 @@ function assertRefused(body: unknown, field: string, options: ValidationOptions 
     thrown = error;
   }
   const shown = JSON.stringify(body) ?? String(body);
-  assert.ok(thrown instanceof ApiError, `expected an ApiError for ${shown}, got ${thrown === undefined ? 'success' : String(thrown)}`);
+  assert.ok(
+    thrown instanceof ApiError,
+    `expected an ApiError for ${shown}, got ${thrown === undefined ? 'success' : String(thrown)}`
+  );
   assert.equal(thrown.status, 400, shown);
   assert.equal(thrown.code, 'invalid_field', shown);
   assert.equal(thrown.extra.field, field, `field for ${shown}`);
@@ -70,35 +81,77 @@ describe('validateBuildRequest: good input', () => {
   });
 
   it('accepts https, http and git URLs and common refs', () => {
-    for (const repo of ['https://github.com/org/repo', 'http://example.org/repo.git', 'git://example.org/repo', 'https://example.org:8443/a/b.git']) {
+    for (const repo of [
+      'https://github.com/org/repo',
+      'http://example.org/repo.git',
+      'git://example.org/repo',
+      'https://example.org:8443/a/b.git'
+    ]) {
       assert.equal(validateBuildRequest({ repo }, REMOTE_ONLY).repo, repo);
     }
-    for (const ref of ['main', 'HEAD', 'v1.0.0', 'feature/x-y', '0123456789abcdef0123456789abcdef01234567', 'é'.repeat(127)]) {
-      assert.equal(validateBuildRequest({ repo: REPO, ref }, REMOTE_ONLY).ref, ref);
+    for (const ref of [
+      'main',
+      'HEAD',
+      'v1.0.0',
+      'feature/x-y',
+      '0123456789abcdef0123456789abcdef01234567',
+      'é'.repeat(127)
+    ]) {
+      assert.equal(
+        validateBuildRequest({ repo: REPO, ref }, REMOTE_ONLY).ref,
+        ref
+      );
     }
   });
 
   it('accepts names of 1 and 63 characters', () => {
     for (const name of ['a', '0', 'a'.repeat(63), 'a1.b_c-d']) {
-      assert.equal(validateBuildRequest({ repo: REPO, name }, REMOTE_ONLY).name, name);
+      assert.equal(
+        validateBuildRequest({ repo: REPO, name }, REMOTE_ONLY).name,
+        name
+      );
     }
   });
 
   it('treats an empty or "." subdir as none', () => {
-    assert.equal(validateBuildRequest({ repo: REPO, subdir: '' }, REMOTE_ONLY).subdir, null);
-    assert.equal(validateBuildRequest({ repo: REPO, subdir: '.' }, REMOTE_ONLY).subdir, null);
-    assert.equal(validateBuildRequest({ repo: REPO, subdir: 'a/b' }, REMOTE_ONLY).subdir, 'a/b');
+    assert.equal(
+      validateBuildRequest({ repo: REPO, subdir: '' }, REMOTE_ONLY).subdir,
+      null
+    );
+    assert.equal(
+      validateBuildRequest({ repo: REPO, subdir: '.' }, REMOTE_ONLY).subdir,
+      null
+    );
+    assert.equal(
+      validateBuildRequest({ repo: REPO, subdir: 'a/b' }, REMOTE_ONLY).subdir,
+      'a/b'
+    );
   });
 
   it('accepts local paths and file:// URLs only when local repositories are allowed', () => {
-    for (const repo of ['/srv/repos/project', 'file:///srv/repos/project', 'file:///tmp/with%20space']) {
+    for (const repo of [
+      '/srv/repos/project',
+      'file:///srv/repos/project',
+      'file:///tmp/with%20space'
+    ]) {
       assert.equal(validateBuildRequest({ repo }, LOCAL_OK).repo, repo);
       assertRefused({ repo }, 'repo', REMOTE_ONLY);
     }
   });
 
   it('lists exactly the fields of the API', () => {
-    assert.deepEqual([...BUILD_REQUEST_FIELDS].sort(), ['buildArgs', 'credentials', 'displayName', 'force', 'name', 'push', 'ref', 'repo', 'shared', 'subdir']);
+    assert.deepEqual([...BUILD_REQUEST_FIELDS].sort(), [
+      'buildArgs',
+      'credentials',
+      'displayName',
+      'force',
+      'name',
+      'push',
+      'ref',
+      'repo',
+      'shared',
+      'subdir'
+    ]);
   });
 });
 
@@ -123,13 +176,24 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
   });
 
   it('refuses file:// URLs and plain paths when local repositories are not allowed', () => {
-    for (const repo of ['file:///srv/repo', 'file://localhost/srv/repo', '/srv/repo', './repo', '../repo']) {
+    for (const repo of [
+      'file:///srv/repo',
+      'file://localhost/srv/repo',
+      '/srv/repo',
+      './repo',
+      '../repo'
+    ]) {
       assertRefused({ repo }, 'repo', REMOTE_ONLY);
     }
   });
 
   it('refuses relative paths and file URLs with a host even when local repositories are allowed', () => {
-    for (const repo of ['./repo', '../repo', '.', 'file://otherhost/srv/repo']) {
+    for (const repo of [
+      './repo',
+      '../repo',
+      '.',
+      'file://otherhost/srv/repo'
+    ]) {
       assertRefused({ repo }, 'repo', LOCAL_OK);
     }
   });
@@ -204,7 +268,11 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
   });
 
   it('refuses refs over 255 bytes, counting multi-byte characters in bytes', () => {
-    assert.equal(validateBuildRequest({ repo: REPO, ref: 'a'.repeat(255) }, REMOTE_ONLY).ref, 'a'.repeat(255));
+    assert.equal(
+      validateBuildRequest({ repo: REPO, ref: 'a'.repeat(255) }, REMOTE_ONLY)
+        .ref,
+      'a'.repeat(255)
+    );
     assertRefused({ repo: REPO, ref: 'a'.repeat(256) }, 'ref');
     // 128 characters, 256 bytes.
     assertRefused({ repo: REPO, ref: 'é'.repeat(128) }, 'ref');
@@ -235,7 +303,19 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
   });
 
   it('refuses subdirs with ".." or absolute paths', () => {
-    for (const subdir of ['..', '../x', 'a/../../x', 'a/..', 'a\\..\\b', '/etc', '/etc/', '//x', '\\windows', '-x', 'a\u0000b']) {
+    for (const subdir of [
+      '..',
+      '../x',
+      'a/../../x',
+      'a/..',
+      'a\\..\\b',
+      '/etc',
+      '/etc/',
+      '//x',
+      '\\windows',
+      '-x',
+      'a\u0000b'
+    ]) {
       assertRefused({ repo: REPO, subdir }, 'subdir');
     }
   });
@@ -246,8 +326,16 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
     assertRefused({ repo: REPO, owner: 'bob' }, 'owner');
     assertRefused({ repo: REPO, image: 'r2d-bob/x' }, 'image');
     assertRefused({ tag: 'x' }, 'tag'); // before the missing repo
-    assertRefused(JSON.parse('{"repo": "https://github.com/org/repo", "__proto__": {"force": true}}'), '__proto__');
-    assertRefused(JSON.parse('{"repo": "https://github.com/org/repo", "constructor": 1}'), 'constructor');
+    assertRefused(
+      JSON.parse(
+        '{"repo": "https://github.com/org/repo", "__proto__": {"force": true}}'
+      ),
+      '__proto__'
+    );
+    assertRefused(
+      JSON.parse('{"repo": "https://github.com/org/repo", "constructor": 1}'),
+      'constructor'
+    );
   });
 
   it('refuses wrong types', () => {
@@ -269,7 +357,15 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
   });
 
   it('refuses a body that is not an object', () => {
-    for (const body of [[], [{ repo: REPO }], null, undefined, 'https://github.com/org/repo', 42, true]) {
+    for (const body of [
+      [],
+      [{ repo: REPO }],
+      null,
+      undefined,
+      'https://github.com/org/repo',
+      42,
+      true
+    ]) {
       assertRefused(body, 'body');
     }
   });
@@ -277,8 +373,18 @@ describe('validateBuildRequest: bad input gives 400 naming the field', () => {
   it('refuses display names with control characters or over 256 characters', () => {
     assertRefused({ repo: REPO, displayName: 'a\u0000b' }, 'displayName');
     assertRefused({ repo: REPO, displayName: 'x'.repeat(257) }, 'displayName');
-    assert.equal(validateBuildRequest({ repo: REPO, displayName: 'x'.repeat(256) }, REMOTE_ONLY).displayName, 'x'.repeat(256));
-    assert.equal(validateBuildRequest({ repo: REPO, displayName: '   ' }, REMOTE_ONLY).displayName, null);
+    assert.equal(
+      validateBuildRequest(
+        { repo: REPO, displayName: 'x'.repeat(256) },
+        REMOTE_ONLY
+      ).displayName,
+      'x'.repeat(256)
+    );
+    assert.equal(
+      validateBuildRequest({ repo: REPO, displayName: '   ' }, REMOTE_ONLY)
+        .displayName,
+      null
+    );
   });
 
   it('refuses repo URLs with whitespace or control characters and over-long URLs', () => {
@@ -317,7 +423,11 @@ describe('validateRepo: only scheme://host[:port]/path, handed on in canonical f
       } catch (error) {
         assert.ok(error instanceof ApiError);
         assert.match(error.message, /https:\/\/github\.com\/owner\/repo/);
-        assert.equal(/file:\/\//.test(error.message), mentionsFile, error.message);
+        assert.equal(
+          /file:\/\//.test(error.message),
+          mentionsFile,
+          error.message
+        );
       }
     }
   });
@@ -345,20 +455,53 @@ describe('validateRepo: only scheme://host[:port]/path, handed on in canonical f
   });
 
   it('hands on the canonical form: scheme and host in lowercase, default ports dropped', () => {
-    const canonical = (repo: string): string => validateBuildRequest({ repo }, REMOTE_ONLY).repo;
-    assert.equal(canonical('HTTPS://GitHub.com/org/Repo'), 'https://github.com/org/Repo');
-    assert.equal(canonical('https://github.com:443/org/repo'), 'https://github.com/org/repo');
-    assert.equal(canonical('http://example.org:80/repo.git'), 'http://example.org/repo.git');
-    assert.equal(canonical('git://Example.org:9418/repo'), 'git://example.org/repo');
-    assert.equal(canonical('git://example.org:9419/repo'), 'git://example.org:9419/repo');
-    assert.equal(canonical('http://127.0.0.1:8080/x/y.git'), 'http://127.0.0.1:8080/x/y.git');
+    const canonical = (repo: string): string =>
+      validateBuildRequest({ repo }, REMOTE_ONLY).repo;
+    assert.equal(
+      canonical('HTTPS://GitHub.com/org/Repo'),
+      'https://github.com/org/Repo'
+    );
+    assert.equal(
+      canonical('https://github.com:443/org/repo'),
+      'https://github.com/org/repo'
+    );
+    assert.equal(
+      canonical('http://example.org:80/repo.git'),
+      'http://example.org/repo.git'
+    );
+    assert.equal(
+      canonical('git://Example.org:9418/repo'),
+      'git://example.org/repo'
+    );
+    assert.equal(
+      canonical('git://example.org:9419/repo'),
+      'git://example.org:9419/repo'
+    );
+    assert.equal(
+      canonical('http://127.0.0.1:8080/x/y.git'),
+      'http://127.0.0.1:8080/x/y.git'
+    );
     assert.equal(canonical('https://[::1]:8443/x'), 'https://[::1]:8443/x');
-    assert.equal(canonical('https://example.org/a%20b?x=1'), 'https://example.org/a%20b?x=1');
+    assert.equal(
+      canonical('https://example.org/a%20b?x=1'),
+      'https://example.org/a%20b?x=1'
+    );
   });
 
   it('takes file:// only as exactly file:///absolute/path, and only when allowed', () => {
-    assert.equal(validateBuildRequest({ repo: 'file:///srv/repo' }, LOCAL_OK).repo, 'file:///srv/repo');
-    for (const repo of ['file:/srv/repo', 'file:srv/repo', 'file:///srv/../etc', 'file:///srv/repo?x', 'FILE:///srv/repo', '/srv/../etc', '/srv//repo']) {
+    assert.equal(
+      validateBuildRequest({ repo: 'file:///srv/repo' }, LOCAL_OK).repo,
+      'file:///srv/repo'
+    );
+    for (const repo of [
+      'file:/srv/repo',
+      'file:srv/repo',
+      'file:///srv/../etc',
+      'file:///srv/repo?x',
+      'FILE:///srv/repo',
+      '/srv/../etc',
+      '/srv//repo'
+    ]) {
       assertRefused({ repo }, 'repo', LOCAL_OK);
     }
     assertRefused({ repo: 'file:///srv/repo' }, 'repo', REMOTE_ONLY);
@@ -366,7 +509,17 @@ describe('validateRepo: only scheme://host[:port]/path, handed on in canonical f
 });
 
 describe('subdir and displayName: nothing that means something in a Dockerfile LABEL', () => {
-  const smuggled = ['a" org.jupyter.repo2docker-service.owner="bob', 'a\\b', 'a$b', '${HOME}', 'a`id`', 'a\nLABEL x=y', 'a\rb', 'a\u2028b', 'a\u0085b'];
+  const smuggled = [
+    'a" org.jupyter.repo2docker-service.owner="bob',
+    'a\\b',
+    'a$b',
+    '${HOME}',
+    'a`id`',
+    'a\nLABEL x=y',
+    'a\rb',
+    'a\u2028b',
+    'a\u0085b'
+  ];
 
   it('refuses subdirs with ", \\, $, backtick, newline or control characters, naming subdir', () => {
     for (const subdir of smuggled) {
@@ -381,7 +534,14 @@ describe('subdir and displayName: nothing that means something in a Dockerfile L
   });
 
   it('still accepts ordinary subdirs and display names, spaces and unicode included', () => {
-    const valid = validateBuildRequest({ repo: REPO, subdir: 'envs/py 3.12', displayName: "Alice's env (ünï) #1" }, REMOTE_ONLY);
+    const valid = validateBuildRequest(
+      {
+        repo: REPO,
+        subdir: 'envs/py 3.12',
+        displayName: "Alice's env (ünï) #1"
+      },
+      REMOTE_ONLY
+    );
     assert.equal(valid.subdir, 'envs/py 3.12');
     assert.equal(valid.displayName, "Alice's env (ünï) #1");
   });

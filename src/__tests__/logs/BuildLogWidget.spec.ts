@@ -1,4 +1,7 @@
-import type { BuildLogEvent, BuildPhase } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  BuildLogEvent,
+  BuildPhase
+} from '@jupyterlab-repo2docker/service/contract';
 import { MessageLoop } from '@lumino/messaging';
 import type { ToolbarButton } from '@jupyterlab/ui-components';
 import { PanelLayout, Widget } from '@lumino/widgets';
@@ -11,12 +14,17 @@ import {
 } from '../../logs';
 import { withLogShortcuts } from './shortcuts';
 
-const NodeReadableStream = (new Response('').body as any).constructor as typeof ReadableStream;
+const NodeReadableStream = (new Response('').body as any)
+  .constructor as typeof ReadableStream;
 const encoder = new TextEncoder();
 
 /** A source whose one stream the test feeds. */
 class Source implements ILogStreamSource {
-  calls: Array<{ buildId: string; lastEventId: number | null; signal: AbortSignal }> = [];
+  calls: Array<{
+    buildId: string;
+    lastEventId: number | null;
+    signal: AbortSignal;
+  }> = [];
   controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   status = 200;
 
@@ -27,9 +35,12 @@ class Source implements ILogStreamSource {
   ): Promise<Response> {
     this.calls.push({ buildId, lastEventId, signal });
     if (this.status !== 200) {
-      return new Response(JSON.stringify({ error: { code: 'x', message: 'nope' } }), {
-        status: this.status
-      });
+      return new Response(
+        JSON.stringify({ error: { code: 'x', message: 'nope' } }),
+        {
+          status: this.status
+        }
+      );
     }
     const stream = new NodeReadableStream<Uint8Array>({
       start: c => {
@@ -43,13 +54,17 @@ class Source implements ILogStreamSource {
         // closed already
       }
     });
-    return new Response(stream as any, { headers: { 'Content-Type': 'text/event-stream' } });
+    return new Response(stream as any, {
+      headers: { 'Content-Type': 'text/event-stream' }
+    });
   }
 
   send(events: BuildLogEvent[]): void {
     this.controller!.enqueue(
       encoder.encode(
-        events.map(e => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e)}\n\n`).join('')
+        events
+          .map(e => `id: ${e.seq}\nevent: log\ndata: ${JSON.stringify(e)}\n\n`)
+          .join('')
       )
     );
   }
@@ -62,25 +77,46 @@ function ev(
   progress?: { current: number; total: number }
 ): BuildLogEvent {
   seq++;
-  return { seq, phase, message, time: new Date().toISOString(), ...(progress ? { progress } : {}) };
+  return {
+    seq,
+    phase,
+    message,
+    time: new Date().toISOString(),
+    ...(progress ? { progress } : {})
+  };
 }
 
 const tick = (ms = 0) => new Promise(resolve => setTimeout(resolve, ms));
 
 /** jsdom does no layout: give the viewport a size. */
-function sizeViewport(view: BuildLogView, height = 170, width = 800): HTMLElement {
-  const viewport = view.node.querySelector(`.${LogViewClasses.viewport}`) as HTMLElement;
-  Object.defineProperty(viewport, 'clientHeight', { configurable: true, get: () => height });
-  Object.defineProperty(viewport, 'clientWidth', { configurable: true, get: () => width });
+function sizeViewport(
+  view: BuildLogView,
+  height = 170,
+  width = 800
+): HTMLElement {
+  const viewport = view.node.querySelector(
+    `.${LogViewClasses.viewport}`
+  ) as HTMLElement;
+  Object.defineProperty(viewport, 'clientHeight', {
+    configurable: true,
+    get: () => height
+  });
+  Object.defineProperty(viewport, 'clientWidth', {
+    configurable: true,
+    get: () => width
+  });
   Object.defineProperty(viewport, 'scrollHeight', {
     configurable: true,
-    get: () => parseFloat((viewport.firstChild as HTMLElement).style.height || '0')
+    get: () =>
+      parseFloat((viewport.firstChild as HTMLElement).style.height || '0')
   });
   return viewport;
 }
 
 function renderedRows(view: BuildLogView): Array<[string, string]> {
-  return Array.from(view.node.querySelectorAll<HTMLElement>(`.${LogViewClasses.line}`))
+  return Array.from(
+    view.node.querySelectorAll<HTMLElement>(`.${LogViewClasses.line}`)
+  )
     .filter(row => row.style.display !== 'none')
     .map(row => [row.firstChild!.textContent!, row.lastChild!.textContent!]);
 }
@@ -95,7 +131,11 @@ describe('BuildLogWidget', () => {
 
   beforeEach(() => {
     source = new Source();
-    widget = new BuildLogWidget({ buildId: 'abc/123', label: 'r2d-alice/demo:1f2e', source });
+    widget = new BuildLogWidget({
+      buildId: 'abc/123',
+      label: 'r2d-alice/demo:1f2e',
+      source
+    });
   });
 
   afterEach(() => {
@@ -112,7 +152,9 @@ describe('BuildLogWidget', () => {
     expect(widget.title.closable).toBe(true);
     expect(widget.title.label).toBe('r2d-alice/demo:1f2e');
     const names = Array.from(widget.toolbar.names());
-    expect(names).toEqual(expect.arrayContaining(['search', 'copy', 'download']));
+    expect(names).toEqual(
+      expect.arrayContaining(['search', 'copy', 'download'])
+    );
   });
 
   it('opens the stream only once attached, and aborts it when disposed', async () => {
@@ -150,14 +192,18 @@ describe('BuildLogWidget', () => {
 
     expect(view.model.lineCount).toBe(100);
     expect(text(view, LogViewClasses.phase)).toBe('Building');
-    expect((view.node.querySelector(`.${LogViewClasses.phase}`) as HTMLElement).dataset.phase).toBe(
-      'building'
-    );
+    expect(
+      (view.node.querySelector(`.${LogViewClasses.phase}`) as HTMLElement)
+        .dataset.phase
+    ).toBe('building');
     expect(text(view, LogViewClasses.progress)).toBe('Step 2/5');
     expect(text(view, LogViewClasses.connection)).toBe('Live');
     expect(text(view, LogViewClasses.lineCount)).toBe('100 lines');
     expect(widget.title.label).toBe('r2d-alice/demo:1f2e · Building');
-    expect((view.node.querySelector(`.${LogViewClasses.empty}`) as HTMLElement).hidden).toBe(true);
+    expect(
+      (view.node.querySelector(`.${LogViewClasses.empty}`) as HTMLElement)
+        .hidden
+    ).toBe(true);
 
     // Following: scrolled to the bottom, the last line rendered, no jump button.
     const h = view.rowHeight;
@@ -166,7 +212,9 @@ describe('BuildLogWidget', () => {
     expect(rows[rows.length - 1]).toEqual(['100', 'line 100']);
     expect(rows.length).toBeLessThan(40); // only what is on screen plus overscan
     expect(view.following).toBe(true);
-    const jump = view.node.querySelector(`.${LogViewClasses.jump}`) as HTMLButtonElement;
+    const jump = view.node.querySelector(
+      `.${LogViewClasses.jump}`
+    ) as HTMLButtonElement;
     expect(jump.hidden).toBe(true);
 
     // The user scrolls up: no more following, and the jump button shows.
@@ -214,16 +262,21 @@ describe('BuildLogWidget', () => {
     await tick();
     const lines: string[] = [];
     for (let i = 0; i < 500; i++) {
-      lines.push(i % 100 === 42 ? `\x1b[31mERROR\x1b[0m at ${i}: error` : `ok ${i}`);
+      lines.push(
+        i % 100 === 42 ? `\x1b[31mERROR\x1b[0m at ${i}: error` : `ok ${i}`
+      );
     }
     source.send([ev(lines.join('\n'))]);
     await tick(10);
 
     view.toggleSearch(true);
-    const input = view.node.querySelector(`.${LogViewClasses.searchInput}`) as HTMLInputElement;
-    expect((view.node.querySelector(`.${LogViewClasses.search}`) as HTMLElement).hidden).toBe(
-      false
-    );
+    const input = view.node.querySelector(
+      `.${LogViewClasses.searchInput}`
+    ) as HTMLInputElement;
+    expect(
+      (view.node.querySelector(`.${LogViewClasses.search}`) as HTMLElement)
+        .hidden
+    ).toBe(false);
     expect(document.activeElement).toBe(input);
     input.value = 'error';
     input.dispatchEvent(new Event('input'));
@@ -233,9 +286,13 @@ describe('BuildLogWidget', () => {
     view.renderNow();
     expect(text(view, LogViewClasses.searchCount)).toBe('1 of 10');
     expect(view.following).toBe(false);
-    let current = view.node.querySelector('mark.jp-Repo2DockerLog-match-current')!;
+    let current = view.node.querySelector(
+      'mark.jp-Repo2DockerLog-match-current'
+    )!;
     expect(current.textContent).toBe('ERROR');
-    expect(current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent).toBe('43');
+    expect(
+      current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent
+    ).toBe('43');
     const h = view.rowHeight;
     expect(viewport.scrollTop).toBeGreaterThan(42 * h - 170);
     expect(viewport.scrollTop).toBeLessThanOrEqual(42 * h);
@@ -246,29 +303,43 @@ describe('BuildLogWidget', () => {
     expect(text(view, LogViewClasses.searchCount)).toBe('2 of 10');
     current = view.node.querySelector('mark.jp-Repo2DockerLog-match-current')!;
     expect(current.textContent).toBe('error');
-    expect(current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent).toBe('43');
+    expect(
+      current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent
+    ).toBe('43');
     input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter' }));
     view.renderNow();
     expect(text(view, LogViewClasses.searchCount)).toBe('3 of 10');
     current = view.node.querySelector('mark.jp-Repo2DockerLog-match-current')!;
-    expect(current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent).toBe('143');
+    expect(
+      current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent
+    ).toBe('143');
     expect(viewport.scrollTop).toBeGreaterThan(142 * h - 170);
     expect(viewport.scrollTop).toBeLessThanOrEqual(142 * h);
 
     // The coloured match keeps its colour class under the highlight.
-    const marks = Array.from(current.closest(`.${LogViewClasses.line}`)!.querySelectorAll('mark'));
+    const marks = Array.from(
+      current.closest(`.${LogViewClasses.line}`)!.querySelectorAll('mark')
+    );
     expect(marks.map(m => m.textContent)).toEqual(['ERROR', 'error']);
     expect(marks[0].classList.contains('ansi-red-fg')).toBe(true);
     expect(marks[1].classList.contains('ansi-red-fg')).toBe(false);
 
     // Shift+Enter goes back; going back from the first wraps to the last.
-    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true }));
-    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true }));
-    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true }));
+    input.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true })
+    );
+    input.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true })
+    );
+    input.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Enter', shiftKey: true })
+    );
     view.renderNow();
     expect(text(view, LogViewClasses.searchCount)).toBe('10 of 10');
     current = view.node.querySelector('mark.jp-Repo2DockerLog-match-current')!;
-    expect(current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent).toBe('443');
+    expect(
+      current.closest(`.${LogViewClasses.line}`)!.firstChild!.textContent
+    ).toBe('443');
     view.nextMatch();
     view.renderNow();
     expect(text(view, LogViewClasses.searchCount)).toBe('1 of 10');
@@ -315,14 +386,18 @@ describe('BuildLogWidget', () => {
   it('takes the focus on activation without a focus ring, and shows it for the keyboard', () => {
     Widget.attach(widget, document.body);
     const view = widget.content;
-    const viewport = view.node.querySelector(`.${LogViewClasses.viewport}`) as HTMLElement;
+    const viewport = view.node.querySelector(
+      `.${LogViewClasses.viewport}`
+    ) as HTMLElement;
     MessageLoop.sendMessage(view, Widget.Msg.ActivateRequest);
     expect(document.activeElement).toBe(viewport);
     expect(viewport).toHaveProperty('tabIndex', 0);
     expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(true);
 
     // Keys pressed in the log: the user is on the keyboard, the ring may show.
-    viewport.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true }));
+    viewport.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'ArrowDown', bubbles: true })
+    );
     expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(false);
 
     // Closing the search by a click gives the focus back quietly; by Escape, visibly.
@@ -331,8 +406,12 @@ describe('BuildLogWidget', () => {
     expect(document.activeElement).toBe(viewport);
     expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(true);
     view.toggleSearch(true);
-    const input = view.node.querySelector(`.${LogViewClasses.searchInput}`) as HTMLElement;
-    input.dispatchEvent(new KeyboardEvent('keydown', { key: 'Escape', bubbles: true }));
+    const input = view.node.querySelector(
+      `.${LogViewClasses.searchInput}`
+    ) as HTMLElement;
+    input.dispatchEvent(
+      new KeyboardEvent('keydown', { key: 'Escape', bubbles: true })
+    );
     expect(view.searchVisible).toBe(false);
     expect(document.activeElement).toBe(viewport);
     expect(viewport.classList.contains(LogViewClasses.quietFocus)).toBe(false);
@@ -358,7 +437,10 @@ describe('BuildLogWidget', () => {
     await tick(10);
 
     const writeText = jest.fn(() => Promise.resolve());
-    Object.defineProperty(navigator, 'clipboard', { configurable: true, value: { writeText } });
+    Object.defineProperty(navigator, 'clipboard', {
+      configurable: true,
+      value: { writeText }
+    });
     await expect(view.copyLog()).resolves.toBe(true);
     expect(writeText).toHaveBeenCalledWith('first\nsecond');
 
@@ -369,11 +451,11 @@ describe('BuildLogWidget', () => {
     });
     (URL as any).revokeObjectURL = jest.fn();
     let downloaded = '';
-    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
-      this: HTMLAnchorElement
-    ) {
-      downloaded = this.download;
-    });
+    const click = jest
+      .spyOn(HTMLAnchorElement.prototype, 'click')
+      .mockImplementation(function (this: HTMLAnchorElement) {
+        downloaded = this.download;
+      });
     view.downloadLog();
     click.mockRestore();
     expect(downloaded).toBe('r2d-alice_demo_1f2e.log');
@@ -391,7 +473,8 @@ describe('BuildLogWidget', () => {
     // Drive animation frames by hand: each network read appends, and only the frame renders.
     const frames: FrameRequestCallback[] = [];
     const original = window.requestAnimationFrame;
-    window.requestAnimationFrame = (callback: FrameRequestCallback) => frames.push(callback);
+    window.requestAnimationFrame = (callback: FrameRequestCallback) =>
+      frames.push(callback);
     try {
       for (let i = 0; i < 200; i++) {
         model.appendEvents([ev(`line ${i}`)]);
@@ -442,7 +525,9 @@ describe('BuildLogWidget', () => {
 
     // A new batch arrives while scrolled up: the same lines stay on screen.
     const before = renderedRows(view).map(r => r[0]);
-    model.appendEvents([ev(Array.from({ length: 100_000 }, (_, k) => `more ${k}`).join('\n'))]);
+    model.appendEvents([
+      ev(Array.from({ length: 100_000 }, (_, k) => `more ${k}`).join('\n'))
+    ]);
     view.renderNow();
     expect(renderedRows(view).map(r => r[0])).toEqual(before);
 
@@ -458,14 +543,24 @@ describe('BuildLogWidget', () => {
 describe('BuildLogView: the first error of a failed build', () => {
   it('marks the first error line, and scrolls to it when the build fails', async () => {
     const source = new Source();
-    const widget = new BuildLogWidget({ buildId: 'failing', label: 'fail', source });
+    const widget = new BuildLogWidget({
+      buildId: 'failing',
+      label: 'fail',
+      source
+    });
     Widget.attach(widget, document.body);
     const view = widget.content;
     const viewport = sizeViewport(view, 170);
     await tick();
     const events: BuildLogEvent[] = [];
     for (let i = 1; i <= 200; i++) {
-      events.push(ev(i === 120 ? '#6 ERROR: process "/bin/busybox sh -c exit 3" did not complete successfully: exit code: 3' : `line ${i}`));
+      events.push(
+        ev(
+          i === 120
+            ? '#6 ERROR: process "/bin/busybox sh -c exit 3" did not complete successfully: exit code: 3'
+            : `line ${i}`
+        )
+      );
     }
     events.push(ev('ERROR: failed to solve: exit code: 3'));
     source.send(events);
@@ -476,13 +571,15 @@ describe('BuildLogView: the first error of a failed build', () => {
     view.renderNow();
     // Not at the tail any more: the error line is on screen, and marked.
     expect(view.following).toBe(false);
-    const marked = Array.from(view.node.querySelectorAll<HTMLElement>(`.${LogViewClasses.errorLine}`)).filter(
-      row => row.style.display !== 'none'
-    );
+    const marked = Array.from(
+      view.node.querySelectorAll<HTMLElement>(`.${LogViewClasses.errorLine}`)
+    ).filter(row => row.style.display !== 'none');
     expect(marked).toHaveLength(1);
     expect(marked[0].firstChild!.textContent).toBe('120');
     expect(viewport.scrollTop).toBeGreaterThan(0);
-    const button = view.node.querySelector(`.${LogViewClasses.errorButton}`) as HTMLButtonElement;
+    const button = view.node.querySelector(
+      `.${LogViewClasses.errorButton}`
+    ) as HTMLButtonElement;
     expect(button.hidden).toBe(false);
     expect(button.textContent).toBe('First error: line 120');
     widget.dispose();
@@ -491,16 +588,24 @@ describe('BuildLogView: the first error of a failed build', () => {
   it('says a build the restarted service no longer knows has no log any more, and stops', async () => {
     const source = new Source();
     source.status = 404;
-    const widget = new BuildLogWidget({ buildId: 'lost', label: 'lost', source });
+    const widget = new BuildLogWidget({
+      buildId: 'lost',
+      label: 'lost',
+      source
+    });
     Widget.attach(widget, document.body);
     await widget.content.model.start();
     widget.content.renderNow();
     expect(text(widget.content, LogViewClasses.connection)).toMatch(
       /^This build's log is gone: the service restarted/
     );
-    expect(text(widget.content, LogViewClasses.empty)).toMatch(/the service restarted/);
+    expect(text(widget.content, LogViewClasses.empty)).toMatch(
+      /the service restarted/
+    );
     expect(source.calls).toHaveLength(1);
-    const retry = widget.content.node.querySelector(`.${LogViewClasses.retryButton}`) as HTMLButtonElement;
+    const retry = widget.content.node.querySelector(
+      `.${LogViewClasses.retryButton}`
+    ) as HTMLButtonElement;
     // Nothing to retry: the service will not know the build again.
     expect(retry.hidden).toBe(true);
     widget.dispose();

@@ -13,7 +13,9 @@ describe('stripAnsi', () => {
   it('removes SGR, cursor, OSC and charset escapes and control characters', () => {
     expect(stripAnsi(`${ESC}[31mred${ESC}[0m plain`)).toBe('red plain');
     expect(stripAnsi(`a${ESC}[2Kb${ESC}[1Gc`)).toBe('abc');
-    expect(stripAnsi(`${ESC}]8;;http://x${ESC}\\link${ESC}]8;;${ESC}\\ end`)).toBe('link end');
+    expect(
+      stripAnsi(`${ESC}]8;;http://x${ESC}\\link${ESC}]8;;${ESC}\\ end`)
+    ).toBe('link end');
     expect(stripAnsi(`${ESC}]0;title\x07text`)).toBe('text');
     expect(stripAnsi(`x${ESC}(By`)).toBe('xy');
     expect(stripAnsi(`bell\x07 and\ttab`)).toBe('bell and\ttab');
@@ -37,8 +39,14 @@ describe('normalizeLine', () => {
   });
 
   it('drops a CRLF carriage return and keeps the last redraw of a progress line', () => {
-    expect(normalizeLine('windows line\r')).toEqual({ plain: 'windows line', raw: null });
-    expect(normalizeLine('10%\r50%\r100%')).toEqual({ plain: '100%', raw: null });
+    expect(normalizeLine('windows line\r')).toEqual({
+      plain: 'windows line',
+      raw: null
+    });
+    expect(normalizeLine('10%\r50%\r100%')).toEqual({
+      plain: '100%',
+      raw: null
+    });
     expect(normalizeLine(`10%\r100%\r${ESC}[K`).plain).toBe('100%');
   });
 });
@@ -48,7 +56,11 @@ describe('parseAnsiLine', () => {
     const segments = parseAnsiLine(
       `${ESC}[31mred${ESC}[0m plain ${ESC}[1;92mbold bright green${ESC}[0m`
     );
-    expect(segments.map(s => s.text)).toEqual(['red', ' plain ', 'bold bright green']);
+    expect(segments.map(s => s.text)).toEqual([
+      'red',
+      ' plain ',
+      'bold bright green'
+    ]);
     expect(segments[0].classes).toEqual(['ansi-red-fg']);
     expect(segments[1].classes).toEqual([]);
     expect(segments[2].classes).toEqual(
@@ -58,7 +70,9 @@ describe('parseAnsiLine', () => {
 
   it('maps backgrounds, the 16 palette entries, 256 colours and true colour', () => {
     const [bg] = parseAnsiLine(`${ESC}[44;37mwhite on blue${ESC}[0m`);
-    expect(bg.classes).toEqual(expect.arrayContaining(['ansi-white-fg', 'ansi-blue-bg']));
+    expect(bg.classes).toEqual(
+      expect.arrayContaining(['ansi-white-fg', 'ansi-blue-bg'])
+    );
     const [p3] = parseAnsiLine(`${ESC}[38;5;3myellow${ESC}[0m`);
     expect(p3.classes).toEqual(['ansi-yellow-fg']);
     const [p196] = parseAnsiLine(`${ESC}[38;5;196mred${ESC}[0m`);

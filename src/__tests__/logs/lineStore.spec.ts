@@ -2,7 +2,10 @@ import { LineStore, LogLines, Uint32Vector } from '../../logs/lineStore';
 
 /** A deterministic line for index i: 30–70 characters, varied content. */
 function lineFor(i: number): string {
-  const pad = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN'.slice(0, (i * 7919) % 41);
+  const pad = 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMN'.slice(
+    0,
+    (i * 7919) % 41
+  );
   return `#${i % 97} step ${i}: ${pad}`;
 }
 
@@ -47,7 +50,9 @@ describe('LineStore', () => {
       expect(store.get(2 * i)).toBe(`${i}${long}`);
       expect(store.get(2 * i + 1)).toBe(`short ${i}`);
     }
-    expect(store.characters).toBe(10 * (long.length + 1) + 10 * 'short 0'.length);
+    expect(store.characters).toBe(
+      10 * (long.length + 1) + 10 * 'short 0'.length
+    );
   });
 
   it('joins its text with newlines', () => {
@@ -66,7 +71,9 @@ describe('LineStore', () => {
   it('finds every match with its line and column, in sealed and open chunks', () => {
     const store = new LineStore();
     for (let i = 0; i < 10000; i++) {
-      store.append(i % 1234 === 0 ? `needle at ${i} and NEEDLE again` : `hay ${i}`);
+      store.append(
+        i % 1234 === 0 ? `needle at ${i} and NEEDLE again` : `hay ${i}`
+      );
     }
     const found: Array<[number, number]> = [];
     store.search(/needle/gi, 0, store.length, (line, column) => {
@@ -119,7 +126,8 @@ describe('LogLines', () => {
   });
 
   it('holds 1,000,000 lines compactly, with exact random access and fast search', () => {
-    const heap = () => (globalThis as any).process.memoryUsage().heapUsed as number;
+    const heap = () =>
+      (globalThis as any).process.memoryUsage().heapUsed as number;
     const gc = (globalThis as any).gc as (() => void) | undefined;
     gc?.();
     const before = heap();
@@ -138,14 +146,17 @@ describe('LogLines', () => {
     expect(lines.length).toBe(n);
     // Random access, including chunk edges, first and last.
     let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rand = () =>
+      (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
     const probes = [0, 1, 4095, 4096, n - 2, n - 1];
     for (let k = 0; k < 2000; k++) {
       probes.push(Math.floor(rand() * n));
     }
     for (const i of probes) {
       expect(lines.text(i)).toBe(lineFor(i));
-      expect(lines.raw(i)).toBe(i % 1000 === 0 ? `\x1b[32m${lineFor(i)}\x1b[0m` : null);
+      expect(lines.raw(i)).toBe(
+        i % 1000 === 0 ? `\x1b[32m${lineFor(i)}\x1b[0m` : null
+      );
     }
     gc?.();
     const grown = heap() - before;

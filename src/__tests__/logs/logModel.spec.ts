@@ -1,10 +1,18 @@
-import type { BuildLogEvent, BuildPhase } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  BuildLogEvent,
+  BuildPhase
+} from '@jupyterlab-repo2docker/service/contract';
 import { LogModel, MAX_MATCHES } from '../../logs/logModel';
 
 let seq = 0;
 function ev(message: string, phase: BuildPhase = 'building'): BuildLogEvent {
   seq++;
-  return { seq, phase, message, time: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString() };
+  return {
+    seq,
+    phase,
+    message,
+    time: new Date(Date.UTC(2025, 0, 1, 0, 0, seq)).toISOString()
+  };
 }
 
 function modelWith(lines: string[]): LogModel {
@@ -23,7 +31,9 @@ describe('LogModel lines', () => {
       ev('two\r\nthree\n'),
       ev('\x1b[31mfour\x1b[0m\nfive 10%\rfive 100%')
     ]);
-    const text = Array.from({ length: model.lineCount }, (_, i) => model.lines.text(i));
+    const text = Array.from({ length: model.lineCount }, (_, i) =>
+      model.lines.text(i)
+    );
     expect(text).toEqual(['one', 'two', 'three', '', 'four', 'five 100%']);
     expect(model.lines.raw(4)).toBe('\x1b[31mfour\x1b[0m');
     expect(model.lines.raw(5)).toBeNull();
@@ -62,7 +72,12 @@ describe('LogModel lines', () => {
       expect(model.elapsed()).toBeNull();
       const now = Date.now();
       model.appendEvents([
-        { seq: 1, phase: 'queued', message: 'q', time: new Date(now - 5000).toISOString() }
+        {
+          seq: 1,
+          phase: 'queued',
+          message: 'q',
+          time: new Date(now - 5000).toISOString()
+        }
       ]);
       const e1 = model.elapsed(now)!;
       const e2 = model.elapsed(now + 2000)!;
@@ -90,7 +105,12 @@ describe('LogModel search', () => {
     model.searchChanged.connect(() => changes++);
     model.setQuery('error');
     expect(changes).toBeGreaterThan(0);
-    expect(model.search).toEqual({ query: 'error', total: 3, capped: false, current: 0 });
+    expect(model.search).toEqual({
+      query: 'error',
+      total: 3,
+      capped: false,
+      current: 0
+    });
     expect(model.currentMatch).toEqual({ line: 2, column: 0, length: 5 });
     expect(model.nextMatch()).toEqual({ line: 2, column: 13, length: 5 });
     expect(model.nextMatch()).toEqual({ line: 4, column: 8, length: 5 });
@@ -127,7 +147,12 @@ describe('LogModel search', () => {
   it('finds nothing gracefully and clears', () => {
     const model = modelWith(lines);
     model.setQuery('zebra');
-    expect(model.search).toEqual({ query: 'zebra', total: 0, capped: false, current: -1 });
+    expect(model.search).toEqual({
+      query: 'zebra',
+      total: 0,
+      capped: false,
+      current: -1
+    });
     expect(model.nextMatch()).toBeNull();
     expect(model.previousMatch()).toBeNull();
     model.setQuery('');

@@ -1,10 +1,14 @@
-import type { BuildLogEvent, BuildPhase } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  BuildLogEvent,
+  BuildPhase
+} from '@jupyterlab-repo2docker/service/contract';
 import { LogModel } from '../../logs/logModel';
 import { LogStream } from '../../logs/logStream';
 import type { ConnectionState, ILogStreamSource } from '../../logs/tokens';
 
 // jsdom has no ReadableStream global; Node's fetch Response brings its own.
-const NodeReadableStream = (new Response('').body as any).constructor as typeof ReadableStream;
+const NodeReadableStream = (new Response('').body as any)
+  .constructor as typeof ReadableStream;
 const encoder = new TextEncoder();
 
 /** A response body the test writes to, chunk by chunk. */
@@ -18,7 +22,9 @@ class Body {
         this.cancelled = true;
       }
     });
-    signal.addEventListener('abort', () => this.error(new DOMException('aborted', 'AbortError')));
+    signal.addEventListener('abort', () =>
+      this.error(new DOMException('aborted', 'AbortError'))
+    );
   }
 
   readonly stream: ReadableStream<Uint8Array>;
@@ -26,7 +32,9 @@ class Body {
 
   push(data: string | Uint8Array): void {
     if (!this._closed) {
-      this._controller.enqueue(typeof data === 'string' ? encoder.encode(data) : data);
+      this._controller.enqueue(
+        typeof data === 'string' ? encoder.encode(data) : data
+      );
     }
   }
 
@@ -58,7 +66,10 @@ interface ICall {
 /** A fake service: each call to `openLogStream` runs `serve` with a fresh body. */
 class FakeSource implements ILogStreamSource {
   constructor(
-    private serve: (call: ICall, index: number) => Response | void | Promise<Response | void>
+    private serve: (
+      call: ICall,
+      index: number
+    ) => Response | void | Promise<Response | void>
   ) {}
 
   calls: ICall[] = [];
@@ -71,7 +82,12 @@ class FakeSource implements ILogStreamSource {
     if (signal.aborted) {
       throw new DOMException('aborted', 'AbortError');
     }
-    const call: ICall = { buildId, lastEventId, signal, body: new Body(signal) };
+    const call: ICall = {
+      buildId,
+      lastEventId,
+      signal,
+      body: new Body(signal)
+    };
     this.calls.push(call);
     const answer = await this.serve(call, this.calls.length - 1);
     return (
@@ -92,7 +108,13 @@ function event(
   phase: BuildPhase = 'building',
   extra: Partial<BuildLogEvent> = {}
 ): BuildLogEvent {
-  return { seq, phase, message, time: new Date(T0 + seq * 1000).toISOString(), ...extra };
+  return {
+    seq,
+    phase,
+    message,
+    time: new Date(T0 + seq * 1000).toISOString(),
+    ...extra
+  };
 }
 
 function sse(e: BuildLogEvent): string {
@@ -147,7 +169,12 @@ function fastModel(
   return new LogModel({
     buildId: 'b1',
     source,
-    streamOptions: { initialDelay: 1, maxDelay: 5, random: () => 0.5, ...streamOptions }
+    streamOptions: {
+      initialDelay: 1,
+      maxDelay: 5,
+      random: () => 0.5,
+      ...streamOptions
+    }
   });
 }
 
@@ -261,7 +288,9 @@ describe('LogStream reading', () => {
   });
 
   it('says to reload JupyterLab on 401, without retrying', async () => {
-    const source = new FakeSource(() => jsonError(401, 'invalid_token', 'token expired'));
+    const source = new FakeSource(() =>
+      jsonError(401, 'invalid_token', 'token expired')
+    );
     const model = fastModel(source);
     await model.start();
     const state = model.connection;
@@ -277,17 +306,28 @@ describe('LogStream reading', () => {
 
   it('explains 403 and 404 in plain words and stops', async () => {
     const forbidden = fastModel(
-      new FakeSource(() => jsonError(403, 'not_owner', 'Only the owner may read this log'))
+      new FakeSource(() =>
+        jsonError(403, 'not_owner', 'Only the owner may read this log')
+      )
     );
     await forbidden.start();
-    expect(forbidden.connection).toMatchObject({ status: 'error', httpStatus: 403 });
-    expect((forbidden.connection as any).message).toMatch(/not allowed.*Only the owner/);
+    expect(forbidden.connection).toMatchObject({
+      status: 'error',
+      httpStatus: 403
+    });
+    expect((forbidden.connection as any).message).toMatch(
+      /not allowed.*Only the owner/
+    );
 
-    const missing = new FakeSource(() => jsonError(404, 'not_found', 'no such build'));
+    const missing = new FakeSource(() =>
+      jsonError(404, 'not_found', 'no such build')
+    );
     const gone = fastModel(missing);
     await gone.start();
     // The service keeps builds in memory: one it does not know was lost in a restart.
-    expect((gone.connection as any).message).toMatch(/this build's log is gone: the service restarted/i);
+    expect((gone.connection as any).message).toMatch(
+      /this build's log is gone: the service restarted/i
+    );
     expect(missing.calls).toHaveLength(1);
   });
 
@@ -295,7 +335,11 @@ describe('LogStream reading', () => {
     const events = makeEvents(5);
     const source = new FakeSource((call, index) => {
       if (index < 2) {
-        return jsonError(503, 'docker_unreachable', 'Docker engine unreachable');
+        return jsonError(
+          503,
+          'docker_unreachable',
+          'Docker engine unreachable'
+        );
       }
       call.body.push(events.map(sse).join(''));
     });
@@ -334,10 +378,14 @@ describe('LogStream reading', () => {
     await stream.start();
     // base 4, 8, 16, 20 (capped), 20; with random ≈ 1 the delay is the base.
     expect(delays).toHaveLength(5);
-    [4, 8, 16, 20, 20].forEach((d, i) => expect(Math.abs(delays[i] - d)).toBeLessThanOrEqual(1));
+    [4, 8, 16, 20, 20].forEach((d, i) =>
+      expect(Math.abs(delays[i] - d)).toBeLessThanOrEqual(1)
+    );
     expect(source.calls).toHaveLength(6);
     expect(stream.state.status).toBe('error');
-    expect((stream.state as any).message).toMatch(/has not answered for \d+ min.*Failed to fetch.*Press Retry/);
+    expect((stream.state as any).message).toMatch(
+      /has not answered for \d+ min.*Failed to fetch.*Press Retry/
+    );
     expect((stream.state as any).code).toBe('gave_up');
 
     // With random = 0 the delay is half the base ("equal jitter").
@@ -424,21 +472,37 @@ describe('LogModel.retry after a long outage', () => {
           throw new TypeError('Failed to fetch');
         }
         up = false; // one event, then the service goes away
-        const e = { seq: 1, phase: 'building' as const, message: 'first', time: new Date().toISOString() };
-        return new Response(`id: 1\nevent: log\ndata: ${JSON.stringify(e)}\n\n`, {
-          headers: { 'Content-Type': 'text/event-stream' }
-        });
+        const e = {
+          seq: 1,
+          phase: 'building' as const,
+          message: 'first',
+          time: new Date().toISOString()
+        };
+        return new Response(
+          `id: 1\nevent: log\ndata: ${JSON.stringify(e)}\n\n`,
+          {
+            headers: { 'Content-Type': 'text/event-stream' }
+          }
+        );
       }
     };
     const model = new LogModel({
       buildId: 'b',
       source,
-      streamOptions: { initialDelay: 1, maxDelay: 2, maxAttempts: 3, idleTimeout: 0, random: () => 0 }
+      streamOptions: {
+        initialDelay: 1,
+        maxDelay: 2,
+        maxAttempts: 3,
+        idleTimeout: 0,
+        random: () => 0
+      }
     });
     await model.start();
     expect(model.connection.status).toBe('error');
     expect((model.connection as any).code).toBe('gave_up');
-    expect((model.connection as any).message).toMatch(/Press Retry once the service is back/);
+    expect((model.connection as any).message).toMatch(
+      /Press Retry once the service is back/
+    );
     expect(model.lineCount).toBe(1);
     const before = calls.length;
     up = true;

@@ -1,5 +1,10 @@
 import { nullTranslator } from '@jupyterlab/translation';
-import { connectionLabel, formatDuration, PHASE_ICONS, phaseLabel } from '../../logs/phase';
+import {
+  connectionLabel,
+  formatDuration,
+  PHASE_ICONS,
+  phaseLabel
+} from '../../logs/phase';
 
 const trans = nullTranslator.load('jupyterlab_repo2docker');
 
@@ -24,12 +29,21 @@ describe('phase and connection wording', () => {
   it('says the connection state in plain words, with a countdown while reconnecting', () => {
     const now = 1_000_000;
     expect(connectionLabel(trans, { status: 'live' }, now)).toBe('Live');
-    expect(connectionLabel(trans, { status: 'connecting', attempt: 0 }, now)).toBe('Connecting…');
-    expect(connectionLabel(trans, { status: 'connecting', attempt: 2 }, now)).toBe('Reconnecting…');
+    expect(
+      connectionLabel(trans, { status: 'connecting', attempt: 0 }, now)
+    ).toBe('Connecting…');
+    expect(
+      connectionLabel(trans, { status: 'connecting', attempt: 2 }, now)
+    ).toBe('Reconnecting…');
     expect(
       connectionLabel(
         trans,
-        { status: 'reconnecting', attempt: 1, retryAt: now + 2500, reason: 'x' },
+        {
+          status: 'reconnecting',
+          attempt: 1,
+          retryAt: now + 2500,
+          reason: 'x'
+        },
         now
       )
     ).toBe('Connection lost; reconnecting in 3 s');
@@ -40,10 +54,16 @@ describe('phase and connection wording', () => {
         now
       )
     ).toBe('Reconnecting…');
-    expect(connectionLabel(trans, { status: 'ended' }, now)).toBe('Log complete');
-    expect(connectionLabel(trans, { status: 'error', message: 'Reload JupyterLab' }, now)).toBe(
-      'Reload JupyterLab'
+    expect(connectionLabel(trans, { status: 'ended' }, now)).toBe(
+      'Log complete'
     );
+    expect(
+      connectionLabel(
+        trans,
+        { status: 'error', message: 'Reload JupyterLab' },
+        now
+      )
+    ).toBe('Reload JupyterLab');
   });
 
   it('formats durations in ms, short and in words', () => {

@@ -47,7 +47,11 @@ describe('viewport geometry without scaling', () => {
   it('handles logs shorter than the viewport and empty logs', () => {
     const short = computeGeometry(10, H, V);
     expect(short.maxScrollTop).toBe(0);
-    expect(renderWindow(short, 0, 3)).toMatchObject({ first: 0, last: 10, layerTop: 0 });
+    expect(renderWindow(short, 0, 3)).toMatchObject({
+      first: 0,
+      last: 10,
+      layerTop: 0
+    });
     const empty = computeGeometry(0, H, V);
     expect(renderWindow(empty, 0, 3)).toMatchObject({ first: 0, last: 0 });
     expect(scrollTopForLine(empty, 5)).toBe(0);
@@ -99,7 +103,9 @@ describe('viewport geometry with scaling', () => {
       if (line * H <= g.maxVirtualTop) {
         expect(first).toBe(line);
         // Browsers may round scrollTop to whole pixels: at most one line off.
-        expect(Math.abs(firstVisibleLine(g, Math.round(st)) - line)).toBeLessThanOrEqual(1);
+        expect(
+          Math.abs(firstVisibleLine(g, Math.round(st)) - line)
+        ).toBeLessThanOrEqual(1);
       } else {
         expect(st).toBe(g.maxScrollTop);
         expect(renderWindow(g, st).lastVisible).toBe(n);
@@ -115,7 +121,9 @@ describe('viewport geometry with scaling', () => {
     const big = computeGeometry(10_000_000, H, V);
     expect(big.spacerHeight).toBe(MAX_SPACER_HEIGHT);
     expect(renderWindow(big, big.maxScrollTop).lastVisible).toBe(10_000_000);
-    expect(firstVisibleLine(big, scrollTopForLine(big, 9_876_543, 'start'))).toBe(9_876_543);
+    expect(
+      firstVisibleLine(big, scrollTopForLine(big, 9_876_543, 'start'))
+    ).toBe(9_876_543);
   });
 
   it("'nearest' does not move when the line is on screen", () => {

@@ -10,10 +10,10 @@ import {
   type APIResponse,
   type Locator,
   type Page,
-  type Response,
-} from "@playwright/test";
-import * as fs from "fs";
-import * as path from "path";
+  type Response
+} from '@playwright/test';
+import * as fs from 'fs';
+import * as path from 'path';
 
 /** Whether the environment of scripts/test-ui-hub.sh is there (else the suite is skipped). */
 export const HUB_ENV_SET = !!process.env.HUB_URL;
@@ -22,21 +22,21 @@ export function env(name: string): string {
   const value = process.env[name];
   if (!value) {
     throw new Error(
-      `${name} is not set: run the hub browser tests with scripts/test-ui-hub.sh`,
+      `${name} is not set: run the hub browser tests with scripts/test-ui-hub.sh`
     );
   }
   return value;
 }
 
-export const hubUrl = (): string => env("HUB_URL").replace(/\/+$/, "");
+export const hubUrl = (): string => env('HUB_URL').replace(/\/+$/, '');
 export const serviceUrl = (): string => `${hubUrl()}/services/repo2docker`;
 
-export const SERVICE_NAME = "repo2docker";
+export const SERVICE_NAME = 'repo2docker';
 export const ACCESS_SCOPE = `access:services!service=${SERVICE_NAME}`;
-export const BUILD_SCOPE = "custom:repo2docker:build";
+export const BUILD_SCOPE = 'custom:repo2docker:build';
 
 /** Screenshots are artifacts: ui-tests/test-results-hub/<name>.png. */
-export const RESULTS = path.join(__dirname, "..", "..", "test-results-hub");
+export const RESULTS = path.join(__dirname, '..', '..', 'test-results-hub');
 export async function shot(page: Page, name: string): Promise<void> {
   fs.mkdirSync(RESULTS, { recursive: true });
   await page.screenshot({ path: path.join(RESULTS, `${name}.png`) });
@@ -44,18 +44,18 @@ export async function shot(page: Page, name: string): Promise<void> {
 
 /** The DOM id of a build's log widget (as `buildLogWidgetId` in src/logs/BuildLogWidget.ts). */
 export function logWidget(page: Page, buildId: string): Locator {
-  const id = `repo2docker-log-${buildId.replace(/[^A-Za-z0-9_-]/g, "_")}`;
+  const id = `repo2docker-log-${buildId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   return page.locator(`#jp-main-dock-panel #${id}`);
 }
 
 /** The row of a log whose text (not its line number) matches `text`. */
 export function logRow(log: Locator, text: RegExp): Locator {
-  return log.locator(".jp-Repo2DockerLog-line", {
-    has: log.page().locator(".jp-Repo2DockerLog-lineText", { hasText: text }),
+  return log.locator('.jp-Repo2DockerLog-line', {
+    has: log.page().locator('.jp-Repo2DockerLog-lineText', { hasText: text })
   });
 }
 
-const SIDEBAR_ID = "jp-repo2docker-environments";
+const SIDEBAR_ID = 'jp-repo2docker-environments';
 
 export function sidebar(page: Page): Locator {
   return page.locator(`#${SIDEBAR_ID}`);
@@ -78,26 +78,26 @@ export function imageItem(panel: Locator, name: string): Locator {
 export async function logInAndStartServer(
   page: Page,
   user: string,
-  prefix: string,
+  prefix: string
 ): Promise<void> {
   const hub = hubUrl();
   await page.goto(`${hub}/hub/login`);
-  await expect(page.locator("#username_input")).toBeVisible();
-  await page.locator("#username_input").fill(user);
-  await page.locator("#password_input").fill("any password");
+  await expect(page.locator('#username_input')).toBeVisible();
+  await page.locator('#username_input').fill(user);
+  await page.locator('#password_input').fill('any password');
   await shot(page, `${prefix}-login`);
   // After the login the hub sends the browser to its spawn page (/hub/spawn, which redirects to
   // /hub/spawn-pending/NAME while the server starts); that page goes on to JupyterLab.
   await Promise.all([
     page.waitForURL(
-      (url) =>
-        url.pathname.startsWith("/hub/spawn") ||
+      url =>
+        url.pathname.startsWith('/hub/spawn') ||
         url.pathname.startsWith(`/user/${user}/`),
-      { waitUntil: "commit" },
+      { waitUntil: 'commit' }
     ),
-    page.locator("#login_submit").click(),
+    page.locator('#login_submit').click()
   ]);
-  if (new URL(page.url()).pathname.startsWith("/hub/spawn")) {
+  if (new URL(page.url()).pathname.startsWith('/hub/spawn')) {
     await shot(page, `${prefix}-spawn`).catch(() => undefined);
   }
   const lab = new RegExp(`/user/${user}/lab`);
@@ -107,18 +107,18 @@ export async function logInAndStartServer(
 }
 
 export async function waitForApp(page: Page): Promise<void> {
-  await expect(page.locator("#jp-main-dock-panel")).toBeVisible({
-    timeout: 90_000,
+  await expect(page.locator('#jp-main-dock-panel')).toBeVisible({
+    timeout: 90_000
   });
-  await expect(page.locator("#jupyterlab-splash")).toHaveCount(0, {
-    timeout: 90_000,
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
+    timeout: 90_000
   });
 }
 
 /** Open the Environments sidebar unless it is open (a second click would close it). */
 export async function openSidebar(page: Page): Promise<Locator> {
   const tab = page.locator(
-    `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`,
+    `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`
   );
   const panel = sidebar(page);
   await expect(tab).toBeVisible();
@@ -127,13 +127,13 @@ export async function openSidebar(page: Page): Promise<Locator> {
   }
   await expect(panel).toBeVisible();
   await expect(
-    panel.getByRole("heading", { name: "Environments", level: 2 }),
+    panel.getByRole('heading', { name: 'Environments', level: 2 })
   ).toBeVisible();
   // Loaded: the first answer (or error) of the service is in.
-  await expect(panel.locator(".jp-Repo2Docker-panel")).toHaveAttribute(
-    "aria-busy",
-    "false",
-    { timeout: 60_000 },
+  await expect(panel.locator('.jp-Repo2Docker-panel')).toHaveAttribute(
+    'aria-busy',
+    'false',
+    { timeout: 60_000 }
   );
   return panel;
 }
@@ -143,16 +143,16 @@ export async function refreshPanel(page: Page): Promise<void> {
   const panel = sidebar(page);
   await Promise.all([
     page.waitForResponse(
-      (r) =>
-        r.request().method() === "GET" &&
-        /\/services\/repo2docker\/api\/builds(\?|$)/.test(r.url()),
+      r =>
+        r.request().method() === 'GET' &&
+        /\/services\/repo2docker\/api\/builds(\?|$)/.test(r.url())
     ),
-    panel.locator("header").getByRole("button", { name: "Refresh" }).click(),
+    panel.locator('header').getByRole('button', { name: 'Refresh' }).click()
   ]);
 }
 
 export function buildForm(panel: Locator): Locator {
-  return panel.getByRole("form", { name: "Build an environment" });
+  return panel.getByRole('form', { name: 'Build an environment' });
 }
 
 /**
@@ -162,17 +162,17 @@ export function buildForm(panel: Locator): Locator {
  */
 export async function expectFormEnabled(
   form: Locator,
-  enabled: boolean,
+  enabled: boolean
 ): Promise<void> {
-  await expect(form.locator("fieldset")).toHaveJSProperty(
-    "disabled",
+  await expect(form.locator('fieldset')).toHaveJSProperty(
+    'disabled',
     !enabled,
-    { timeout: 60_000 },
+    { timeout: 60_000 }
   );
   const controls = [
-    form.getByLabel("Repository URL"),
-    form.getByLabel("Image name"),
-    form.getByRole("button", { name: "Build", exact: true }),
+    form.getByLabel('Repository URL'),
+    form.getByLabel('Image name'),
+    form.getByRole('button', { name: 'Build', exact: true })
   ];
   for (const control of controls) {
     if (enabled) {
@@ -188,13 +188,13 @@ export async function waitForForm(panel: Locator): Promise<Locator> {
   const form = buildForm(panel);
   await expect(form).toBeVisible({ timeout: 60_000 });
   await expectFormEnabled(form, true);
-  await expect(panel.locator(".jp-Repo2Docker-status-error")).toHaveCount(0);
+  await expect(panel.locator('.jp-Repo2Docker-status-error')).toHaveCount(0);
   return form;
 }
 
 export function isBuildPost(response: Response): boolean {
   return (
-    response.request().method() === "POST" &&
+    response.request().method() === 'POST' &&
     /\/services\/repo2docker\/api\/builds(\?|$)/.test(response.url())
   );
 }
@@ -213,14 +213,14 @@ export interface BuildJson {
 /** Fill the form and press Build; resolves with the service's answer to the POST. */
 export async function submitBuild(
   page: Page,
-  fields: { repo: string; name?: string },
+  fields: { repo: string; name?: string }
 ): Promise<Response> {
   const form = await waitForForm(sidebar(page));
-  await form.getByLabel("Repository URL").fill(fields.repo);
-  await form.getByLabel("Image name").fill(fields.name ?? "");
+  await form.getByLabel('Repository URL').fill(fields.repo);
+  await form.getByLabel('Image name').fill(fields.name ?? '');
   const [response] = await Promise.all([
     page.waitForResponse(isBuildPost),
-    form.getByRole("button", { name: "Build", exact: true }).click(),
+    form.getByRole('button', { name: 'Build', exact: true }).click()
   ]);
   return response;
 }
@@ -228,8 +228,8 @@ export async function submitBuild(
 /** The token the hub gave this user's JupyterLab (its page config), which the panel uses. */
 export async function labToken(page: Page): Promise<string> {
   const token = await page.evaluate(() => {
-    const node = document.getElementById("jupyter-config-data");
-    return node ? (JSON.parse(node.textContent || "{}").token as string) : "";
+    const node = document.getElementById('jupyter-config-data');
+    return node ? (JSON.parse(node.textContent || '{}').token as string) : '';
   });
   expect(token, "the page config holds the server's token").toBeTruthy();
   return token;
@@ -239,13 +239,13 @@ export async function labToken(page: Page): Promise<string> {
 export async function serviceCall(
   page: Page,
   token: string,
-  method: "GET" | "DELETE",
-  apiPath: string,
+  method: 'GET' | 'DELETE',
+  apiPath: string
 ): Promise<APIResponse> {
   return page.request.fetch(`${serviceUrl()}${apiPath}`, {
     method,
-    headers: { Authorization: `token ${token}`, Accept: "application/json" },
+    headers: { Authorization: `token ${token}`, Accept: 'application/json' },
     // The log endpoint streams (Server-Sent Events): only its status matters here.
-    timeout: 30_000,
+    timeout: 30_000
   });
 }

@@ -1,6 +1,10 @@
 /** The service page's HTML: a shell the script fills in. Only the XSRF token is interpolated. */
 const escapeAttribute = (value: string): string =>
-  value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  value
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 
 export function pageHtml(xsrf: string): string {
   return `<!doctype html>

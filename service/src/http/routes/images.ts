@@ -3,8 +3,17 @@ import type { FastifyInstance } from 'fastify';
 import type { Image, ImageDeletion, ImageList } from '../../api/contract.js';
 import { ApiError, invalidField, notFound } from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
-import { canModify, canSee, requireModify, requirePermission } from '../../auth/policy.js';
-import { isValidRepository, isValidTag, splitImageReference } from '../../images/naming.js';
+import {
+  canModify,
+  canSee,
+  requireModify,
+  requirePermission
+} from '../../auth/policy.js';
+import {
+  isValidRepository,
+  isValidTag,
+  splitImageReference
+} from '../../images/naming.js';
 import type { ServiceContext } from '../context.js';
 
 interface ImageQuery {
@@ -17,7 +26,9 @@ interface ImageQuery {
 function matches(image: Image, query: ImageQuery): boolean {
   return (
     (query.repo === undefined || image.repo === query.repo) &&
-    (query.ref === undefined || image.ref === query.ref || image.commit === query.ref) &&
+    (query.ref === undefined ||
+      image.ref === query.ref ||
+      image.commit === query.ref) &&
     (query.commit === undefined || image.commit.startsWith(query.commit)) &&
     (query.owner === undefined || image.owner === query.owner)
   );
@@ -37,14 +48,23 @@ export function imageNameParam(raw: string): string {
     // Clients percent-encode the name (it holds "/" and ":"); the router decodes the path once.
     name = raw.includes('%') ? decodeURIComponent(raw) : raw;
   } catch {
-    throw invalidField('name', `the image name is not validly percent-encoded; ${NAME_SHAPE}`);
+    throw invalidField(
+      'name',
+      `the image name is not validly percent-encoded; ${NAME_SHAPE}`
+    );
   }
   if (name.length > 512 || /[\u0000-\u001f\u007f]/.test(name)) {
-    throw invalidField('name', `the image name holds control characters or is too long; ${NAME_SHAPE}`);
+    throw invalidField(
+      'name',
+      `the image name holds control characters or is too long; ${NAME_SHAPE}`
+    );
   }
   const { repository, tag } = splitImageReference(name);
   if (!isValidRepository(repository) || !isValidTag(tag)) {
-    throw invalidField('name', `"${name}" is not a valid image name; ${NAME_SHAPE}`);
+    throw invalidField(
+      'name',
+      `"${name}" is not a valid image name; ${NAME_SHAPE}`
+    );
   }
   return name;
 }
@@ -52,61 +72,86 @@ export function imageNameParam(raw: string): string {
 export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const scopes = scopeNames(ctx.config.serviceName);
 
-  app.get<{ Querystring: Record<string, unknown> }>('/api/images', async (request, reply) => {
-    requirePermission(request.identity, 'read', scopes.read);
-    const query: ImageQuery = {};
-    for (const [key, value] of Object.entries(request.query)) {
-      if (!['repo', 'ref', 'commit', 'owner'].includes(key)) {
-        throw invalidField(key, `unknown filter "${key}"; allowed: repo, ref, commit, owner`);
+  app.get<{ Querystring: Record<string, unknown> }>(
+    '/api/images',
+    async (request, reply) => {
+      requirePermission(request.identity, 'read', scopes.read);
+      const query: ImageQuery = {};
+      for (const [key, value] of Object.entries(request.query)) {
+        if (!['repo', 'ref', 'commit', 'owner'].includes(key)) {
+          throw invalidField(
+            key,
+            `unknown filter "${key}"; allowed: repo, ref, commit, owner`
+          );
+        }
+        if (typeof value !== 'string') {
+          throw invalidField(key, `give ${key} once`);
+        }
+        query[key as keyof ImageQuery] = value;
       }
-      if (typeof value !== 'string') {
-        throw invalidField(key, `give ${key} once`);
+      // Everyone with admin sees the same; anyone else sees their own and the shared images.
+      const { identity } = request;
+      const visibility = identity.permissions.admin
+        ? 'admin'
+        : `user:${identity.name}`;
+      const answer = await ctx.catalog.answer(
+        `${visibility}\n${JSON.stringify(query)}`,
+        listing => {
+          const images = listing.images
+            .filter(image => canSee(identity, image) && matches(image, query))
+            .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
+          const body: ImageList =
+            listing.warnings.length > 0
+              ? { images, warnings: listing.warnings }
+              : { images };
+          return body;
+        }
+      );
+      reply
+        .header('ETag', answer.etag)
+        .header('Cache-Control', 'private, no-cache');
+      if (request.headers['if-none-match'] === answer.etag) {
+        return reply.status(304).send();
       }
-      query[key as keyof ImageQuery] = value;
+      return reply.type('application/json; charset=utf-8').send(answer.body);
     }
-    // Everyone with admin sees the same; anyone else sees their own and the shared images.
-    const { identity } = request;
-    const visibility = identity.permissions.admin ? 'admin' : `user:${identity.name}`;
-    const answer = await ctx.catalog.answer(`${visibility}\n${JSON.stringify(query)}`, listing => {
-      const images = listing.images
-        .filter(image => canSee(identity, image) && matches(image, query))
-        .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
-      const body: ImageList = listing.warnings.length > 0 ? { images, warnings: listing.warnings } : { images };
-      return body;
-    });
-    reply.header('ETag', answer.etag).header('Cache-Control', 'private, no-cache');
-    if (request.headers['if-none-match'] === answer.etag) {
-      return reply.status(304).send();
-    }
-    return reply.type('application/json; charset=utf-8').send(answer.body);
-  });
+  );
 
   // The name holds "/" and ":"; clients send it percent-encoded, and a wildcard takes it whole.
-  app.delete<{ Params: { '*': string } }>('/api/images/*', async (request, reply) => {
-    requirePermission(request.identity, 'build', scopes.build);
-    const name = imageNameParam(request.params['*']);
-    // Both places are asked; a registry that cannot be asked is an error here (502), so that
-    // a delete never silently misses the registry's copy.
-    const image = await ctx.images.find(name, { strict: true });
-    // Another user's image is "not found", not "forbidden": its existence is theirs to know.
-    if (!image || !canSee(request.identity, image)) {
-      throw notFound(`image ${name}`);
-    }
-    if (!canModify(request.identity, image)) {
-      requireModify(request.identity, image, 'image');
-    }
-    const { removed, refused } = await ctx.images.removeEverywhere(name).finally(() => ctx.catalog.invalidate());
-    if (refused) {
-      if (!removed.engine) {
-        throw new ApiError(409, 'registry_delete_unsupported', refused);
+  app.delete<{ Params: { '*': string } }>(
+    '/api/images/*',
+    async (request, reply) => {
+      requirePermission(request.identity, 'build', scopes.build);
+      const name = imageNameParam(request.params['*']);
+      // Both places are asked; a registry that cannot be asked is an error here (502), so that
+      // a delete never silently misses the registry's copy.
+      const image = await ctx.images.find(name, { strict: true });
+      // Another user's image is "not found", not "forbidden": its existence is theirs to know.
+      if (!image || !canSee(request.identity, image)) {
+        throw notFound(`image ${name}`);
       }
-      // Partly done: say what was removed and what is still there.
-      const body: ImageDeletion = { name, removed, message: `Removed ${name} from the Docker engine, but ${refused}` };
-      return reply.status(200).send(body);
+      if (!canModify(request.identity, image)) {
+        requireModify(request.identity, image, 'image');
+      }
+      const { removed, refused } = await ctx.images
+        .removeEverywhere(name)
+        .finally(() => ctx.catalog.invalidate());
+      if (refused) {
+        if (!removed.engine) {
+          throw new ApiError(409, 'registry_delete_unsupported', refused);
+        }
+        // Partly done: say what was removed and what is still there.
+        const body: ImageDeletion = {
+          name,
+          removed,
+          message: `Removed ${name} from the Docker engine, but ${refused}`
+        };
+        return reply.status(200).send(body);
+      }
+      if (!removed.engine && !removed.registry) {
+        throw notFound(`image ${name}`);
+      }
+      return reply.status(204).send();
     }
-    if (!removed.engine && !removed.registry) {
-      throw notFound(`image ${name}`);
-    }
-    return reply.status(204).send();
-  });
+  );
 }

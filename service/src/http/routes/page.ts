@@ -6,26 +6,48 @@
 import type { FastifyInstance } from 'fastify';
 import { ApiError, missingScope } from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
-import { finishLogin, startLogin, xsrfToken, type OAuthSettings } from '../../auth/oauth.js';
+import {
+  finishLogin,
+  startLogin,
+  xsrfToken,
+  type OAuthSettings
+} from '../../auth/oauth.js';
 import type { ServiceContext } from '../context.js';
 import { pageHtml } from '../page/html.js';
 import { PAGE_SCRIPT } from '../page/script.js';
-import { clearSession, credentialsOf, pendingLogin, sessionToken, setPendingLogin, setSession, type SessionSettings } from '../session.js';
+import {
+  clearSession,
+  credentialsOf,
+  pendingLogin,
+  sessionToken,
+  setPendingLogin,
+  setSession,
+  type SessionSettings
+} from '../session.js';
 
 // No framing at all, not even same-origin: behind a hub every user's server shares the origin, so
 // any user's page could frame this one and trick a click (X-Frame-Options for older browsers).
 const PAGE_HEADERS = {
-  'Content-Security-Policy': "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'none'",
   'X-Frame-Options': 'DENY',
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store'
 };
 
-export function pageRoutes(app: FastifyInstance, ctx: ServiceContext, session: SessionSettings, oauth: OAuthSettings | null): void {
+export function pageRoutes(
+  app: FastifyInstance,
+  ctx: ServiceContext,
+  session: SessionSettings,
+  oauth: OAuthSettings | null
+): void {
   const prefix = session.path;
 
   app.get('/page.js', { config: { public: true } }, async (_request, reply) =>
-    reply.headers(PAGE_HEADERS).type('text/javascript; charset=utf-8').send(PAGE_SCRIPT)
+    reply
+      .headers(PAGE_HEADERS)
+      .type('text/javascript; charset=utf-8')
+      .send(PAGE_SCRIPT)
   );
 
   app.get('/', { config: { public: true } }, async (request, reply) => {
@@ -35,11 +57,16 @@ export function pageRoutes(app: FastifyInstance, ctx: ServiceContext, session: S
     let token = sessionToken(request, session);
     const access = scopeNames(ctx.config.serviceName).access;
     try {
-      const identity = await ctx.authenticator.authenticate(credentialsOf(request, session));
+      const identity = await ctx.authenticator.authenticate(
+        credentialsOf(request, session)
+      );
       // As on every API route: no page for a token that may not use this service at all.
       if (!identity.permissions.access) {
         reply.headers(PAGE_HEADERS);
-        throw missingScope(access, `your token lacks the scope ${access}, which every request needs`);
+        throw missingScope(
+          access,
+          `your token lacks the scope ${access}, which every request needs`
+        );
       }
     } catch (error) {
       if (!(error instanceof ApiError) || error.status !== 401 || !oauth) {
@@ -51,7 +78,10 @@ export function pageRoutes(app: FastifyInstance, ctx: ServiceContext, session: S
       return reply.redirect(url);
     }
     token ??= 'local';
-    return reply.headers(PAGE_HEADERS).type('text/html; charset=utf-8').send(pageHtml(xsrfToken(session.cookieSecret, token)));
+    return reply
+      .headers(PAGE_HEADERS)
+      .type('text/html; charset=utf-8')
+      .send(pageHtml(xsrfToken(session.cookieSecret, token)));
   });
 
   app.get<{ Querystring: { code?: string; state?: string; error?: string } }>(
@@ -59,9 +89,17 @@ export function pageRoutes(app: FastifyInstance, ctx: ServiceContext, session: S
     { config: { public: true } },
     async (request, reply) => {
       if (!oauth) {
-        throw new ApiError(404, 'not_found', 'there is no OAuth login outside JupyterHub');
+        throw new ApiError(
+          404,
+          'not_found',
+          'there is no OAuth login outside JupyterHub'
+        );
       }
-      const token = await finishLogin(oauth, pendingLogin(request, session), request.query);
+      const token = await finishLogin(
+        oauth,
+        pendingLogin(request, session),
+        request.query
+      );
       setSession(reply, request, session, token);
       return reply.redirect(prefix);
     }

@@ -26,18 +26,31 @@ export function systemRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   app.get('/health', { config: { public: true } }, async (_request, reply) => {
     // A hung engine (not only a stopped one) makes health degraded, in bounded time.
-    const docker = (await pingWithin(ctx, HEALTH_PING_MS)) ? 'ok' : 'unreachable';
-    const body: Health = { status: docker === 'ok' ? 'ok' : 'degraded', docker };
+    const docker = (await pingWithin(ctx, HEALTH_PING_MS))
+      ? 'ok'
+      : 'unreachable';
+    const body: Health = {
+      status: docker === 'ok' ? 'ok' : 'degraded',
+      docker
+    };
     return reply.status(docker === 'ok' ? 200 : 503).send(body);
   });
 
   app.get('/metrics', { config: { public: true } }, async (_request, reply) => {
-    return reply.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
+    return reply
+      .type(ctx.metrics.registry.contentType)
+      .send(await ctx.metrics.registry.metrics());
   });
 
-  app.get('/api/openapi.json', { config: { public: true } }, async () => openapi);
-  app.get('/api/openapi.yaml', { config: { public: true } }, async (_request, reply) =>
-    reply.type('application/yaml').send(openapiText)
+  app.get(
+    '/api/openapi.json',
+    { config: { public: true } },
+    async () => openapi
+  );
+  app.get(
+    '/api/openapi.yaml',
+    { config: { public: true } },
+    async (_request, reply) => reply.type('application/yaml').send(openapiText)
   );
 }
 
@@ -50,7 +63,12 @@ export function infoRoutes(app: FastifyInstance, ctx: ServiceContext): void {
       service: ctx.config.serviceName,
       version: ctx.version,
       backend: ctx.backendKind,
-      registry: ctx.config.registry.url ? { url: ctx.config.registry.url, pushByDefault: ctx.config.registry.pushByDefault } : null,
+      registry: ctx.config.registry.url
+        ? {
+            url: ctx.config.registry.url,
+            pushByDefault: ctx.config.registry.pushByDefault
+          }
+        : null,
       limits: {
         maxConcurrentBuilds: ctx.config.builds.maxConcurrent,
         maxConcurrentBuildsPerUser: ctx.config.builds.maxConcurrentPerUser,
