@@ -24,6 +24,7 @@ import { invalidField } from '../api/errors.js';
 import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
 import { splitImageReference } from '../images/naming.js';
 import type { Logger } from '../util/log.js';
+import { removeBuildArtifacts } from './build-artifacts.js';
 import {
   BuildFailure,
   type BuildBackend,
@@ -136,7 +137,7 @@ export class BinderHubBackend implements BuildBackend {
       const theirs = await this.ask(job, sink, signal);
       await this.makeOurs(job, theirs, sink, signal);
     } catch (error) {
-      await this.removeArtifacts(job.buildId);
+      await removeBuildArtifacts(this.engine, job.buildId, this.options.log);
       throw error;
     }
     return {
@@ -257,24 +258,6 @@ export class BinderHubBackend implements BuildBackend {
           "could not remove BinderHub's tag"
         );
       });
-    }
-  }
-
-  private async removeArtifacts(buildId: string): Promise<void> {
-    const removed = await this.engine
-      .removeBuildArtifacts(buildId)
-      .catch(cleanupError => {
-        this.options.log.error(
-          { buildId, err: cleanupError },
-          'cleanup after build failed'
-        );
-        return null;
-      });
-    if (removed && removed.images + removed.containers > 0) {
-      this.options.log.info(
-        { buildId, ...removed },
-        'removed what the build left'
-      );
     }
   }
 }

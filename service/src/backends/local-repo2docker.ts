@@ -9,6 +9,7 @@ import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
 import { labelsDiffer } from '../images/labels.js';
 import { splitImageReference } from '../images/naming.js';
 import type { Logger } from '../util/log.js';
+import { removeBuildArtifacts } from './build-artifacts.js';
 import {
   BuildFailure,
   ImageKept,
@@ -96,7 +97,7 @@ export class LocalRepo2DockerBackend implements BuildBackend {
       try {
         await this.build(job, sink, signal);
       } catch (error) {
-        await this.removeArtifacts(job.buildId);
+        await removeBuildArtifacts(this.engine, job.buildId, this.options.log);
         throw error;
       }
     }
@@ -187,25 +188,6 @@ export class LocalRepo2DockerBackend implements BuildBackend {
     const replaced = await replacedLookup;
     if (replaced) {
       await this.engine.removeIfUntagged(replaced); // only if no tag points at it any more
-    }
-  }
-
-  /** After a failed or cancelled build: no half-tagged image, no orphan container. */
-  private async removeArtifacts(buildId: string): Promise<void> {
-    const removed = await this.engine
-      .removeBuildArtifacts(buildId)
-      .catch(cleanupError => {
-        this.options.log.error(
-          { buildId, err: cleanupError },
-          'cleanup after build failed'
-        );
-        return null;
-      });
-    if (removed && removed.images + removed.containers > 0) {
-      this.options.log.info(
-        { buildId, ...removed },
-        'removed what the build left'
-      );
     }
   }
 }
