@@ -1,5 +1,6 @@
 /** Helpers shared by the unit tests: build specs and records without a manager or an engine. */
 import { BuildRecord, type BuildSpec } from '../../src/builds/build-record.js';
+import type { ValidBuildRequest } from '../../src/builds/validate.js';
 
 let counter = 0;
 
@@ -41,4 +42,23 @@ export function finishedRecord(
   }
   record.finish(phase, '');
   return record;
+}
+
+/** A request as validation hands it to the manager: a public repository at `main`, no options. */
+export function makeRequest(
+  overrides: Partial<ValidBuildRequest> = {}
+): ValidBuildRequest {
+  return {
+    repo: 'https://example.org/env.git',
+    ref: 'main',
+    name: null,
+    displayName: null,
+    push: null,
+    subdir: null,
+    force: false,
+    shared: false,
+    credentials: null,
+    buildArgs: {},
+    ...overrides
+  };
 }

@@ -13,7 +13,6 @@ import {
   mkdtempSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync
 } from 'node:fs';
 import { connect } from 'node:net';
@@ -26,6 +25,7 @@ import {
   removeImage
 } from '../helpers/docker-cli.js';
 import { freePort } from '../helpers/net.js';
+import { commitTree, git } from '../helpers/git-repo.js';
 import { requireRealParts } from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 import { DockerEngine } from '../../src/docker/engine.js';
@@ -34,48 +34,12 @@ const LABEL = 'org.jupyter.repo2docker-service.';
 const nonce = randomBytes(4).toString('hex');
 let root = '';
 
-function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    [
-      '-C',
-      dir,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@localhost',
-      '-c',
-      'protocol.file.allow=always',
-      ...args
-    ],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe']
-    }
-  ).trim();
-}
-
 /** A committed repository under `root`; a fresh nonce in every Dockerfile defeats BuildKit's cache. */
-function makeRepo(
+const makeRepo = (
   name: string,
   files: Record<string, string>,
   links: Record<string, string> = {}
-): { dir: string; url: string; commit: string } {
-  const dir = join(root, 'repos', name);
-  mkdirSync(dir, { recursive: true });
-  git(dir, 'init', '-q', '-b', 'main');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  for (const [path, target] of Object.entries(links)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    symlinkSync(target, join(dir, path));
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', name);
-  return { dir, url: `file://${dir}`, commit: git(dir, 'rev-parse', 'HEAD') };
-}
+) => commitTree(join(root, 'repos', name), files, links);
 
 const dockerfile = (extra = ''): string =>
   `FROM scratch\nCOPY README.md /README.md\n${extra}`;

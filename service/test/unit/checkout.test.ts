@@ -3,7 +3,6 @@
  * here: the exact commit, submodule transports, the subdir and symlink checks, cancel and cleanup.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
   existsSync,
@@ -12,13 +11,13 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
-  symlinkSync,
   writeFileSync
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import { BuildFailure } from '../../src/backends/backend.js';
+import { commitTree, git } from '../helpers/git-repo.js';
 import {
   checkout,
   checkSubdir,
@@ -31,48 +30,12 @@ let root = '';
 let scratch = '';
 const savedTmp = process.env.TMPDIR;
 
-function git(dir: string, ...args: string[]): string {
-  return execFileSync(
-    'git',
-    [
-      '-C',
-      dir,
-      '-c',
-      'user.name=t',
-      '-c',
-      'user.email=t@localhost',
-      '-c',
-      'protocol.file.allow=always',
-      ...args
-    ],
-    {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe']
-    }
-  ).trim();
-}
-
 /** A repository with `files` committed; returns its directory and commit. */
-function makeRepo(
+const makeRepo = (
   name: string,
   files: Record<string, string>,
   links: Record<string, string> = {}
-): { dir: string; commit: string } {
-  const dir = join(root, name);
-  mkdirSync(dir, { recursive: true });
-  git(dir, 'init', '-q', '-b', 'main');
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  for (const [path, target] of Object.entries(links)) {
-    mkdirSync(join(dir, path, '..'), { recursive: true });
-    symlinkSync(target, join(dir, path));
-  }
-  git(dir, 'add', '-A');
-  git(dir, 'commit', '-q', '-m', name);
-  return { dir, commit: git(dir, 'rev-parse', 'HEAD') };
-}
+) => commitTree(join(root, name), files, links);
 
 const OPTIONS: CheckoutOptions = {
   git: 'git',

@@ -15,10 +15,10 @@ import type {
   Repo2DockerRunner
 } from '../../src/backends/repo2docker-run.js';
 import { BuildManager } from '../../src/builds/manager.js';
-import type { ValidBuildRequest } from '../../src/builds/validate.js';
 import { INSTANCE_LABEL, currentInstance } from '../../src/docker/instance.js';
 import { fromLabels, toImage } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { makeRequest } from '../helpers/unit-builds.js';
 
 const COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
@@ -88,23 +88,7 @@ class CountingBackend implements Repo2DockerRunner {
   }
 }
 
-function request(
-  overrides: Partial<ValidBuildRequest> = {}
-): ValidBuildRequest {
-  return {
-    repo: 'https://example.org/env.git',
-    ref: 'main',
-    name: null,
-    displayName: null,
-    push: null,
-    subdir: null,
-    force: false,
-    shared: false,
-    credentials: null,
-    buildArgs: {},
-    ...overrides
-  };
-}
+const request = makeRequest;
 
 function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {
   const engine = new SlowEngine(findMs);

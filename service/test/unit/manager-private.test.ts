@@ -24,6 +24,7 @@ import {
   toImage
 } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { makeRequest } from '../helpers/unit-builds.js';
 
 const COMMIT = 'c'.repeat(40);
 const PASSWORD = 'tok-5ecret-0123456789';
@@ -73,23 +74,8 @@ class RecordingRun implements Repo2DockerRunner {
   }
 }
 
-function request(
-  overrides: Partial<ValidBuildRequest> = {}
-): ValidBuildRequest {
-  return {
-    repo: 'https://git.example.org/team/env.git',
-    ref: 'main',
-    name: null,
-    displayName: null,
-    push: null,
-    subdir: null,
-    force: false,
-    shared: false,
-    credentials: null,
-    buildArgs: {},
-    ...overrides
-  };
-}
+const request = (overrides: Partial<ValidBuildRequest> = {}) =>
+  makeRequest({ repo: 'https://git.example.org/team/env.git', ...overrides });
 
 function setup() {
   const engine = new FakeEngine();

@@ -20,9 +20,9 @@ import type {
 } from '../../src/backends/repo2docker-run.js';
 import type { BuildRecord } from '../../src/builds/build-record.js';
 import { BuildManager } from '../../src/builds/manager.js';
-import type { ValidBuildRequest } from '../../src/builds/validate.js';
 import { fromLabels, toImage } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { makeRequest } from '../helpers/unit-builds.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const HOST = '127.0.0.1:5000';
@@ -112,23 +112,7 @@ class FakePusher implements PushTarget {
   }
 }
 
-function request(
-  overrides: Partial<ValidBuildRequest> = {}
-): ValidBuildRequest {
-  return {
-    repo: 'https://example.org/env.git',
-    ref: 'main',
-    name: null,
-    displayName: null,
-    push: null,
-    subdir: null,
-    force: false,
-    shared: false,
-    credentials: null,
-    buildArgs: {},
-    ...overrides
-  };
-}
+const request = makeRequest;
 
 function setup(
   options: { pusher?: FakePusher | null; registryImages?: Image[] } = {}
