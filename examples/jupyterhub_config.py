@@ -92,8 +92,11 @@ REPO2DOCKER_SERVICE = {
     # Users who open the service's own page are not asked to confirm the login.
     "oauth_no_confirm": True,
     # The most the service's own page may act with on a user's behalf (a user only ever
-    # gets the scopes they hold); access to the service itself is always included.
-    "oauth_client_allowed_scopes": [READ, BUILD, ADMIN],
+    # gets the scopes they hold); access to the service itself is always included. The two
+    # servers scopes are for launch links ({hub}/services/repo2docker/launch?repo=...): the page
+    # starts the user's named server and watches it start with the user's own token (the `!user`
+    # filter: their servers only); drop them if you do not want launch links.
+    "oauth_client_allowed_scopes": [READ, BUILD, ADMIN, "start:servers!user", "read:servers!user"],
     "environment": {
         # The service's JSON config file (create it, or drop this line to run with the
         # defaults; `repo2docker-service --help-config` lists every key), e.g.
@@ -113,6 +116,12 @@ c.JupyterHub.services = [REPO2DOCKER_SERVICE]
 #    Without them here the Environments panel can't call the service. Users must log in again
 #    (or restart their server) to get a token with scopes added here.
 c.Spawner.oauth_client_allowed_scopes = [ACCESS, READ, BUILD, ADMIN]
+# Where users' servers send a folder to build ("Build environment from this folder": the server
+# packs it and uploads it with the user's token). Straight to the service's `url` (a callable, so
+# a later change of the `url` above is followed); from servers in containers, an address they reach.
+c.Spawner.environment.update(
+    {"REPO2DOCKER_SERVICE_URL": lambda spawner: REPO2DOCKER_SERVICE["url"].rstrip("/") + f"/services/{SERVICE_NAME}/"}
+)
 
 # 6. Servers in the environments users built. The spawner asks the service, at every start,
 #    which images the spawning user may use (their own and the shared ones), with a token of its
@@ -157,7 +166,7 @@ c.Spawner.oauth_client_allowed_scopes += ["start:servers!user", "read:servers!us
 #     "url": "http://10.0.0.5:10101",   # where it listens, reachable from the proxy and the hub
 #     "api_token": os.environ["REPO2DOCKER_SERVICE_TOKEN"],  # a long random secret
 #     "oauth_no_confirm": True,
-#     "oauth_client_allowed_scopes": [READ, BUILD, ADMIN],
+#     "oauth_client_allowed_scopes": [READ, BUILD, ADMIN, "start:servers!user", "read:servers!user"],
 # }
 #
 # and start the service with the environment the hub would otherwise give it:

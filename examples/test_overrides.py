@@ -18,7 +18,10 @@
 #   R2D_VENV               the venv with jupyterhub-singleuser and JupyterLab
 #   R2D_HUB_PASSWORD       optional: the one password every test user logs in with
 #   R2D_HUB_SPAWNER        optional: "docker" starts user servers as containers with the example's
-#                          DockerSpawner setup (on this machine's engine without a bridge network)
+#                          DockerSpawner setup (on this machine's engine without a bridge network);
+#                          "per-server" keeps each user's default server a local process (JupyterLab
+#                          with the extension, from the venv) and starts NAMED servers (the panel's
+#                          and the launch link's, one per environment) as containers, like "docker"
 import json
 import os
 import sys
@@ -65,7 +68,7 @@ c.Spawner.default_url = "/lab"
 if os.geteuid() == 0:
     c.Spawner.args = ["--allow-root"]
 
-if env.get("R2D_HUB_SPAWNER") == "docker":
+if env.get("R2D_HUB_SPAWNER") in ("docker", "per-server"):
     # The example's DockerSpawner (its helper hooks included), adapted to an engine without a
     # bridge network only: containers share the host's network, so each server listens on
     # 127.0.0.1 and a port of its own (stock DockerSpawner fixes 8888 and wants port bindings).
@@ -89,6 +92,36 @@ if env.get("R2D_HUB_SPAWNER") == "docker":
     c.DockerSpawner.cmd = ["jupyterhub-singleuser"]  # the image's, not the venv's path above
     c.DockerSpawner.args = []
     c.DockerSpawner.name_template = "r2d-test-{prefix}-{username}--{servername}"
+
+if env.get("R2D_HUB_SPAWNER") == "per-server":
+    # The hub browser tests need both at once: the panel lives in the user's default server (the
+    # venv's JupyterLab with this extension: a local process, as above), and the servers it starts
+    # run in the user's images (containers, with the example's helper hooks). The hub makes one
+    # spawner object per server with one configured class, so this class picks the real one per
+    # server when the hub makes it: `__new__` returns an instance of the chosen class (which
+    # Python then does not re-initialise), each configured by its own config section. A named
+    # server is always a container: a hand-made start of one cannot escape the image checks.
+    # Test rig only: an admin picks one spawner (the example's DockerSpawner).
+    from jupyterhub.spawner import SimpleLocalProcessSpawner, Spawner
+
+    class PerServerSpawner(Spawner):
+        def __new__(cls, *args, **kwargs):
+            orm_spawner = kwargs.get("orm_spawner")
+            named = bool(orm_spawner is not None and orm_spawner.name)
+            chosen = LoopbackDockerSpawner if named else SimpleLocalProcessSpawner
+            return chosen(*args, **kwargs)
+
+        # Never called (no instance of this class exists); the hub insists they are defined.
+        async def start(self):
+            raise NotImplementedError
+
+        async def stop(self, now=False):
+            raise NotImplementedError
+
+        async def poll(self):
+            raise NotImplementedError
+
+    c.JupyterHub.spawner_class = PerServerSpawner
 
 # The service: run from this source tree, on a free port, with the test configuration.
 service = next(s for s in c.JupyterHub.services if s["name"] == "repo2docker")  # noqa: F821

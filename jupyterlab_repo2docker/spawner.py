@@ -2,14 +2,17 @@
 
 The service is a builder with a catalog; starting servers is the spawner's job. These helpers
 let the hub's spawner ask the service, at spawn time, which images the spawning user may use:
-their own and the shared ones. Nothing here trusts what the user sends: the image in a
+their own, the shared namespace's, and those other users shared with them (with everyone, or
+with one of the user's hub groups). Nothing here trusts what the user sends: the image in a
 hand-made ``user_options`` is checked against that answer, so nobody starts another user's
 private image.
 
 The helper calls the service with a token of its own (a hub service entry, e.g.
 ``repo2docker-spawner``, whose role grants ``access:services!service=repo2docker`` and
-``custom:repo2docker:read-all``): the service then lists every image, and the helper keeps
-those of the spawning user and the shared ones. See examples/jupyterhub_config.py.
+``custom:repo2docker:read-all``) and asks ``GET api/images?usableBy=<user>&groups=<g1,g2>``
+with the groups from the hub's own user model (not from the user's request): the service
+answers by the same sharing rule it applies to the user's own list. See
+examples/jupyterhub_config.py.
 
 DockerSpawner::
 
@@ -29,8 +32,8 @@ import hashlib
 import html
 import json
 import re
-from typing import Any, Awaitable, Callable, Mapping, Sequence
-from urllib.parse import urljoin
+from typing import Any, Awaitable, Callable, Iterable, Mapping, Sequence
+from urllib.parse import quote, urlencode, urljoin
 
 READ_ALL_SCOPE = "custom:repo2docker:read-all"
 PROFILE_SLUG = "repo2docker-environments"
@@ -47,9 +50,37 @@ class ServiceError(Exception):
     """The service could not be asked, or refused (the message says why, without the token)."""
 
 
-def _label(image: Mapping[str, Any]) -> str:
+def _label(image: Mapping[str, Any], username: str | None = None) -> str:
     label = image.get("displayName") or image["name"]
-    return f"{label} (shared)" if image.get("shared") else label
+    if image.get("shared"):
+        return f"{label} (shared)"
+    if username is not None and image.get("owner") != username:
+        return f"{label} (shared by {image.get('owner')})"
+    return label
+
+
+def group_names(user: Any) -> list[str]:
+    """The hub groups of a spawner's user: JupyterHub's ``User.groups`` (orm Group objects with
+    ``.name``), from the hub's database, never from what the user sent. None when unknown."""
+    names = set()
+    for group in getattr(user, "groups", None) or []:
+        name = getattr(group, "name", group)
+        if isinstance(name, str) and name:
+            names.add(name)
+    return sorted(names)
+
+
+def usable_by(image: Mapping[str, Any], username: str, groups: Iterable[str]) -> bool:
+    """The service's sharing rule (service/src/auth/policy.ts `usableBy`), checked again here so
+    that an answer with more than it should (an older service, a bug) offers nothing more."""
+    if image.get("owner") == username or image.get("shared"):
+        return True
+    sharing = image.get("sharing") or {}
+    if sharing.get("visibility") == "everyone":
+        return True
+    if sharing.get("visibility") == "groups":
+        return bool(set(sharing.get("groups") or []) & set(groups))
+    return False
 
 
 def _choice_key(image: Mapping[str, Any]) -> str:
@@ -107,9 +138,12 @@ class EnvironmentImages:
             base = urljoin(self._service["url"].rstrip("/") + "/", f"{self._base_url.lstrip('/')}services/{name}/")
         return urljoin(base if base.endswith("/") else base + "/", "api/images")
 
-    async def images_for(self, username: str) -> list[dict[str, Any]]:
-        """The images `username` may start: their own, then the shared ones, newest first."""
-        url = self.images_url
+    async def images_for(self, username: str, groups: Iterable[str] = ()) -> list[dict[str, Any]]:
+        """The images `username` (in the hub groups `groups`) may start, newest first in each
+        part: their own, then those other users shared with them, then the shared namespace's."""
+        groups = sorted(set(groups))
+        query = urlencode({"usableBy": username, "groups": ",".join(groups)}, quote_via=quote)
+        url = f"{self.images_url}?{query}"
         try:
             status, body = await self._fetch(
                 url, {"Authorization": f"token {self._token}", "Accept": "application/json"}, self.timeout
@@ -122,10 +156,11 @@ class EnvironmentImages:
             except Exception:
                 detail = body[:200].decode("utf-8", "replace")
             raise ServiceError(f"the repo2docker service answered {status} at {url}: {detail}")
-        images = json.loads(body)["images"]
+        images = [image for image in json.loads(body)["images"] if usable_by(image, username, groups)]
         own = [image for image in images if image.get("owner") == username and not image.get("shared")]
+        others = [image for image in images if image.get("owner") != username and not image.get("shared")]
         shared = [image for image in images if image.get("shared")] if self.include_shared else []
-        return own + shared
+        return own + others + shared
 
     # ---- DockerSpawner --------------------------------------------------------------------
 
@@ -157,14 +192,15 @@ class EnvironmentImages:
     async def options_form(self, spawner: Any) -> str:
         """The spawn page: a choice of the user's environments (empty: no form, default image)."""
         try:
-            images = await self.images_for(spawner.user.name)
+            images = await self.images_for(spawner.user.name, group_names(spawner.user))
         except ServiceError as error:
             spawner.log.warning("repo2docker environments not offered: %s", error)
             return ""
         if not images:
             return ""
         options = "\n".join(
-            f'<option value="{html.escape(image["name"])}">{html.escape(_label(image))}</option>' for image in images
+            f'<option value="{html.escape(image["name"])}">{html.escape(_label(image, spawner.user.name))}</option>'
+            for image in images
         )
         return (
             '<label for="repo2docker-image">Environment</label>\n'
@@ -176,7 +212,7 @@ class EnvironmentImages:
         from tornado import web  # the hub's web framework; imported here so the module stays light
 
         try:
-            images = await self.images_for(spawner.user.name)
+            images = await self.images_for(spawner.user.name, group_names(spawner.user))
         except ServiceError as error:
             raise web.HTTPError(503, f"cannot list your environments: {error}") from None
         return {image["name"]: image["name"] for image in images}
@@ -190,6 +226,7 @@ class EnvironmentImages:
         display_name: str = "Environments you built",
         description: str = "Images built with repo2docker from the Environments panel: yours and the shared ones.",
         override: Mapping[str, Any] | None = None,
+        username: str | None = None,
     ) -> dict[str, Any] | None:
         """One KubeSpawner profile with a choice per image, or None when there is none.
 
@@ -201,7 +238,7 @@ class EnvironmentImages:
         choices = {}
         for index, image in enumerate(images):
             choices[_choice_key(image)] = {
-                "display_name": _label(image),
+                "display_name": _label(image, username),
                 "default": index == 0,
                 "kubespawner_override": {"image": image["name"]},
             }
@@ -235,11 +272,11 @@ class EnvironmentImages:
                 base = await base
             profiles = [dict(profile) for profile in base or []]
             try:
-                images = await self.images_for(spawner.user.name)
+                images = await self.images_for(spawner.user.name, group_names(spawner.user))
             except ServiceError as error:
                 spawner.log.warning("repo2docker environments not offered: %s", error)
                 return profiles
-            extra = self.environments_profile(images, **profile_options)
+            extra = self.environments_profile(images, username=spawner.user.name, **profile_options)
             return profiles + ([extra] if extra else [])
 
         return profile_list

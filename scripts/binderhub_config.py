@@ -20,6 +20,19 @@ c.BinderHub.auth_enabled = False
 c.BinderHub.build_token_secret = env("R2D_BINDERHUB_TOKEN_SECRET") or os.urandom(32).hex()
 # Images land in the local engine as {image_prefix}{slug of the repo URL}:{commit}.
 c.BinderHub.image_prefix = env("R2D_BINDERHUB_IMAGE_PREFIX", "r2d-binderhub/")
+
+# R2D_BINDERHUB_REGISTRY=host:port: BinderHub checks that registry for built images and its
+# builds push there (as binderhub-service does), names prefixed with the registry's host.
+# LocalRepo2dockerBuild passes repo2docker --push only when push_secret is set; the engine then
+# pushes, and it allows plain HTTP to 127.0.0.0/8. No credentials: a loopback test registry.
+registry = env("R2D_BINDERHUB_REGISTRY")
+if registry:
+    c.BinderHub.use_registry = True
+    c.BinderHub.image_prefix = f"{registry}/{c.BinderHub.image_prefix}"
+    c.DockerRegistry.url = f"http://{registry}"
+    c.DockerRegistry.username = ""
+    c.DockerRegistry.password = ""
+    c.LocalRepo2dockerBuild.push_secret = "push-without-credentials"
 c.BinderHub.repo_providers = {"git": GitRepoProvider}
 # file:// for the fixture repositories scripts/make-fixtures.sh makes.
 c.GitRepoProvider.allowed_protocols = set(

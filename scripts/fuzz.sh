@@ -246,6 +246,20 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 
 # DELETE /api/builds/{id} cancels: the build stays visible with phase "cancelled" (documented),
 # so reading it after the DELETE is not a use after free.
+# A launch link is a build request in a query string: the same reasoning as startBuild. Starting
+# a server needs the id of a built build the caller may see, which no schema can name: 404.
+[[operations]]
+include-operation-id = "launch"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"$also]
+
+[[operations]]
+include-operation-id = "startLaunchServer"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"$also]
+
+[[operations]]
+include-operation-id = "getLaunchServerProgress"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "429"$also]
+
 [[operations]]
 include-operation-id = "getBuild"
 checks.use_after_free.enabled = false

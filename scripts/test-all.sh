@@ -49,6 +49,7 @@ tier "Python helpers (pytest)" "$VENV/bin/python" -m pytest tests -q
 tier "service integration tests" npm run test:integration --workspace service --silent
 tier "API fuzzing (Schemathesis against the running service)" bash scripts/fuzz.sh
 tier "browser tests (JupyterLab from the wheel, Chromium)" bash scripts/test-ui.sh
+tier "browser test against the BinderHub backend (laptop mode, one BinderHub)" env R2D_UI_INSTALLED=1 bash scripts/test-ui-binderhub.sh
 tier "browser tests under JupyterHub (alice, bob, carol, admin)" bash scripts/test-ui-hub.sh
 
 printf '%s\n' "${results[@]}"

@@ -5,8 +5,15 @@
 # temporary state directory, the repo2docker service managed by the hub, the real Docker
 # engine, and Debian's Chromium driven by Playwright (ui-tests/tests/hub.spec.ts), one browser
 # context per user (alice builds, bob reads, carol has no role, admin manages everything).
-# Everything listens on 127.0.0.1 only.
+# Then, on the same hub, ui-tests/tests/hub-launch.spec.ts: servers started in environments from
+# the panel and from a launch link. The hub runs the rig's per-server spawner
+# (examples/test_overrides.py, R2D_HUB_SPAWNER=per-server): default servers stay local processes
+# (the venv's JupyterLab with the extension), named servers are containers from users' images
+# (the launchable fixture, FROM the registry-free base of scripts/make-launchable-base.sh, made
+# once per machine and cached in the engine). Everything listens on 127.0.0.1 only.
 #   bash scripts/test-ui-hub.sh [extra playwright args]
+#   R2D_UI_HUB_SUITES="hub launch sharing folder" (default), or some of them: which suites run, in
+#   that order (hub first: its story starts from a hub where alice has built nothing yet)
 # Screenshots and Playwright's artifacts land in ui-tests/test-results-hub/ (with the hub's log,
 # which holds the service's and the users' servers' output too, when the test fails).
 set -euo pipefail
@@ -52,8 +59,10 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Fresh fixtures (fresh nonces: real builds, not "already built" answers).
+# Fresh fixtures (fresh nonces: real builds, not "already built" answers). The launchable one
+# bootstraps its base image the first time on a machine (minutes), then answers at once.
 fixtures="$(bash scripts/make-fixtures.sh "$work/fixtures")"
+launchable="$(bash scripts/make-launchable-fixture.sh "$work/fixtures")"
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -67,6 +76,7 @@ export R2D_HUB_ADMIN_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n
 # start-hub.sh writes the service's config itself ($R2D_HUB_DIR/service-config.json, local
 # repositories allowed: the fixtures are file:// URLs); checked below.
 unset R2D_SERVICE_CONFIG
+export R2D_HUB_SPAWNER=per-server
 
 # The users' homes (SimpleLocalProcessSpawner: $R2D_HUB_DIR/home/NAME, their $HOME): JupyterLab
 # would ask whether to fetch its news from the internet (a toast over the screenshots), so
@@ -107,10 +117,18 @@ PY
 export HUB_URL
 export FIXTURE_OK_URL="file://$fixtures/ok"
 export FIXTURE_SLOW_URL="file://$fixtures/slow"
+export FIXTURE_LAUNCHABLE_URL="file://$launchable"
 
+# hub.spec.ts first: its story starts from a hub where alice has built nothing yet.
 status=0
-npx playwright test -c ui-tests/playwright.hub.config.ts "$@" || status=$?
+suites="${R2D_UI_HUB_SUITES:-hub launch sharing folder}"
+case " $suites " in *" hub "*) npx playwright test -c ui-tests/playwright.hub.config.ts "$@" || status=$? ;; esac
+for suite in launch sharing folder; do
+  case " $suites " in *" $suite "*) npx playwright test -c "ui-tests/playwright.hub-$suite.config.ts" "$@" || status=$? ;; esac
+done
 stop_hub
+# (The hub stops the users' servers on SIGTERM, and the rig's DockerSpawner removes their
+# containers: cleanup_servers, remove=True.)
 if [ "$status" -ne 0 ]; then
   log "playwright failed ($status); the end of the hub's log:"
   tail -n 80 "$hub_log" >&2

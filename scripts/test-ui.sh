@@ -11,7 +11,8 @@ cd "$ROOT"
 [ -x /usr/bin/chromium ] || apt_install chromium
 docker info >/dev/null 2>&1 || bash scripts/start-docker.sh
 
-bash scripts/install-package.sh >/dev/null
+# R2D_UI_INSTALLED=1: the wheel of this tree is installed already (scripts/test-all.sh, the tier before).
+[ -n "${R2D_UI_INSTALLED:-}" ] || bash scripts/install-package.sh >/dev/null
 
 work="$(mktemp -d -t r2d-ui-XXXXXX)"
 lab_pid=""
@@ -31,8 +32,11 @@ fixtures="$(bash scripts/make-fixtures.sh "$work/fixtures")"
 
 r2d_config="$(repo2docker_config_json)"
 config="$work/service.json"
+# R2D_UI_SERVICE_BACKEND: the service's `backend` as JSON (scripts/test-ui-binderhub.sh sets it).
+backend=""
+[ -n "${R2D_UI_SERVICE_BACKEND:-}" ] && backend=", \"backend\": $R2D_UI_SERVICE_BACKEND"
 cat >"$config" <<JSON
-{ "builds": { "allowLocalRepos": true }, "repo2docker": { "configFile": $r2d_config } }
+{ "builds": { "allowLocalRepos": true }, "repo2docker": { "configFile": $r2d_config }$backend }
 JSON
 export REPO2DOCKER_SERVICE_CONFIG="$config"
 

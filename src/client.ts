@@ -8,7 +8,8 @@ import type {
   BuildRequest,
   Image,
   ImageList,
-  Info
+  Info,
+  SharingRequest
 } from '@jupyterlab-repo2docker/service/contract';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
@@ -291,12 +292,20 @@ export class Repo2DockerClient implements IRepo2DockerClient {
       )
       .join('&');
     const path = query ? `api/images?${query}` : 'api/images';
-    return (await this._json<ImageList>(path)).images;
+    return (await this._jsonCached<ImageList>(path)).images;
   }
 
   async deleteImage(name: string): Promise<void> {
     await this._json<unknown>(`api/images/${encodeURIComponent(name)}`, {
       method: 'DELETE'
+    });
+  }
+
+  /** `PUT api/images/{name}/sharing`: who besides its owner may see and start it (issue 14). */
+  setImageSharing(name: string, sharing: SharingRequest): Promise<Image> {
+    return this._json<Image>(`api/images/${encodeURIComponent(name)}/sharing`, {
+      method: 'PUT',
+      body: JSON.stringify(sharing)
     });
   }
 
@@ -371,18 +380,61 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     }
   }
 
+  /**
+   * `_json` for a GET whose answer carries an ETag (the image list: ~0.9 MB at 2,000 images, and
+   * the panel asks again every few seconds): asks with `If-None-Match` and, on `304 Not
+   * Modified`, answers the copy it kept. One copy per URL, the last one only.
+   */
+  private async _jsonCached<T>(path: string): Promise<T> {
+    const key = this._location.baseUrl + path;
+    const kept = this._etagCache.get(key);
+    const headers: Record<string, string> = {};
+    if (kept) {
+      headers['If-None-Match'] = kept.etag;
+    }
+    let etag: string | null = null;
+    let notModified = false;
+    const value = await this._json<T>(path, {
+      headers,
+      onResponse: response => {
+        notModified = response.status === 304 && kept !== undefined;
+        etag = response.headers.get('ETag');
+        return notModified;
+      }
+    });
+    if (notModified && kept) {
+      return kept.value as T;
+    }
+    if (etag) {
+      this._etagCache.set(key, { etag, value });
+    } else {
+      this._etagCache.delete(key);
+    }
+    return value;
+  }
+
   /** Send a JSON request and parse the JSON answer; any failure becomes a `ServiceError`. */
-  private async _json<T>(path: string, init: RequestInit = {}): Promise<T> {
+  private async _json<T>(
+    path: string,
+    init: RequestInit & {
+      /** Sees the response first; `true` means "handled": `_json` answers `undefined`. */
+      onResponse?: (response: Response) => boolean;
+    } = {}
+  ): Promise<T> {
     const headers = new Headers(init.headers);
     headers.set('Accept', 'application/json');
     if (init.body !== undefined) {
       headers.set('Content-Type', 'application/json');
     }
     let response: Response;
+    const { onResponse, ...request } = init;
     try {
-      response = await this._send(path, { ...init, headers });
+      response = await this._send(path, { ...request, headers });
     } catch (reason) {
       throw errorFromNetworkFailure(reason, this.displayUrl, this._trans);
+    }
+    if (onResponse?.(response)) {
+      return undefined as T;
     }
     if (!response.ok) {
       throw await errorFromResponse(
@@ -416,6 +468,8 @@ export class Repo2DockerClient implements IRepo2DockerClient {
   }
 
   private _pageConfig: IPageConfig;
+  /** The last answer of each `_jsonCached` URL, with its ETag. */
+  private _etagCache = new Map<string, { etag: string; value: unknown }>();
   private _fetch: (input: string, init: RequestInit) => Promise<Response>;
   private _serverSettings: ServerConnection.ISettings | undefined;
   private _trans: TranslationBundle;

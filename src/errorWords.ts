@@ -9,6 +9,7 @@
 import type { ErrorCode } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { ServiceErrorKind } from './errors';
+import { folderWords } from './folderWords';
 
 /** What the service said, and where. */
 export interface IErrorContext {
@@ -142,6 +143,12 @@ function registry(
   });
 }
 
+/** The words of the service's folder-upload codes (issue 18): those of `folderWords.ts`. */
+function folder(code: ErrorCode) {
+  return (c: IErrorContext): IErrorWords =>
+    folderWords(code, { trans: c.trans, said: c.said }) ?? invalid(c);
+}
+
 /** Each code's words. */
 export const CODE_WORDS: Readonly<
   Record<ErrorCode, (c: IErrorContext) => IErrorWords>
@@ -151,6 +158,15 @@ export const CODE_WORDS: Readonly<
   oauth_code: login,
   oauth_denied: login,
   oauth_state: login,
+  bad_archive: folder('bad_archive'),
+  bad_member: folder('bad_member'),
+  digest_mismatch: folder('digest_mismatch'),
+  duplicate_member: folder('duplicate_member'),
+  link_outside: folder('link_outside'),
+  unsupported_member: folder('unsupported_member'),
+  length_required: mismatch(411),
+  too_many_files: folder('too_many_files'),
+  uploads_unsupported: folder('uploads_unsupported'),
   unauthenticated: ({ trans }) => unauthorizedWords(trans),
   forbidden: ({ trans, said }) => ({
     kind: 'forbidden',
@@ -186,6 +202,13 @@ export const CODE_WORDS: Readonly<
     message: said || trans.__('The image is in use.'),
     diagnosis: trans.__(
       'Stop the servers or containers that use this image, then delete it again.'
+    )
+  }),
+  not_relabelable: ({ trans, said }) => ({
+    kind: 'conflict',
+    message: said || trans.__('This image cannot be shared as it is.'),
+    diagnosis: trans.__(
+      'Its Dockerfile has ONBUILD instructions, which changing who sees it would run: rebuild it without them to share it.'
     )
   }),
   registry_delete_unsupported: ({ trans, said }) => ({

@@ -26,6 +26,8 @@ import {
 } from './commands';
 import { EnvironmentsSidebar } from './components/EnvironmentsSidebar';
 import { addLogActionCommands } from './logCommands';
+import { shellFolderSource } from './fileBrowsers';
+import { addFolderBuildCommand, BUILD_FOLDER } from './folderBuild';
 import { followBuildLogs } from './followLogs';
 import { BuildLogWidget } from './logs';
 import {
@@ -198,6 +200,12 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       actions: {
         openLogs: (buildId, label) => {
           void app.commands.execute(CommandIDs.openLogs, { buildId, label });
+        },
+        buildFolder: folder => {
+          void app.commands.execute(
+            BUILD_FOLDER,
+            folder ? { ...folder } : { ask: true }
+          );
         }
       }
     });
@@ -205,6 +213,14 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     restorer?.add(panel, EnvironmentsSidebar.ID);
 
     addPanelCommands(app, { model, panel, trans, palette });
+    addFolderBuildCommand({
+      commands: app.commands,
+      serverSettings: app.serviceManager.serverSettings,
+      contents: app.serviceManager.contents,
+      model,
+      source: shellFolderSource(app),
+      trans
+    });
     notifyWhenFinished(
       model,
       app.commands,

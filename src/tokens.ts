@@ -6,7 +6,8 @@ import type {
   Build,
   BuildRequest,
   Image,
-  Info
+  Info,
+  SharingRequest
 } from '@jupyterlab-repo2docker/service/contract';
 import type { IWidgetTracker } from '@jupyterlab/apputils';
 import { Token } from '@lumino/coreutils';
@@ -76,6 +77,9 @@ export interface IRepo2DockerClient extends ILogStreamSource {
 
   /** `DELETE api/images/{name}`. */
   deleteImage(name: string): Promise<void>;
+
+  /** `PUT api/images/{name}/sharing`: answers the image with its new sharing. */
+  setImageSharing(name: string, sharing: SharingRequest): Promise<Image>;
 }
 
 /** The repo2docker service client. */

@@ -58,8 +58,43 @@ def test_lists_the_users_own_images_then_the_shared_ones_with_the_helpers_token(
     names = [i["name"] for i in run(helper(fake).images_for("alice"))]
     assert names == ["r2d-alice/ok:abc", "r2d-alice/plots:456", "r2d-shared/course:123"]
     url, headers = fake.calls[0]
-    assert url == "http://127.0.0.1:10101/services/repo2docker/api/images"
+    assert url == "http://127.0.0.1:10101/services/repo2docker/api/images?usableBy=alice&groups="
     assert headers["Authorization"] == f"token {TOKEN}"
+
+
+# Images alice shared (issue 14): with course-101, with everyone; and one she keeps to herself.
+SHARED_CATALOG = [
+    {**image("r2d-alice/course:aaa", "alice"), "sharing": {"visibility": "groups", "groups": ["course-101"]}},
+    {**image("r2d-alice/open:bbb", "alice"), "sharing": {"visibility": "everyone", "groups": []}},
+    {**image("r2d-alice/mine:ccc", "alice"), "sharing": {"visibility": "owner", "groups": []}},
+    {**image("r2d-bob/own:ddd", "bob"), "sharing": {"visibility": "owner", "groups": []}},
+]
+
+
+def test_asks_for_the_spawning_users_groups_from_the_hubs_user_model():
+    fake = FakeService(images=SHARED_CATALOG)
+    groups = [SimpleNamespace(name="course-101"), SimpleNamespace(name="a b,c")]
+    hub_user = SimpleNamespace(name="bob", groups=groups)
+    bob = SimpleNamespace(user=hub_user, user_options={"image": "r2d-alice/course:aaa"}, log=logging.getLogger("test"))
+    environments = helper(fake)
+    run(environments.pre_spawn_hook(bob))
+    url = fake.calls[0][0]
+    # Sorted, comma-joined, percent-encoded: a group name cannot add a query parameter.
+    assert url.endswith("/api/images?usableBy=bob&groups=a%20b%2Cc%2Ccourse-101"), url
+    assert sorted(environments.allowed_images(bob)) == ["r2d-alice/course:aaa", "r2d-alice/open:bbb", "r2d-bob/own:ddd"]
+
+
+def test_offers_what_was_shared_with_the_users_groups_after_their_own_and_nothing_else():
+    fake = FakeService(images=SHARED_CATALOG)
+    bob = [i["name"] for i in run(helper(fake).images_for("bob", ["course-101"]))]
+    assert bob == ["r2d-bob/own:ddd", "r2d-alice/course:aaa", "r2d-alice/open:bbb"]
+    # dave is in no group: only what alice shared with everyone; never her own-only image, even
+    # when the service (here a fake that answers everything) lists it.
+    dave = [i["name"] for i in run(helper(fake).images_for("dave", []))]
+    assert dave == ["r2d-alice/open:bbb"]
+    dave_spawner = SimpleNamespace(user=SimpleNamespace(name="dave", groups=[]), log=logging.getLogger("t"))
+    form = run(helper(fake).options_form(dave_spawner))
+    assert "open (shared by alice)" in form and "mine" not in form and "course" not in form
 
 
 def test_never_offers_another_users_private_image_and_can_leave_out_shared_ones():
@@ -75,7 +110,7 @@ def test_service_entry_url_is_read_at_call_time_with_the_hubs_prefix():
     environments = EnvironmentImages(service=entry, token=TOKEN, base_url="/jhub/", fetch=fake)
     entry["url"] = "http://127.0.0.1:20202"  # e.g. a later config file moves the service
     run(environments.images_for("alice"))
-    assert fake.calls[0][0] == "http://127.0.0.1:20202/jhub/services/repo2docker/api/images"
+    assert fake.calls[0][0] == "http://127.0.0.1:20202/jhub/services/repo2docker/api/images?usableBy=alice&groups="
 
 
 def test_refuses_to_be_made_without_a_token_or_with_two_addresses():
@@ -255,7 +290,7 @@ def test_the_default_client_sends_the_token_and_reads_the_answer():
         url = f"http://127.0.0.1:{server.server_address[1]}/services/repo2docker/"
         images = run(EnvironmentImages(url=url, token=TOKEN).images_for("alice"))
         assert [i["name"] for i in images][0] == "r2d-alice/ok:abc"
-        assert seen == {"path": "/services/repo2docker/api/images", "auth": f"token {TOKEN}"}
+        assert seen == {"path": "/services/repo2docker/api/images?usableBy=alice&groups=", "auth": f"token {TOKEN}"}
     finally:
         server.shutdown()
         server.server_close()

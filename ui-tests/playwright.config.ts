@@ -7,8 +7,13 @@ import { defineConfig } from '@playwright/test';
 
 export default defineConfig({
   testDir: './tests',
-  // The hub suite has its own config (playwright.hub.config.ts) and runner (scripts/test-ui-hub.sh).
-  testIgnore: 'hub.spec.ts',
+  // The hub suites have their own configs (playwright.hub*.config.ts) and runner
+  // (scripts/test-ui-hub.sh); the BinderHub one runs only with that backend
+  // (scripts/test-ui-binderhub.sh).
+  testIgnore:
+    process.env.R2D_UI_BACKEND === 'binderhub'
+      ? ['**/hub*.spec.ts']
+      : ['**/hub*.spec.ts', '**/laptop-binderhub.spec.ts'],
   outputDir: 'test-results',
   workers: 1,
   fullyParallel: false,

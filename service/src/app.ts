@@ -27,7 +27,9 @@ import { installErrorHandlers } from './http/errors.js';
 import { acceptEmptyJsonBodies } from './http/json-body.js';
 import { corsOriginCheck } from './http/cors.js';
 import { buildRoutes } from './http/routes/builds.js';
+import { uploadRoutes } from './http/routes/upload.js';
 import { pageRoutes } from './http/routes/page.js';
+import { launchRoutes } from './http/routes/launch.js';
 import { credentialsOf, sessionSettings } from './http/session.js';
 import { imageRoutes } from './http/routes/images.js';
 import { infoRoutes, systemRoutes } from './http/routes/system.js';
@@ -167,6 +169,7 @@ export function createService(
       config,
       engine,
       pusher,
+      registry,
       secretEnv: SECRET_ENV,
       checkHost: repo => hostPolicy.check(repo),
       refusesPrivateAddresses: hostPolicy.refusesPrivateAddresses,
@@ -279,9 +282,11 @@ export function createService(
         }
       });
       pageRoutes(scoped, context, session, oauth);
+      launchRoutes(scoped, context, session, oauth);
       systemRoutes(scoped, context);
       infoRoutes(scoped, context);
       buildRoutes(scoped, context);
+      uploadRoutes(scoped, context);
       imageRoutes(scoped, context);
     },
     { prefix }

@@ -96,6 +96,10 @@ export interface ServiceConfig {
     refusePrivateAddresses: boolean | null;
     /** Host patterns exempt from `refusePrivateAddresses`: `gitlab.internal`, `*.corp.example`. */
     allowedHosts: string[];
+    /** Folder uploads: bytes of file content (and of the compressed body) one upload may hold. */
+    uploadMaxBytes: number;
+    /** Folder uploads: archive members (files, directories, links) one upload may hold. */
+    uploadMaxFiles: number;
   };
   logs: {
     /** Finished builds whose logs stay in memory; the oldest go first. */
@@ -266,7 +270,7 @@ export const SETTINGS: readonly Setting[] = [
   {
     key: 'backend.url',
     default: null,
-    help: 'backend.kind "binderhub": BinderHub\'s URL, e.g. "http://127.0.0.1:8585" (its builds must land in this service\'s Docker engine).',
+    help: 'backend.kind "binderhub": BinderHub\'s URL, e.g. "http://127.0.0.1:8585" (its images must land in this service\'s Docker engine or in its registry).',
     check: value =>
       value === null ||
       (typeof value === 'string' && /^https?:\/\/[^\s]+$/.test(value))
@@ -405,6 +409,18 @@ export const SETTINGS: readonly Setting[] = [
     check: stringList(
       'builds.allowedHosts must be a list of host patterns, e.g. ["gitlab.internal", "*.corp.example"]'
     )
+  },
+  {
+    key: 'builds.uploadMaxBytes',
+    default: 100 * 1024 * 1024,
+    help: 'Folder uploads (POST /api/builds/upload): the most bytes of file content an upload may unpack to, and the most bytes its tar.gz body may have; past it, 413.',
+    check: positive('builds.uploadMaxBytes')
+  },
+  {
+    key: 'builds.uploadMaxFiles',
+    default: 10_000,
+    help: 'Folder uploads: the most archive members (files, directories, symbolic links) an upload may hold; past it, 413.',
+    check: positive('builds.uploadMaxFiles')
   },
   {
     key: 'logs.maxBuilds',

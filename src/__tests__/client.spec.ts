@@ -166,6 +166,38 @@ describe('Repo2DockerClient', () => {
     );
   });
 
+  it('asks for the image list again with If-None-Match and keeps its copy on 304', async () => {
+    const images = [{ name: 'r2d-alice/a:1' }, { name: 'r2d-alice/b:2' }];
+    let etag = 'W/"1-abc"';
+    const fetchMock = mockFetch(async (_url: string, init: RequestInit) =>
+      new Headers(init.headers).get('If-None-Match') === etag
+        ? new Response(null, { status: 304, headers: { ETag: etag } })
+        : new Response(JSON.stringify({ images }), {
+            status: 200,
+            headers: { 'Content-Type': 'application/json', ETag: etag }
+          })
+    );
+    const client = new Repo2DockerClient({ pageConfig: hub, fetch: fetchMock });
+    await expect(client.listImages()).resolves.toEqual(images);
+    expect(
+      new Headers(fetchMock.mock.calls[0][1].headers).get('If-None-Match')
+    ).toBeNull();
+    await expect(client.listImages()).resolves.toEqual(images);
+    expect(
+      new Headers(fetchMock.mock.calls[1][1].headers).get('If-None-Match')
+    ).toBe('W/"1-abc"');
+    // The list changed: a new ETag and the new list.
+    etag = 'W/"2-def"';
+    images.pop();
+    await expect(client.listImages()).resolves.toEqual(images);
+    expect(fetchMock.mock.calls).toHaveLength(3);
+    // Another filter is another URL: asked without the first one's ETag.
+    await client.listImages({ owner: 'alice' });
+    expect(
+      new Headers(fetchMock.mock.calls[3][1].headers).get('If-None-Match')
+    ).toBeNull();
+  });
+
   it('opens log streams with Accept exactly text/event-stream and Last-Event-ID', async () => {
     const fetchMock = mockFetch(async () => new Response('', { status: 404 }));
     const client = new Repo2DockerClient({ pageConfig: hub, fetch: fetchMock });

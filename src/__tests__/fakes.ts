@@ -27,6 +27,7 @@ export function makeInfo(overrides: Partial<Info['user']> = {}): Info {
     user: {
       name: 'alice',
       admin: false,
+      groups: [],
       permissions: { access: true, read: true, build: true, admin: false },
       scopes: [],
       missing: [],
@@ -60,6 +61,7 @@ export function makeBuild(overrides: Partial<Build> = {}): Build {
     logAvailable: true,
     private: false,
     buildArgs: {},
+    folder: null,
     ...overrides
   };
 }
@@ -83,6 +85,8 @@ export function makeImage(overrides: Partial<Image> = {}): Image {
     buildArgs: [],
     buildArgsDigest: '',
     location: { engine: true, registry: false },
+    sharing: { visibility: 'owner', groups: [] },
+    folder: null,
     ...overrides
   };
 }
@@ -117,6 +121,10 @@ export class FakeClient implements IRepo2DockerClient {
   );
   listImages = jest.fn<Promise<Image[]>, []>(async () => []);
   deleteImage = jest.fn<Promise<void>, [string]>(async () => undefined);
+  setImageSharing = jest.fn<
+    Promise<Image>,
+    Parameters<IRepo2DockerClient['setImageSharing']>
+  >(async (name, sharing) => makeImage({ name, sharing }));
   openLogStream = jest.fn<
     Promise<Response>,
     [string, number | null, AbortSignal]

@@ -26,8 +26,12 @@ export const uiComponents = {
   caretRightIcon: icon('caret-right'),
   copyIcon: icon('copy'),
   deleteIcon: icon('delete'),
+  launchIcon: icon('launch'),
+  linkIcon: icon('link'),
   listIcon: icon('list'),
   refreshIcon: icon('refresh'),
+  runIcon: icon('run'),
+  shareIcon: icon('share'),
   stopIcon: icon('stop'),
   LabIcon: class {
     constructor(readonly options: { name: string; svgstr: string }) {}
@@ -41,6 +45,10 @@ export const apputils = {
     cancelButton: jest.fn((options: object = {}) => ({
       ...options,
       accept: false
+    })),
+    okButton: jest.fn((options: object = {}) => ({
+      ...options,
+      accept: true
     })),
     warnButton: jest.fn((options: object = {}) => ({
       ...options,

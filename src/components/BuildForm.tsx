@@ -7,6 +7,7 @@ import * as React from 'react';
 import { isServiceError, ServiceError } from '../errors';
 import { isFinal, type EnvironmentsModel } from '../model';
 import { fieldLabel, friendlyFieldMessage } from '../words';
+import { useBuildExtras } from './useBuildExtras';
 
 /** The form's fields, named as in `BuildRequest` so that a 400's `field` finds its input. */
 const FIELDS = [
@@ -26,6 +27,12 @@ const ADVANCED_FIELDS: ReadonlySet<string> = new Set([
   'shared'
 ]);
 
+/** Whether the service announces upload limits, i.e. takes folders (folder-design.md §1). */
+function takesUploads(info: EnvironmentsModel['info']): boolean {
+  const limits = info?.limits as { uploadMaxBytes?: unknown } | undefined;
+  return typeof limits?.uploadMaxBytes === 'number';
+}
+
 function isFieldName(value: string | null): value is FieldName {
   return value !== null && (FIELDS as readonly string[]).includes(value);
 }
@@ -35,6 +42,10 @@ export interface IBuildFormProps {
   trans: TranslationBundle;
   /** Called with a build that was started (not with an image that was already built). */
   onStarted?: (build: Build) => void;
+  /** Build from a folder instead (shown when given and the service takes uploads). */
+  onBuildFolder?: () => void;
+  /** "Build and start" (issue 13): called with the build (or the already-built answer). */
+  onBuildAndStart?: (build: Build) => void;
 }
 
 /** Repository URL, ref, optional name and, under "Advanced", subdir, push and force. */
@@ -64,6 +75,10 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
   /** The build this form started last: "started" is said only while it runs. */
   const [startedId, setStartedId] = React.useState<string | null>(null);
   const repoInput = React.useRef<HTMLInputElement>(null);
+  /** Set by "Build and start" for the submit it causes (Enter and "Build" leave it unset). */
+  const andStart = React.useRef(false);
+  /** Username, token and build arguments (issue 14): the token is kept nowhere else. */
+  const extras = useBuildExtras(trans);
   const id = React.useId();
   const pushValue = push ?? registry?.pushByDefault ?? false;
 
@@ -130,11 +145,14 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
     if (isAdmin && shared) {
       body.shared = true;
     }
+    extras.addTo(body);
     return body;
   };
 
   const onSubmit = async (event: React.FormEvent) => {
     event.preventDefault();
+    const thenStart = andStart.current;
+    andStart.current = false;
     if (disabled || busy) {
       return;
     }
@@ -147,9 +165,16 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
       repoInput.current?.focus();
       return;
     }
+    if (!extras.check(repo)) {
+      setAdvanced(true);
+      return;
+    }
     setBusy(true);
     try {
       const build = await model.startBuild(request());
+      if (thenStart) {
+        props.onBuildAndStart?.(build);
+      }
       if (build.alreadyBuilt) {
         setResult(
           trans.__(
@@ -168,7 +193,9 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
         props.onStarted?.(build);
       }
     } catch (reason) {
-      if (
+      if (extras.showServiceError(reason)) {
+        setAdvanced(true);
+      } else if (
         isServiceError(reason) &&
         reason.kind === 'invalid' &&
         isFieldName(reason.field)
@@ -190,6 +217,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
         );
       }
     } finally {
+      extras.forgetSecret();
       setBusy(false);
     }
   };
@@ -353,6 +381,7 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
               setShared,
               trans.__('Build into the shared namespace that every user sees')
             )}
+          {extras.fields}
         </details>
         <div className="jp-Repo2Docker-formActions">
           <button
@@ -361,6 +390,32 @@ export function BuildForm(props: IBuildFormProps): JSX.Element {
           >
             {busy ? trans.__('Starting…') : trans.__('Build')}
           </button>
+          {props.onBuildAndStart && (
+            <button
+              type="submit"
+              className="jp-Button jp-mod-styled jp-mod-reject"
+              title={trans.__(
+                'Build, then start a server in the image (at once when it is built already)'
+              )}
+              onClick={() => {
+                andStart.current = true;
+              }}
+            >
+              {trans.__('Build and start')}
+            </button>
+          )}
+          {props.onBuildFolder && takesUploads(info) && (
+            <button
+              type="button"
+              className="jp-Button jp-mod-styled jp-mod-reject"
+              title={trans.__(
+                'Build from a folder of this JupyterLab instead of a repository'
+              )}
+              onClick={props.onBuildFolder}
+            >
+              {trans.__('From folder…')}
+            </button>
+          )}
         </div>
       </fieldset>
       {formError && (

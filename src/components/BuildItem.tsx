@@ -6,7 +6,9 @@ import { formatDuration, phaseLabel } from '../logs/phase';
 import { isFinal } from '../model';
 import { errorSummary, finishedSteps } from '../words';
 import { ActionButton } from './ActionButton';
+import { FolderSourceText } from './FolderSourceText';
 import { buildLabel, msBetween, shortCommit, shortRepo } from './format';
+import { BuildFacts, buildFacts } from './ImageExtras';
 
 export interface IBuildItemProps {
   build: Build;
@@ -18,6 +20,8 @@ export interface IBuildItemProps {
   gone?: boolean;
   onCancel: (build: Build) => void;
   onOpenLogs: (build: Build) => void;
+  /** Launch (issue 13): Copy launch link (`components/launch`). */
+  launchActions?: React.ReactNode;
 }
 
 /** The current time, ticking every second while `active`. */
@@ -71,14 +75,20 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
         </span>
       </div>
       <div className="jp-Repo2Docker-itemDetails">
-        <span title={build.repo}>
-          {shortRepo(build.repo)}
-          {build.ref ? `@${build.ref}` : ''}
-        </span>
-        {build.commit && (
-          <span className="jp-Repo2Docker-commit" title={build.commit}>
-            {shortCommit(build.commit)}
-          </span>
+        {build.folder ? (
+          <FolderSourceText folder={build.folder} trans={trans} />
+        ) : (
+          <>
+            <span title={build.repo}>
+              {shortRepo(build.repo)}
+              {build.ref ? `@${build.ref}` : ''}
+            </span>
+            {build.commit && (
+              <span className="jp-Repo2Docker-commit" title={build.commit}>
+                {shortCommit(build.commit)}
+              </span>
+            )}
+          </>
         )}
         <span
           className="jp-Repo2Docker-elapsed"
@@ -90,6 +100,7 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
           <span>{trans.__('position %1 in queue', build.queuePosition)}</span>
         )}
       </div>
+      <BuildFacts {...buildFacts(build)} trans={trans} />
       {active && progress && progress.total > 0 && (
         <div className="jp-Repo2Docker-progress">
           <progress
@@ -144,6 +155,7 @@ export function BuildItem(props: IBuildItemProps): JSX.Element {
             onClick={() => props.onCancel(build)}
           />
         )}
+        {props.launchActions}
       </div>
     </li>
   );

@@ -23,6 +23,8 @@ export interface IBuildListProps {
   /** Cleared builds that "Show cleared" would bring back. */
   hiddenCount: number;
   onShowHidden: () => void;
+  /** Launch buttons of a build (issue 13, `components/launch`). */
+  renderLaunchActions?: (build: Build) => React.ReactNode;
 }
 
 /** The builds: active ones first, then recent ones; finished ones can be cleared. */
@@ -81,6 +83,7 @@ export function BuildList(props: IBuildListProps): JSX.Element {
               gone={props.isGone(build)}
               onCancel={props.onCancel}
               onOpenLogs={props.onOpenLogs}
+              launchActions={props.renderLaunchActions?.(build)}
             />
           ))}
         </ul>

@@ -14,7 +14,17 @@ import { ActionButton } from './ActionButton';
 import { BuildForm } from './BuildForm';
 import { BuildList } from './BuildList';
 import { ImageList } from './ImageList';
+import { openShareDialog, type IShareDialogOptions } from './ShareDialog';
+import { sharingOf, splitImages, userGroups } from '../sharing';
 import { ServiceStatus } from './ServiceStatus';
+import type { ServerLauncher } from '../hub/launcher';
+import {
+  BuildLaunchActions,
+  ImageLaunchActions,
+  LaunchSection,
+  startAfterBuild,
+  useLaunchContext
+} from './launch/LaunchPanel';
 import { buildLabel } from './format';
 
 /** What the panel asks of the application. */
@@ -27,12 +37,21 @@ export interface IPanelActions {
   confirm?(title: string, body: string, accept: string): Promise<boolean>;
   /** Tell the user an action failed (default: an error notification). */
   reportError?(error: unknown): void;
+  /** Open the Share dialog; resolves whether a choice was saved (default: `openShareDialog`). */
+  share?(options: IShareDialogOptions): Promise<boolean>;
+  /**
+   * Build from a folder of this JupyterLab: the given one, else ask which (no "From folder…"
+   * button without this).
+   */
+  buildFolder?(folder?: { path: string; name?: string; force?: boolean }): void;
 }
 
 export interface IEnvironmentsPanelProps {
   model: EnvironmentsModel;
   trans: TranslationBundle;
   actions: IPanelActions;
+  /** Starts servers from environments (issue 13); by default one made from the page config. */
+  launcher?: ServerLauncher;
 }
 
 /** Re-render whenever the model changes. */
@@ -96,6 +115,12 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
     );
   };
   const rebuild = (image: Image) => {
+    if (image.folder && actions.buildFolder) {
+      // A folder image is rebuilt from the folder as it is now (same path and name).
+      const name = model.imageShortName(image) ?? undefined;
+      actions.buildFolder({ path: image.folder.path, name, force: true });
+      return;
+    }
     model
       .startBuild(model.rebuildRequest(image))
       .then(build => {
@@ -115,6 +140,26 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
       await model.deleteImage(image.name);
     }
   };
+  const shareImage = (image: Image, label: string) => {
+    const share = actions.share ?? openShareDialog;
+    share({
+      label,
+      sharing: sharingOf(image),
+      groups: userGroups(model.info?.user),
+      trans,
+      save: async sharing => {
+        await model.client.setImageSharing(image.name, sharing);
+        await model.refresh();
+      }
+    }).catch(reportError);
+  };
+  const launch = useLaunchContext({
+    model,
+    trans,
+    copy,
+    reportError,
+    launcher: props.launcher
+  });
   const info = model.info;
 
   const loading = model.status === 'loading';
@@ -145,8 +190,11 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
           model={model}
           trans={trans}
           onStarted={build => openBuildLogs(build)}
+          onBuildFolder={actions.buildFolder && (() => actions.buildFolder?.())}
+          onBuildAndStart={build => startAfterBuild(build, launch)}
         />
       )}
+      {info && <LaunchSection context={launch} />}
       {info &&
         model.canRead &&
         (empty ? (
@@ -212,6 +260,9 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
               onClearFinished={() => model.clearFinished()}
               hiddenCount={model.hiddenBuildCount}
               onShowHidden={() => model.showHidden()}
+              renderLaunchActions={build => (
+                <BuildLaunchActions build={build} {...launch} />
+              )}
             />
             <ImageList
               images={model.visibleImages}
@@ -226,6 +277,14 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
               onRebuild={rebuild}
               onDelete={image => void deleteImage(image).catch(reportError)}
               onOpenLogs={openImageLogs}
+              renderLaunchActions={image => (
+                <ImageLaunchActions image={image} {...launch} />
+              )}
+              sharing={{
+                user: info.user,
+                sharedTotal: splitImages(info.user, images).shared.length,
+                onShare: shareImage
+              }}
             />
           </>
         ))}

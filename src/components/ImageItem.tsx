@@ -4,10 +4,19 @@ import {
   copyIcon,
   deleteIcon,
   listIcon,
-  refreshIcon
+  refreshIcon,
+  shareIcon
 } from '@jupyterlab/ui-components';
 import * as React from 'react';
 import { ActionButton } from './ActionButton';
+import { FolderSourceText } from './FolderSourceText';
+import {
+  BuildFacts,
+  imageFacts,
+  SharedByLine,
+  type IImageShareProps
+} from './ImageExtras';
+import { VisibilityBadge } from './VisibilityBadge';
 import {
   formatBytes,
   formatDate,
@@ -27,6 +36,10 @@ export interface IImageItemProps {
   onRebuild: (image: Image) => void;
   onDelete: (image: Image) => void;
   onOpenLogs: (image: Image) => void;
+  /** Sharing (issue 14): badge and Share button of an own image, or who shared it with the user. */
+  share?: IImageShareProps;
+  /** Launch (issue 13): Start server, Copy launch link (`components/launch`). */
+  launchActions?: React.ReactNode;
 }
 
 /** One image: names, source, size, date, owner; copy its name, rebuild, delete, last log. */
@@ -57,6 +70,9 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
         {image.shared && (
           <span className="jp-Repo2Docker-badge">{trans.__('shared')}</span>
         )}
+        {props.share?.visibility && (
+          <VisibilityBadge sharing={props.share.visibility} trans={trans} />
+        )}
         {image.location.registry && (
           <span
             className="jp-Repo2Docker-badge jp-Repo2Docker-badge-registry"
@@ -69,13 +85,19 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
         )}
       </div>
       <div className="jp-Repo2Docker-itemDetails">
-        <span title={image.repo}>
-          {shortRepo(image.repo)}
-          {image.subdir ? `/${image.subdir}` : ''}
-        </span>
-        <span className="jp-Repo2Docker-commit" title={image.commit}>
-          {shortCommit(image.commit)}
-        </span>
+        {image.folder ? (
+          <FolderSourceText folder={image.folder} trans={trans} />
+        ) : (
+          <>
+            <span title={image.repo}>
+              {shortRepo(image.repo)}
+              {image.subdir ? `/${image.subdir}` : ''}
+            </span>
+            <span className="jp-Repo2Docker-commit" title={image.commit}>
+              {shortCommit(image.commit)}
+            </span>
+          </>
+        )}
       </div>
       <div className="jp-Repo2Docker-itemDetails">
         <span title={where ? trans.__('In the %1', where) : undefined}>
@@ -86,7 +108,12 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
           {image.owner}
         </span>
       </div>
+      <BuildFacts {...imageFacts(image)} trans={trans} />
+      {props.share?.sharedWithYou && (
+        <SharedByLine shared={props.share.sharedWithYou} trans={trans} />
+      )}
       <div className="jp-Repo2Docker-itemActions">
+        {props.launchActions}
         <ActionButton
           icon={copyIcon}
           text={trans.__('Copy name')}
@@ -112,6 +139,15 @@ export function ImageItem(props: IImageItemProps): JSX.Element {
             title={trans.__('Show the log of the build that made this image')}
             label={trans.__('Show log of %1', label)}
             onClick={() => props.onOpenLogs(image)}
+          />
+        )}
+        {props.share?.onShare && (
+          <ActionButton
+            icon={shareIcon}
+            text={trans.__('Share')}
+            title={trans.__('Choose who may see and start this image')}
+            label={trans.__('Share %1', label)}
+            onClick={() => props.share?.onShare?.(image, label)}
           />
         )}
         {props.canDelete && (

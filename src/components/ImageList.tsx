@@ -1,8 +1,24 @@
-import type { Image } from '@jupyterlab-repo2docker/service/contract';
+import type { Image, Info } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
+import {
+  canChangeSharing,
+  sharedWithYou,
+  sharingOf,
+  splitImages
+} from '../sharing';
+import type { IImageShareProps } from './ImageExtras';
 import { ImageItem } from './ImageItem';
 import { Section, usePaged } from './Section';
+import { SharedWithYou } from './SharedWithYou';
+
+/** Sharing in the image list (issue 14): who the user is, and the Share dialog. */
+export interface IImageListSharing {
+  user: Info['user'] | null;
+  /** How many images are shared with the user before the filter. */
+  sharedTotal: number;
+  onShare: (image: Image, label: string) => void;
+}
 
 export interface IImageListProps {
   /** The images to list (filtered). */
@@ -19,54 +35,90 @@ export interface IImageListProps {
   onRebuild: (image: Image) => void;
   onDelete: (image: Image) => void;
   onOpenLogs: (image: Image) => void;
+  /** Without it, every image is listed under Images, without badges. */
+  sharing?: IImageListSharing;
+  /** Launch buttons of an image (issue 13, `components/launch`). */
+  renderLaunchActions?: (image: Image) => React.ReactNode;
 }
 
 /** The images the user may see: their own and the shared ones (everyone's for admins). */
 export function ImageList(props: IImageListProps): JSX.Element {
-  const { images, trans } = props;
+  const { trans, sharing } = props;
+  // Others' images shared with the user get their own section, after the user's.
+  const split = sharing
+    ? splitImages(sharing.user, props.images)
+    : { own: [...props.images], shared: [] };
+  const images = split.own;
+  const total = props.total - (sharing?.sharedTotal ?? 0);
   const paged = usePaged(images);
-  return (
-    <Section
-      title={trans.__('Images')}
-      shown={images.length}
-      total={props.total}
-      collapsed={props.collapsed}
-      onToggle={props.onToggle}
+  const shareOf = (image: Image): IImageShareProps | undefined => {
+    if (!sharing) {
+      return undefined;
+    }
+    const own = canChangeSharing(sharing.user, image);
+    return {
+      visibility: own ? sharingOf(image) : null,
+      sharedWithYou: sharedWithYou(sharing.user, image),
+      onShare: own ? sharing.onShare : undefined
+    };
+  };
+  const renderItem = (image: Image) => (
+    <ImageItem
+      key={image.name}
+      image={image}
       trans={trans}
-    >
-      {images.length === 0 ? (
-        <p className="jp-Repo2Docker-empty">
-          {props.total > 0
-            ? trans.__('No image matches.')
-            : trans.__('No images.')}
-        </p>
-      ) : (
-        <ul className="jp-Repo2Docker-list" aria-label={trans.__('Images')}>
-          {paged.items.map(image => (
-            <ImageItem
-              key={image.name}
-              image={image}
-              trans={trans}
-              canRebuild={props.canRebuild(image)}
-              canDelete={props.canDelete(image)}
-              hasLog={props.hasLog(image)}
-              onCopy={props.onCopy}
-              onRebuild={props.onRebuild}
-              onDelete={props.onDelete}
-              onOpenLogs={props.onOpenLogs}
-            />
-          ))}
-        </ul>
+      canRebuild={props.canRebuild(image)}
+      canDelete={props.canDelete(image)}
+      hasLog={props.hasLog(image)}
+      onCopy={props.onCopy}
+      onRebuild={props.onRebuild}
+      onDelete={props.onDelete}
+      onOpenLogs={props.onOpenLogs}
+      share={shareOf(image)}
+      launchActions={props.renderLaunchActions?.(image)}
+    />
+  );
+  return (
+    <>
+      <Section
+        title={trans.__('Images')}
+        shown={images.length}
+        total={total}
+        collapsed={props.collapsed}
+        onToggle={props.onToggle}
+        trans={trans}
+      >
+        {images.length === 0 ? (
+          <p className="jp-Repo2Docker-empty">
+            {total > 0
+              ? trans.__('No image matches.')
+              : sharing && sharing.sharedTotal > 0
+                ? trans.__('No images of your own.')
+                : trans.__('No images.')}
+          </p>
+        ) : (
+          <ul className="jp-Repo2Docker-list" aria-label={trans.__('Images')}>
+            {paged.items.map(renderItem)}
+          </ul>
+        )}
+        {paged.more > 0 && (
+          <button
+            type="button"
+            className="jp-Button jp-mod-minimal jp-Repo2Docker-textButton jp-Repo2Docker-showAll"
+            onClick={paged.showAll}
+          >
+            {trans.__('Show %1 more images', paged.more)}
+          </button>
+        )}
+      </Section>
+      {sharing && (
+        <SharedWithYou
+          images={split.shared}
+          total={sharing.sharedTotal}
+          trans={trans}
+          renderItem={renderItem}
+        />
       )}
-      {paged.more > 0 && (
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal jp-Repo2Docker-textButton jp-Repo2Docker-showAll"
-          onClick={paged.showAll}
-        >
-          {trans.__('Show %1 more images', paged.more)}
-        </button>
-      )}
-    </Section>
+    </>
   );
 }

@@ -78,7 +78,9 @@ async function waitForApp(page: Page): Promise<void> {
 async function waitForForm(panel: Locator): Promise<Locator> {
   const form = panel.getByRole('form', { name: 'Build an environment' });
   await expect(form).toBeVisible({ timeout: 90_000 });
-  await expect(form.locator('fieldset')).toBeEnabled({ timeout: 90_000 });
+  await expect(form.locator('fieldset').first()).toBeEnabled({
+    timeout: 90_000
+  });
   await expect(panel.locator('.jp-Repo2Docker-status-error')).toHaveCount(0);
   return form;
 }

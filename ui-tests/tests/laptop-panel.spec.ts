@@ -61,7 +61,9 @@ async function openLab(page: Page): Promise<Locator> {
     await expect(panel).toBeVisible({ timeout: 2_000 });
   }).toPass({ timeout: 30_000 });
   const form = panel.getByRole('form', { name: 'Build an environment' });
-  await expect(form.locator('fieldset')).toBeEnabled({ timeout: 90_000 });
+  await expect(form.locator('fieldset').first()).toBeEnabled({
+    timeout: 90_000
+  });
   return panel;
 }
 

@@ -38,6 +38,13 @@ export const ERROR_CODES = {
   oauth_code: 400,
   oauth_denied: 400,
   oauth_state: 400,
+  // Folder uploads (POST /api/builds/upload): the archive broke one of folder-design.md's rules.
+  bad_archive: 400,
+  bad_member: 400,
+  digest_mismatch: 400,
+  duplicate_member: 400,
+  link_outside: 400,
+  unsupported_member: 400,
   unauthenticated: 401,
   forbidden: 403,
   missing_scope: 403,
@@ -45,14 +52,18 @@ export const ERROR_CODES = {
   not_found: 404,
   method_not_allowed: 405,
   image_in_use: 409,
+  not_relabelable: 409,
   registry_delete_unsupported: 409,
   log_expired: 410,
+  length_required: 411,
   too_large: 413,
+  too_many_files: 413,
   unsupported_media_type: 415,
   too_many_builds: 429,
   too_many_failures: 429,
   too_many_streams: 429,
   internal: 500,
+  uploads_unsupported: 501,
   registry_error: 502,
   registry_unauthorized: 502,
   registry_unreachable: 502,
@@ -93,7 +104,8 @@ export interface BuildRequest {
   /**
    * A username and token for a private repository (https://, or http:// to a loopback host).
    * Kept in memory for this build only and given to git through a credential helper: never in
-   * an answer, a label, a log line or the image. The image is then private to its owner.
+   * an answer, a label, a log line or the image. The image is then private to its owner
+   * (until the owner shares it).
    */
   credentials?: GitCredentials;
   /**
@@ -163,6 +175,19 @@ export interface Build {
   private: boolean;
   /** The build arguments given (names and values); `{}` when none. */
   buildArgs: Record<string, string>;
+  /** Built from an uploaded folder (then `repo`, `ref` and `commit` are `""`); `null` otherwise. */
+  folder: FolderSource | null;
+}
+
+/**
+ * Where a folder build came from: `POST /api/builds/upload` (folder-design.md). The image tag
+ * is the digest's hex; "already built" compares the digest.
+ */
+export interface FolderSource {
+  /** The folder's path relative to the user's Jupyter root (`""` for the root); provenance only. */
+  path: string;
+  /** `sha256:<64 hex>` of the folder's content, as the service computed it (folder-design.md §4). */
+  digest: string;
 }
 
 export interface BuildList {
@@ -232,16 +257,41 @@ export interface Image {
   displayName: string;
   buildId: string;
   builtAt: string;
-  /** Built from a private repository (with credentials): its owner's only. */
+  /**
+   * Built from a private repository (with credentials): its owner's only unless the owner shares
+   * it, and never answered "already built" to anyone else.
+   */
   private: boolean;
   /** Names of the build arguments it was built with (the values are only in its history). */
   buildArgs: string[];
   /** `sha256:` of the sorted build arguments, names and values; `""` when built without any. */
   buildArgsDigest: string;
+  /** Built from an uploaded folder (then `repo`, `ref` and `commit` are `""`); `null` otherwise. */
+  folder: FolderSource | null;
   /** Bytes, as the engine reports them; `null` when only the registry has it. */
   size: number | null;
   location: ImageLocation;
+  /** Who besides its owner (and admins) may see and start it; travels as labels on the image. */
+  sharing: Sharing;
 }
+
+/** Who may see and start an image: only its owner, some of the owner's hub groups, or everyone. */
+export const SHARING_VISIBILITIES = ['owner', 'groups', 'everyone'] as const;
+export type SharingVisibility = (typeof SHARING_VISIBILITIES)[number];
+
+export interface Sharing {
+  visibility: SharingVisibility;
+  /** Hub groups it is shared with; empty unless `visibility` is `groups`. */
+  groups: string[];
+}
+
+/**
+ * `PUT /api/images/{name}/sharing` body; answers 200 with the updated `Image`. Owner or admin
+ * only (403; 404 for an image the caller may not see). `groups` must be groups the owner belongs
+ * to (400 naming `groups`). Re-labels the image without rebuilding its layers: its image ID
+ * changes, its name does not.
+ */
+export type SharingRequest = Sharing;
 
 export interface ImageList {
   images: Image[];
@@ -286,12 +336,20 @@ export interface Info {
     maxQueuedBuildsPerUser: number;
     buildTimeoutSeconds: number;
     allowLocalRepos: boolean;
+    /**
+     * Folder uploads (`POST /api/builds/upload`): the most bytes of file content (and of the
+     * request body), and the most archive members. Both absent: this service takes no uploads.
+     */
+    uploadMaxBytes?: number;
+    uploadMaxFiles?: number;
   };
   /** The image name template, e.g. `r2d-{owner}/{name}`. */
   imageNameTemplate: string;
   user: {
     name: string;
     admin: boolean;
+    /** The caller's hub groups (what they may share with); `[]` without a hub. */
+    groups: string[];
     permissions: Permissions;
     /** Scopes of the caller's token that concern this service. */
     scopes: string[];

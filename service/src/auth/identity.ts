@@ -15,6 +15,11 @@ export interface Identity {
   kind?: 'user' | 'service';
   /** Hub admin flag, informational; permissions come from scopes. */
   admin: boolean;
+  /**
+   * The hub groups the user is in, from the hub's user model (refreshed with the token cache);
+   * what images may be shared with. Absent or empty: none (local mode, a hub service).
+   */
+  groups?: string[];
   /** The token's scopes that concern this service, as the hub reported them. */
   scopes: string[];
   permissions: Permissions;

@@ -48,6 +48,22 @@ interface HubIdentity {
   name?: string;
   admin?: boolean;
   scopes?: string[];
+  /** Names of the user's groups (every token may read its own user's: `identify`). */
+  groups?: unknown;
+}
+
+/** The group names of a hub user model; anything that is not a list of names counts as none. */
+export function groupsOf(hub: HubIdentity): string[] {
+  if (hub.kind === 'service' || !Array.isArray(hub.groups)) {
+    return [];
+  }
+  return [
+    ...new Set(
+      hub.groups.filter(
+        (group): group is string => typeof group === 'string' && group !== ''
+      )
+    )
+  ].sort();
 }
 
 interface CacheEntry {
@@ -97,6 +113,8 @@ export function identityFromHub(
     name: ownerName(hub),
     kind: hub.kind === 'service' ? 'service' : 'user',
     admin: hub.admin ?? false,
+    // Cached with the identity, so a change of groups is seen when the token's entry expires.
+    groups: groupsOf(hub),
     scopes,
     permissions: {
       access: has(names.access) || has('access:services'),

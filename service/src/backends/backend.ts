@@ -37,6 +37,12 @@ export interface BuildJob {
    * labelled, never given to repo2docker: a backend hands them to checkout() and forgets them.
    */
   credentials?: GitCredentials;
+  /**
+   * Built from an uploaded folder instead of a repository: `dir` is the unpacked folder in the
+   * service's own work directory (backends/upload-dir.ts), checked already; `repo` and `commit`
+   * are then `""`. The manager removes the directory once the build has ended.
+   */
+  folder?: { path: string; digest: string; dir: string };
 }
 
 /** What a build made. */
@@ -104,6 +110,8 @@ export interface BuildBackend {
    * engine stopped answering), else `null`. Its answer is waited for only a few seconds.
    */
   lostBuilder?(): Promise<string | null>;
+  /** Builds from uploaded folders (`BuildJob.folder`); others refuse uploads with 501. */
+  readonly buildsFolders?: boolean;
   /**
    * Refuse, at submit, what this backend cannot build (throws a 400 `ApiError` naming the field);
    * the manager asks it before anything else.

@@ -15,13 +15,18 @@
  * anyway; we never name it ours (only `ready` leads there, and after a cancel we no longer
  * read), and BinderHub's build slot stays taken until then.
  *
- * Scope today: BinderHub building on THIS service's Docker engine (its local build class, or a
- * BinderHub whose builds land in the engine we list). BinderHub pushing to a registry needs the
- * registry copy of the design doc (new config blob, mounted layers); not built yet, so
- * `pushes` is null and a `push` is refused at submit.
+ * Where BinderHub's image is decides where ours is made (both when it is in both):
+ * - in this service's Docker engine (BinderHub's local build class, or build pods on this
+ *   engine): `FROM` it with our name and labels (engine-relabel.ts), no new layer;
+ * - in this service's registry (BinderHub with `use_registry`, as binderhub-service on
+ *   Kubernetes pushes): its manifest put under our name with its blobs mounted, then our labels
+ *   set in a new config blob (RegistryStore.copyTag + relabel), no layer moved. BinderHub's own
+ *   repository there is left alone: its cache ("Found built image" for the next owner).
+ * BinderHub's image anywhere else is a failure that says where it should be.
  */
 import { invalidField } from '../api/errors.js';
 import { currentInstance, INSTANCE_LABEL } from '../docker/instance.js';
+import { LABEL } from '../images/labels.js';
 import { splitImageReference } from '../images/naming.js';
 import type { Logger } from '../util/log.js';
 import { removeBuildArtifacts } from './build-artifacts.js';
@@ -63,7 +68,22 @@ export interface BinderHubBuilder {
   versions(timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
+/** What the backend needs of the registry the service lists (RegistryStore has it). */
+export interface BinderHubRegistry {
+  /** `host[:port]` that image names in it begin with. */
+  readonly host: string;
+  readonly url: string;
+  readonly pushByDefault: boolean;
+  copyTag(source: string, target: string): Promise<boolean>;
+  relabel(reference: string, labels: Record<string, string>): Promise<boolean>;
+  /** Our image as the registry store reads it back: `null` unless ours (labels, owner). */
+  find(reference: string): Promise<{ owner: string } | null>;
+  remove(reference: string): Promise<boolean>;
+}
+
 export interface BinderHubBackendOptions {
+  /** The registry this service lists, when it has one (BinderHub may push there). */
+  registry?: BinderHubRegistry | null;
   /** Keep BinderHub's own tag after ours is made (when others use BinderHub's images as a cache). */
   keepBinderHubImage: boolean;
   /** Checks our image's labels after the relabel (local-repo2docker.ts's verifyLabels). */
@@ -74,14 +94,29 @@ export interface BinderHubBackendOptions {
 
 export class BinderHubBackend implements BuildBackend {
   readonly kind = 'binderhub';
-  /** BinderHub pushes (or not) by its own configuration; our registry copy is not built yet. */
-  readonly pushes = null;
+  /**
+   * BinderHub pushes (or not) by its own configuration; ours goes to the registry when
+   * BinderHub's does. `push` is allowed when there is a registry to make ours in.
+   */
+  readonly pushes: { url: string; pushByDefault: boolean } | null;
+
+  /**
+   * Our builds now asking BinderHub for each repository and commit. Two owners' builds of one
+   * commit are two BinderHub builds that end with ONE name of BinderHub's: the first to finish
+   * must not remove that name while the other still has to make its image from it.
+   */
+  private readonly asking = new Map<string, number>();
 
   constructor(
     private readonly client: BinderHubBuilder,
     private readonly engine: BinderHubEngine,
     private readonly options: BinderHubBackendOptions
-  ) {}
+  ) {
+    const registry = options.registry ?? null;
+    this.pushes = registry
+      ? { url: registry.url, pushByDefault: registry.pushByDefault }
+      : null;
+  }
 
   /**
    * What BinderHub cannot do is refused at submit (400 naming the field), not run and failed:
@@ -133,18 +168,114 @@ export class BinderHubBackend implements BuildBackend {
         'this service builds with BinderHub and does not push images itself'
       );
     }
+    const key = `${job.repo}\0${job.commit}`;
+    this.asking.set(key, (this.asking.get(key) ?? 0) + 1);
+    let location = { engine: false, registry: false };
     try {
       const theirs = await this.ask(job, sink, signal);
-      await this.makeOurs(job, theirs, sink, signal);
+      location = await this.whereIs(theirs, job);
+      if (location.registry) {
+        await this.makeOursInRegistry(job, theirs, sink, signal);
+      }
+      if (location.engine) {
+        await this.makeOurs(job, theirs, sink, signal, key).catch(
+          async error => {
+            // Not built after all: the registry's copy of ours goes too.
+            if (location.registry) {
+              await this.options.registry!.remove(job.image).catch(() => false);
+            }
+            throw error;
+          }
+        );
+      }
     } catch (error) {
       await removeBuildArtifacts(this.engine, job.buildId, this.options.log);
       throw error;
+    } finally {
+      const left = (this.asking.get(key) ?? 1) - 1;
+      if (left > 0) {
+        this.asking.set(key, left);
+      } else {
+        this.asking.delete(key);
+      }
     }
-    return {
-      reference: job.image,
-      digest: null,
-      location: { engine: true, registry: false }
+    return { reference: job.image, digest: null, location };
+  }
+
+  /** Where BinderHub's image is, of the places ours can be made in. */
+  private async whereIs(
+    theirs: string,
+    job: BuildJob
+  ): Promise<{ engine: boolean; registry: boolean }> {
+    const registry = this.options.registry ?? null;
+    const where = {
+      engine: (await this.engine.imageId(theirs).catch(() => null)) !== null,
+      registry: registry !== null && theirs.startsWith(`${registry.host}/`)
     };
+    if (!where.engine && !where.registry) {
+      throw new BuildFailure(
+        `BinderHub built ${theirs}, which is neither in this service's Docker engine nor in its registry` +
+          (registry ? ` (${registry.host})` : ' (none is configured)') +
+          ": BinderHub must build on this engine or push to this service's registry"
+      );
+    }
+    if (job.push && !where.registry) {
+      throw new BuildFailure(
+        `this build was to be pushed, but BinderHub's image ${theirs} is not in this service's registry: configure BinderHub to push there`
+      );
+    }
+    return where;
+  }
+
+  /**
+   * BinderHub's manifest under our name (blobs mounted, nothing copied), then our labels in a
+   * new config blob, then read back as the registry store lists it: ours, with this owner.
+   * On a failure after the copy our name is removed again (BinderHub's manifest is another
+   * repository's, so it stays).
+   */
+  private async makeOursInRegistry(
+    job: BuildJob,
+    theirs: string,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<void> {
+    const registry = this.options.registry!;
+    const labels = {
+      ...job.labels,
+      [INSTANCE_LABEL]: this.options.instance ?? currentInstance()
+    };
+    sink.line(
+      'pushing',
+      `Naming BinderHub's image ${theirs} ${job.image} in the registry`,
+      null
+    );
+    let copied = false;
+    try {
+      signal.throwIfAborted();
+      copied = await registry.copyTag(theirs, job.image);
+      if (!copied) {
+        throw new BuildFailure(
+          `BinderHub's image ${theirs} is not in the registry ${registry.host}`
+        );
+      }
+      signal.throwIfAborted();
+      await registry.relabel(job.image, labels);
+      const ours = await registry.find(job.image);
+      const owner = job.labels[LABEL.owner];
+      if (!ours || (owner !== undefined && ours.owner !== owner)) {
+        throw new BuildFailure(
+          `the registry ${registry.host} does not show ${job.image} as ours after labelling it`
+        );
+      }
+    } catch (error) {
+      if (copied) {
+        await registry.remove(job.image).catch(() => false);
+      }
+      if (error instanceof BuildFailure || signal.aborted) {
+        throw error;
+      }
+      throw new BuildFailure((error as Error).message);
+    }
   }
 
   /** BinderHub answers `/versions` without a JupyterHub (its `/health` needs one). */
@@ -226,7 +357,8 @@ export class BinderHubBackend implements BuildBackend {
     job: BuildJob,
     theirs: string,
     sink: BuildSink,
-    signal: AbortSignal
+    signal: AbortSignal,
+    key: string
   ): Promise<void> {
     const temporary = `${splitImageReference(job.image).repository}:build-${job.buildId}`;
     const replaced = await this.engine.imageId(job.image).catch(() => null);
@@ -245,7 +377,8 @@ export class BinderHubBackend implements BuildBackend {
     if (replaced) {
       await this.engine.removeIfUntagged(replaced);
     }
-    if (!this.options.keepBinderHubImage) {
+    // Another build of ours of this commit still waits for BinderHub: it removes the name.
+    if (!this.options.keepBinderHubImage && this.asking.get(key) === 1) {
       // Only its tag goes: the layers are ours now too. BinderHub then rebuilds that commit
       // when asked again (after our image is deleted); keep it where others use the cache.
       await this.engine.untag(theirs).catch(error => {

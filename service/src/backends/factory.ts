@@ -12,6 +12,7 @@ import { BinderHubBackend, binderHubClient } from './binderhub.js';
 import { relabel } from './engine-relabel.js';
 import { LocalRepo2DockerBackend, verifyLabels } from './local-repo2docker.js';
 import { Repo2DockerRun } from './repo2docker-run.js';
+import type { RegistryStore } from '../registry/registry.js';
 
 /** What the composition root (app.ts) hands every backend factory. */
 export interface BackendContext {
@@ -19,6 +20,8 @@ export interface BackendContext {
   engine: DockerEngine;
   /** `null` when no registry is configured. */
   pusher: PushTarget | null;
+  /** The registry the service lists (`null` when none is configured): where BinderHub may push. */
+  registry?: RegistryStore | null;
   /** Environment variables holding the service's secrets; kept from child processes. */
   secretEnv: string[];
   /** The host policy's check, asked again right before a clone (builds/host-policy.ts). */
@@ -87,7 +90,7 @@ registerBackend(
   }
 );
 
-registerBackend('binderhub', ({ config, engine, log }) => {
+registerBackend('binderhub', ({ config, engine, registry, log }) => {
   const client = binderHubClient(config.backend);
   const images = {
     relabel: (
@@ -104,6 +107,17 @@ registerBackend('binderhub', ({ config, engine, log }) => {
     untag: (reference: string) => engine.untag(reference)
   };
   return new BinderHubBackend(client, images, {
+    registry: registry
+      ? {
+          host: registry.host,
+          url: registry.url,
+          pushByDefault: config.registry.pushByDefault,
+          copyTag: (source, target) => registry.copyTag(source, target),
+          relabel: (reference, labels) => registry.relabel(reference, labels),
+          find: reference => registry.find(reference),
+          remove: reference => registry.remove(reference)
+        }
+      : null,
     keepBinderHubImage: config.backend.keepBinderHubImage,
     verifyLabels: (image, labels) => verifyLabels(engine, image, labels),
     log

@@ -76,6 +76,7 @@ export async function verifyLabels(
 
 export class LocalRepo2DockerBackend implements BuildBackend {
   readonly kind = 'local';
+  readonly buildsFolders = true;
   readonly pushes: PushDestination | null;
   private readonly pusher: PushTarget | null;
 
@@ -169,6 +170,7 @@ export class LocalRepo2DockerBackend implements BuildBackend {
         push: false,
         buildArgs: job.buildArgs,
         credentials: job.credentials,
+        folder: job.folder ? { dir: job.folder.dir } : undefined,
         labels: {
           ...job.labels,
           // Which service process made it: a later start reaps only what dead processes left.

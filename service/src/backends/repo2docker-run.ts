@@ -9,9 +9,9 @@
 import type { BuildPhase } from '../api/contract.js';
 import { spawnSupervised } from './supervise.js';
 import { BuildFailure, type BuildSink } from './backend.js';
-import { checkout, type Checkout } from './checkout.js';
+import { checkout, checkSymlinks, type Checkout } from './checkout.js';
 import type { GitCredentials } from './git-credentials.js';
-import { gitEnv } from './git-env.js';
+import { gitEnv, makeHome, removeDir } from './git-env.js';
 import { LineSplitter, parseRepo2DockerLine } from './repo2docker-log.js';
 
 /** What one run makes: `image` with `labels`, from `repo` at `commit`. */
@@ -28,6 +28,8 @@ export interface Repo2DockerJob {
   buildArgs?: Record<string, string>;
   /** For the checkout's git only; repo2docker never sees them (it builds the local checkout). */
   credentials?: GitCredentials;
+  /** Build this unpacked upload (its owner removes it) instead of a checkout of `repo`. */
+  folder?: { dir: string };
 }
 
 /** What the local backend needs of a run; the fake in its unit tests implements it too. */
@@ -107,6 +109,24 @@ export function repo2dockerArgs(
   return args;
 }
 
+/**
+ * An uploaded folder as a checkout: repo2docker builds the directory as it is (no git), with a
+ * HOME of this build's own. The unpacker refused links out of it; they are checked once more as
+ * for any checkout, since repo2docker follows what it reads by name. `remove()` removes only the
+ * HOME: the upload's directory is its owner's (the manager removes it when the build ends).
+ */
+async function uploadedFolder(dir: string, sink: BuildSink): Promise<Checkout> {
+  const home = await makeHome('r2d-upload-home-');
+  try {
+    sink.line('fetching', 'Building the uploaded folder (no git)', null);
+    await checkSymlinks(dir);
+  } catch (error) {
+    await removeDir(home);
+    throw error;
+  }
+  return { dir, home, remove: () => removeDir(home) };
+}
+
 export class Repo2DockerRun implements Repo2DockerRunner {
   constructor(private readonly options: Repo2DockerOptions) {}
 
@@ -116,7 +136,23 @@ export class Repo2DockerRun implements Repo2DockerRunner {
     signal: AbortSignal
   ): Promise<void> {
     signal.throwIfAborted();
-    const fetched = await checkout(
+    const fetched = job.folder
+      ? await uploadedFolder(job.folder.dir, sink)
+      : await this.fetch(job, sink, signal);
+    try {
+      await this.build(job, fetched, sink, signal);
+    } finally {
+      await fetched.remove(); // always: built, failed or cancelled
+    }
+    await this.options.verifyLabels?.(job.image, job.labels);
+  }
+
+  private fetch(
+    job: Repo2DockerJob,
+    sink: BuildSink,
+    signal: AbortSignal
+  ): Promise<Checkout> {
+    return checkout(
       {
         git: this.options.git ?? 'git',
         allowLocalRepos: this.options.allowLocalRepos ?? false,
@@ -128,12 +164,6 @@ export class Repo2DockerRun implements Repo2DockerRunner {
       signal,
       job.credentials
     );
-    try {
-      await this.build(job, fetched, sink, signal);
-    } finally {
-      await fetched.remove(); // always: built, failed or cancelled
-    }
-    await this.options.verifyLabels?.(job.image, job.labels);
   }
 
   /** The environment of repo2docker: the service's, without secrets or git settings, HOME its own. */

@@ -8,7 +8,8 @@ import {
   type Build,
   type BuildLogEvent,
   type BuildPhase,
-  type BuildProgress
+  type BuildProgress,
+  type FolderSource
 } from '../api/contract.js';
 import { BuildFailure } from '../backends/backend.js';
 
@@ -58,6 +59,8 @@ export interface BuildSpec {
   private: boolean;
   /** Sorted by name; `{}` when none. */
   buildArgs: Record<string, string>;
+  /** Built from an uploaded folder (repo, ref and commit are then `""`). */
+  folder?: FolderSource | null;
 }
 
 export class BuildRecord {
@@ -223,7 +226,8 @@ export class BuildRecord {
       finishedAt: this.finishedAt?.toISOString() ?? null,
       logAvailable: this.logAvailable,
       private: spec.private,
-      buildArgs: { ...spec.buildArgs }
+      buildArgs: { ...spec.buildArgs },
+      folder: spec.folder ? { ...spec.folder } : null
     };
   }
 

@@ -13,7 +13,8 @@ import {
   type BuiltImage
 } from '../backends/backend.js';
 import { FailureWitness } from '../backends/repo2docker-log.js';
-import type { GitCredentials } from '../api/contract.js';
+import type { FolderSource, GitCredentials } from '../api/contract.js';
+import type { UploadDir } from '../backends/upload-dir.js';
 import { buildArgsDigest, toLabels } from '../images/labels.js';
 import {
   isValidRepository,
@@ -29,6 +30,7 @@ import { BuildRecord } from './build-record.js';
 import { LineBatcher } from './line-batcher.js';
 import { BuildQueue } from './queue.js';
 import type { RefResolver } from './ref-resolver.js';
+import type { ValidFolderRequest } from './folder-upload.js';
 import type { ValidBuildRequest } from './validate.js';
 
 export interface ManagerOptions {
@@ -73,6 +75,8 @@ export class BuildManager {
    * API, the logs and the metrics read). Handed to the backend once, forgotten when it ends.
    */
   private readonly credentials = new WeakMap<BuildRecord, GitCredentials>();
+  /** An uploaded folder's directory, beside its build; removed once the build has ended. */
+  private readonly uploads = new WeakMap<BuildRecord, UploadDir>();
   /**
    * Requests in flight, registered before their first await so that an identical request
    * arriving during any wait joins them: ref resolutions by `repo + ref`, and the "already
@@ -106,6 +110,11 @@ export class BuildManager {
         this.running.add(done);
       }
     );
+  }
+
+  /** Whether the backend builds uploaded folders (POST /api/builds/upload). */
+  get buildsFolders(): boolean {
+    return this.backend.buildsFolders === true;
   }
 
   get queueLength(): number {
@@ -167,6 +176,7 @@ export class BuildManager {
       const underWay = this.history.active().find(
         build =>
           build.spec.image === image &&
+          !build.spec.folder &&
           build.spec.repo === request.repo &&
           build.spec.subdir === request.subdir &&
           buildArgsDigest(build.spec.buildArgs) === digest &&
@@ -201,6 +211,121 @@ export class BuildManager {
         this.deciding.delete(target);
       }
     }
+  }
+
+  /**
+   * A build from an uploaded folder (POST /api/builds/upload), unpacked and its digest checked.
+   * As `submit`: joins a build under way of the same image and digest, answers from an image of
+   * the same name and digest unless `force`, else queues. The tag is the digest's hex. `upload`
+   * is this manager's from here: removed at once unless a new build takes it, then when that
+   * build ends, whatever its end.
+   */
+  async submitFolder(
+    owner: string,
+    request: ValidFolderRequest,
+    upload: UploadDir
+  ): Promise<SubmitResult> {
+    let kept = false;
+    try {
+      this.refuseWhileStopping();
+      if (!this.backend.buildsFolders) {
+        throw new ApiError(
+          501,
+          'uploads_unsupported',
+          `the ${this.backend.kind} build backend cannot build uploaded folders`
+        );
+      }
+      const name =
+        request.name ?? (request.path ? nameFromRepo(request.path) : 'folder');
+      const repository = renderRepository(
+        this.options.imageTemplate,
+        namespaceFor(owner, false),
+        name,
+        this.options.repositoryPrefix ?? ''
+      );
+      if (!isValidRepository(repository)) {
+        throw invalidField(
+          'name',
+          `the image name "${repository}" would be too long or invalid; choose a shorter name`
+        );
+      }
+      const image = `${repository}:${request.digest.slice('sha256:'.length)}`;
+      const push = this.backend.pushes?.pushByDefault ?? false;
+      const folder: FolderSource = {
+        path: request.path,
+        digest: request.digest
+      };
+      const asBuild: ValidBuildRequest = {
+        repo: '',
+        ref: '',
+        name,
+        displayName: request.displayName,
+        push: null,
+        subdir: null,
+        force: request.force,
+        shared: false,
+        credentials: null,
+        buildArgs: {}
+      };
+      const target = `${image}\0folder\0${request.digest}`;
+      for (;;) {
+        const underWay = this.history
+          .active()
+          .find(
+            build =>
+              build.spec.image === image &&
+              build.spec.folder?.digest === request.digest &&
+              build.owner === owner
+          );
+        if (underWay) {
+          return this.join(underWay, push, image);
+        }
+        const other = this.deciding.get(target);
+        if (!other) {
+          break;
+        }
+        const result = await other.result.catch(() => null);
+        if (result?.outcome === 'existing' && !request.force) {
+          return result;
+        }
+      }
+      const result = this.decide(owner, asBuild, {
+        commit: '',
+        name,
+        image,
+        push,
+        folder,
+        upload
+      });
+      const entry = { push, force: request.force, result };
+      this.deciding.set(target, entry);
+      try {
+        const decided = await result;
+        kept = this.uploads.has(decided.build); // a push-only build needs no folder
+        return decided;
+      } finally {
+        if (this.deciding.get(target) === entry) {
+          this.deciding.delete(target);
+        }
+      }
+    } finally {
+      if (!kept) {
+        await upload.remove();
+      }
+    }
+  }
+
+  private async releaseUpload(build: BuildRecord): Promise<void> {
+    const upload = this.uploads.get(build);
+    this.uploads.delete(build);
+    await upload
+      ?.remove()
+      .catch(error =>
+        this.log.error(
+          { buildId: build.id, err: error },
+          'could not remove an upload directory'
+        )
+      );
   }
 
   /** One resolution per `repo + ref` at a time: identical requests share it. */
@@ -255,8 +380,17 @@ export class BuildManager {
       commit,
       name,
       image,
-      push
-    }: { commit: string; name: string; image: string; push: boolean }
+      push,
+      folder = null,
+      upload
+    }: {
+      commit: string;
+      name: string;
+      image: string;
+      push: boolean;
+      folder?: FolderSource | null;
+      upload?: UploadDir;
+    }
   ): Promise<SubmitResult> {
     const spec = {
       id: randomBytes(8).toString('hex'),
@@ -271,18 +405,23 @@ export class BuildManager {
       image,
       push,
       private: request.credentials !== null,
-      buildArgs: request.buildArgs
+      buildArgs: request.buildArgs,
+      folder
     };
     let pushOnly = false;
     if (!request.force) {
       // The engine and the registry are both asked: an image that lives only in the registry
       // counts as built (as in BinderHub).
       const existing = await this.images.find(image);
+      const sameSource = folder
+        ? existing?.folder?.digest === folder.digest && existing.owner === owner
+        : !existing?.folder &&
+          existing?.repo === request.repo &&
+          existing.commit === commit &&
+          existing.subdir === request.subdir;
       if (
         existing &&
-        existing.repo === request.repo &&
-        existing.commit === commit &&
-        existing.subdir === request.subdir &&
+        sameSource &&
         existing.buildArgsDigest === buildArgsDigest(request.buildArgs) &&
         // A private repository's image is answered to its owner only. Names are per owner, so
         // this matters in the shared namespace, where admins share one name.
@@ -337,6 +476,9 @@ export class BuildManager {
     if (request.credentials) {
       this.credentials.set(build, request.credentials);
     }
+    if (upload && !pushOnly) {
+      this.uploads.set(build, upload);
+    }
     if (pushOnly) {
       this.pushOnly.add(build);
       build.append(
@@ -346,7 +488,9 @@ export class BuildManager {
     } else {
       build.append(
         'queued',
-        `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`
+        folder
+          ? `Queued ${image} (folder ${folder.path || '.'}, digest ${folder.digest.slice(7, 19)})`
+          : `Queued ${image} (${request.repo} at ${commit.slice(0, 12)})`
       );
     }
     this.queue.enqueue(build);
@@ -360,6 +504,7 @@ export class BuildManager {
     }
     if (this.queue.remove(build)) {
       this.credentials.delete(build);
+      void this.releaseUpload(build);
       build.finish(
         'cancelled',
         `Cancelled by ${by} before it started`,
@@ -450,6 +595,14 @@ export class BuildManager {
         buildArgsDigest: buildArgsDigest(spec.buildArgs)
       }),
       buildArgs: spec.buildArgs,
+      ...(spec.folder && this.uploads.has(build)
+        ? {
+            folder: {
+              ...spec.folder,
+              dir: this.uploads.get(build)!.src
+            }
+          }
+        : {}),
       // Read by the backend once the image is made: a request joining meanwhile may ask for a push.
       get push() {
         return spec.push;
@@ -468,7 +621,9 @@ export class BuildManager {
       if (!pushOnly) {
         build.append(
           'fetching',
-          `Building ${spec.image} from ${spec.repo} at ${spec.commit}`
+          spec.folder
+            ? `Building ${spec.image} from the uploaded folder ${spec.folder.path || '.'} (${spec.folder.digest})`
+            : `Building ${spec.image} from ${spec.repo} at ${spec.commit}`
         );
       }
       let made: BuiltImage;
@@ -556,6 +711,7 @@ export class BuildManager {
     } finally {
       clearTimeout(timer);
       this.credentials.delete(build); // for this build only
+      await this.releaseUpload(build); // whatever the end: built, failed, cancelled, timed out
       this.queue.finished(build);
       this.history.markFinished(build);
       const seconds =

@@ -13,6 +13,7 @@ import {
   splitImageReference
 } from '../images/naming.js';
 import {
+  expectedTag,
   fromLabels,
   LABEL,
   toImage,
@@ -112,7 +113,7 @@ export class DockerEngine implements ImageStore {
     }
     return (
       repository === expected &&
-      (tag === labels.commit ||
+      (tag === expectedTag(labels) ||
         (allowTemporary && tag === temporaryTag(labels.buildId)))
     );
   }

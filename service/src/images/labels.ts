@@ -3,7 +3,14 @@
  * a new process lists images by these labels and knows owner, source and build again.
  */
 import { createHash } from 'node:crypto';
-import type { Image, ImageLocation } from '../api/contract.js';
+import type {
+  FolderSource,
+  Image,
+  ImageLocation,
+  Sharing,
+  SharingVisibility
+} from '../api/contract.js';
+import { SHARING_VISIBILITIES } from '../api/contract.js';
 import { splitImageReference } from './naming.js';
 
 const PREFIX = 'org.jupyter.repo2docker-service.';
@@ -21,7 +28,13 @@ export const LABEL = {
   builtAt: `${PREFIX}built-at`,
   private: `${PREFIX}private`,
   buildArgs: `${PREFIX}build-args`,
-  buildArgsDigest: `${PREFIX}build-args-digest`
+  buildArgsDigest: `${PREFIX}build-args-digest`,
+  sharing: `${PREFIX}sharing`,
+  sharingGroups: `${PREFIX}sharing-groups`,
+  // Folder builds (POST /api/builds/upload): `source` is "folder" and repo/ref/commit are empty.
+  source: `${PREFIX}source`,
+  folderPath: `${PREFIX}folder-path`,
+  folderDigest: `${PREFIX}folder-digest`
 } as const;
 
 /**
@@ -56,10 +69,72 @@ export interface ImageLabels {
   /** Names of the build arguments, sorted. */
   buildArgs: string[];
   buildArgsDigest: string;
+  /** Built from an uploaded folder: its path (provenance only) and content digest. */
+  folder: FolderSource | null;
+  /** Who besides the owner may see and start it (changed later by re-labelling, never rebuilt). */
+  sharing: Sharing;
 }
 
-export function toLabels(labels: ImageLabels): Record<string, string> {
+/** What a new build is shared with: its owner only, until the owner chooses otherwise. */
+export const OWNER_ONLY: Sharing = Object.freeze({
+  visibility: 'owner',
+  groups: Object.freeze([]) as unknown as string[]
+});
+
+/**
+ * The sharing labels' values. Groups are a JSON array (a hub group name may hold a comma);
+ * they are kept only for `groups`, so "owner" and "everyone" read back with none.
+ */
+export function sharingLabels(sharing: Sharing): Record<string, string> {
   return {
+    [LABEL.sharing]: sharing.visibility,
+    [LABEL.sharingGroups]: JSON.stringify(
+      sharing.visibility === 'groups' ? [...sharing.groups].sort() : []
+    )
+  };
+}
+
+/**
+ * The sharing an image's labels say. Anything we would not have written (an unknown visibility,
+ * groups that are not a JSON list of strings, no groups for `groups`) reads as owner-only: a
+ * label we cannot read must never widen who sees an image.
+ */
+export function sharingOf(labels: Record<string, string>): Sharing {
+  const visibility = labels[LABEL.sharing] as SharingVisibility | undefined;
+  if (
+    !visibility ||
+    !(SHARING_VISIBILITIES as readonly string[]).includes(visibility)
+  ) {
+    return { visibility: 'owner', groups: [] };
+  }
+  if (visibility !== 'groups') {
+    return { visibility, groups: [] };
+  }
+  let groups: unknown;
+  try {
+    groups = JSON.parse(labels[LABEL.sharingGroups] ?? '');
+  } catch {
+    groups = null;
+  }
+  if (
+    !Array.isArray(groups) ||
+    groups.length === 0 ||
+    !groups.every(group => typeof group === 'string' && group !== '')
+  ) {
+    return { visibility: 'owner', groups: [] };
+  }
+  return { visibility, groups: [...(groups as string[])].sort() };
+}
+
+/** Our labels; without `sharing`, those of a new build (owner-only). */
+export function toLabels(
+  labels: Omit<ImageLabels, 'sharing' | 'folder'> & {
+    sharing?: Sharing;
+    folder?: FolderSource | null;
+  }
+): Record<string, string> {
+  return {
+    ...sharingLabels(labels.sharing ?? OWNER_ONLY),
     [LABEL.owner]: labels.owner,
     [LABEL.shared]: labels.shared ? 'true' : 'false',
     [LABEL.repo]: labels.repo,
@@ -72,7 +147,16 @@ export function toLabels(labels: ImageLabels): Record<string, string> {
     [LABEL.builtAt]: labels.builtAt,
     [LABEL.private]: labels.private ? 'true' : 'false',
     [LABEL.buildArgs]: labels.buildArgs.join(','),
-    [LABEL.buildArgsDigest]: labels.buildArgsDigest
+    [LABEL.buildArgsDigest]: labels.buildArgsDigest,
+    // Only on folder builds. A repository whose Dockerfile sets them anyway fails the forge
+    // check (labelsDiffer compares every key of our namespace, set by us or not).
+    ...(labels.folder
+      ? {
+          [LABEL.source]: 'folder',
+          [LABEL.folderPath]: labels.folder.path,
+          [LABEL.folderDigest]: labels.folder.digest
+        }
+      : {})
   };
 }
 
@@ -93,6 +177,18 @@ export function labelsDiffer(
   return [...keys].filter(key => actual[key] !== expected[key]).sort();
 }
 
+/**
+ * The tag an image of ours has: the commit it was built from, or for a folder build the hex of
+ * its content digest (an image counts as ours only under that tag: docker/engine.ts, registry/).
+ */
+export function expectedTag(
+  labels: Pick<ImageLabels, 'commit' | 'folder'>
+): string {
+  return labels.folder
+    ? labels.folder.digest.slice('sha256:'.length)
+    : labels.commit;
+}
+
 /** Read our labels back; `null` when the image was not built by this service. */
 export function fromLabels(
   labels: Record<string, string> | null | undefined
@@ -101,7 +197,11 @@ export function fromLabels(
     !labels ||
     !labels[LABEL.owner] ||
     !labels[LABEL.buildId] ||
-    !labels[LABEL.commit]
+    // A folder build has no commit; it has its digest instead.
+    !(
+      labels[LABEL.commit] ||
+      (labels[LABEL.source] === 'folder' && labels[LABEL.folderDigest])
+    )
   ) {
     return null;
   }
@@ -120,13 +220,21 @@ export function fromLabels(
     buildArgs: labels[LABEL.buildArgs]
       ? labels[LABEL.buildArgs].split(',')
       : [],
-    buildArgsDigest: labels[LABEL.buildArgsDigest] ?? ''
+    buildArgsDigest: labels[LABEL.buildArgsDigest] ?? '',
+    folder:
+      labels[LABEL.source] === 'folder' && labels[LABEL.folderDigest]
+        ? {
+            path: labels[LABEL.folderPath] ?? '',
+            digest: labels[LABEL.folderDigest]
+          }
+        : null,
+    sharing: sharingOf(labels)
   };
 }
 
 export function toImage(
   reference: string,
-  labels: ImageLabels,
+  labels: Omit<ImageLabels, 'sharing'> & { sharing?: Sharing },
   size: number | null,
   location: ImageLocation
 ): Image {
@@ -145,6 +253,8 @@ export function toImage(
     private: labels.private,
     buildArgs: labels.buildArgs,
     buildArgsDigest: labels.buildArgsDigest,
+    folder: labels.folder,
+    sharing: labels.sharing ?? OWNER_ONLY,
     size,
     location
   };

@@ -19,6 +19,11 @@ export interface ImageStore {
 export interface RemoteImageStore extends ImageStore {
   /** `host[:port]`, for the log. */
   readonly host: string;
+  /**
+   * Set `labels` on the image, keeping its layers (sharing changes); `false` when the store
+   * does not hold it.
+   */
+  relabel?(reference: string, labels: Record<string, string>): Promise<boolean>;
 }
 
 /** A remote store could not be asked (unreachable, refused the credentials, answered nonsense). */

@@ -254,3 +254,38 @@ export function registryErrors(
     return [];
   }
 }
+
+/**
+ * An image config with `labels` set over its own (the others kept: ours that do not change,
+ * repo2docker's, a base image's). The rest of the config, and so every layer, stays as it was.
+ */
+export function configWithLabels(
+  body: string,
+  labels: Record<string, string>
+): string {
+  const json = JSON.parse(body) as {
+    config?: { Labels?: Record<string, string> | null } | null;
+  };
+  const config = json.config ?? {};
+  json.config = { ...config, Labels: { ...(config.Labels ?? {}), ...labels } };
+  return JSON.stringify(json);
+}
+
+/**
+ * An image manifest pointing at another config blob, the same layers: the re-labelled image's.
+ * Fields the service does not know (annotations, …) are kept.
+ */
+export function manifestWithConfig(
+  body: string,
+  digest: string,
+  size: number
+): string {
+  const json = JSON.parse(body) as {
+    config?: { digest?: string; size?: number };
+  };
+  if (!json.config || typeof json.config.digest !== 'string') {
+    throw new Error('the manifest names no config blob');
+  }
+  json.config = { ...json.config, digest, size };
+  return JSON.stringify(json);
+}

@@ -12,12 +12,19 @@ import {
   StoreError,
   type RemoteImageStore
 } from '../images/store.js';
-import { fromLabels, toImage, type ImageLabels } from '../images/labels.js';
+import {
+  expectedTag,
+  fromLabels,
+  toImage,
+  type ImageLabels
+} from '../images/labels.js';
 import { namespaceFor, renderRepository } from '../images/naming.js';
 import { redactCredentials, type RegistryCredentials } from './credentials.js';
 import {
+  configWithLabels,
   isDigest,
   labelsOfConfig,
+  manifestWithConfig,
   MANIFEST_ACCEPT,
   nextPageUrl,
   parseManifest,
@@ -283,6 +290,192 @@ export class RegistryStore implements RemoteImageStore {
     throw this.unexpected('DELETE', response.status, text);
   }
 
+  /**
+   * Set `labels` on the image a tag names without moving a layer: a new config blob (the old one
+   * with the labels set) and a new manifest naming it and the same layers, put under the same
+   * tag. `false` when the tag is not here.
+   */
+  async relabel(
+    reference: string,
+    labels: Record<string, string>
+  ): Promise<boolean> {
+    const split = splitReference(reference, this.host);
+    if (!split) {
+      return false;
+    }
+    const { path, tag } = split;
+    const scope = `repository:${path}:pull,push`;
+    const got = await this.request(
+      'GET',
+      `/v2/${path}/manifests/${encodeURIComponent(tag)}`,
+      { scope, accept: MANIFEST_ACCEPT }
+    );
+    const manifestText = await got.text();
+    if (got.status === 404) {
+      return false;
+    }
+    if (!got.ok) {
+      throw this.unexpected(
+        `GET /v2/${path}/manifests/${tag}`,
+        got.status,
+        manifestText
+      );
+    }
+    const contentType = got.headers.get('content-type');
+    const parsed = parseManifest(contentType, manifestText);
+    if (parsed.kind !== 'image') {
+      throw new RegistryError(
+        `${reference} in the registry ${this.host} is not a single image (${parsed.mediaType})`
+      );
+    }
+    const blob = await this.request(
+      'GET',
+      `/v2/${path}/blobs/${parsed.configDigest}`,
+      {
+        scope
+      }
+    );
+    const configBytes = Buffer.from(await blob.arrayBuffer());
+    if (!blob.ok) {
+      throw this.unexpected(
+        `GET /v2/${path}/blobs/${parsed.configDigest}`,
+        blob.status,
+        configBytes.toString('utf8')
+      );
+    }
+    const config = Buffer.from(
+      configWithLabels(configBytes.toString('utf8'), labels),
+      'utf8'
+    );
+    const digest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    // A monolithic upload: POST opens it, PUT with the digest sends the bytes and closes it.
+    const opened = await this.request('POST', `/v2/${path}/blobs/uploads/`, {
+      scope
+    });
+    const openedText = await opened.text();
+    const location = opened.headers.get('location');
+    if (opened.status !== 202 || !location) {
+      throw this.unexpected(
+        `POST /v2/${path}/blobs/uploads/`,
+        opened.status,
+        openedText
+      );
+    }
+    const upload = new URL(location, `${this.url}/`);
+    upload.searchParams.set('digest', digest);
+    const put = await this.request('PUT', upload.href, {
+      scope,
+      body: { type: 'application/octet-stream', bytes: config }
+    });
+    const putText = await put.text();
+    if (put.status !== 201) {
+      throw this.unexpected(`PUT ${upload.pathname}`, put.status, putText);
+    }
+    const manifest = Buffer.from(
+      manifestWithConfig(manifestText, digest, config.length),
+      'utf8'
+    );
+    const tagged = await this.request(
+      'PUT',
+      `/v2/${path}/manifests/${encodeURIComponent(tag)}`,
+      { scope, body: { type: parsed.mediaType, bytes: manifest } }
+    );
+    const taggedText = await tagged.text();
+    if (tagged.status !== 201) {
+      throw this.unexpected(
+        `PUT /v2/${path}/manifests/${tag}`,
+        tagged.status,
+        taggedText
+      );
+    }
+    return true;
+  }
+
+  /**
+   * Put the manifest `source` names under `target` as well (both `host/path:tag` in this
+   * registry), without moving a byte of a layer: its config and layer blobs are mounted into
+   * the target repository (`POST …/blobs/uploads/?mount=&from=`), then the same manifest is put
+   * under the target's tag. The BinderHub backend makes BinderHub's image ours this way (then
+   * `relabel`s it). `false` when `source` is not here. A registry that will not mount (202: it
+   * opened an upload instead) is an error: copying the bytes is not this method's job.
+   */
+  async copyTag(source: string, target: string): Promise<boolean> {
+    const from = splitReference(source, this.host);
+    const to = splitReference(target, this.host);
+    if (!from || !to) {
+      throw new RegistryError(
+        `${!from ? source : target} is not an image in the registry ${this.host}`
+      );
+    }
+    const got = await this.request(
+      'GET',
+      `/v2/${from.path}/manifests/${encodeURIComponent(from.tag)}`,
+      { scope: `repository:${from.path}:pull`, accept: MANIFEST_ACCEPT }
+    );
+    const manifestText = await got.text();
+    if (got.status === 404) {
+      return false;
+    }
+    if (!got.ok) {
+      throw this.unexpected(
+        `GET /v2/${from.path}/manifests/${from.tag}`,
+        got.status,
+        manifestText
+      );
+    }
+    const parsed = parseManifest(got.headers.get('content-type'), manifestText);
+    if (parsed.kind !== 'image') {
+      throw new RegistryError(
+        `${source} in the registry ${this.host} is not a single image (${parsed.mediaType})`
+      );
+    }
+    const layers = (
+      (JSON.parse(manifestText) as { layers?: { digest?: unknown }[] })
+        .layers ?? []
+    ).map(layer => layer.digest);
+    const scope = `repository:${to.path}:pull,push`;
+    for (const digest of [parsed.configDigest, ...layers]) {
+      if (typeof digest !== 'string' || !isDigest(digest)) {
+        throw new RegistryError(
+          `${source} in the registry ${this.host} names a blob that is not a digest`
+        );
+      }
+      const mounted = await this.request(
+        'POST',
+        `/v2/${to.path}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from.path)}`,
+        { scope }
+      );
+      const text = await mounted.text();
+      if (mounted.status !== 201) {
+        throw this.unexpected(
+          `POST /v2/${to.path}/blobs/uploads/?mount=${digest}`,
+          mounted.status,
+          text
+        );
+      }
+    }
+    const put = await this.request(
+      'PUT',
+      `/v2/${to.path}/manifests/${encodeURIComponent(to.tag)}`,
+      {
+        scope,
+        body: {
+          type: parsed.mediaType,
+          bytes: Buffer.from(manifestText, 'utf8')
+        }
+      }
+    );
+    const putText = await put.text();
+    if (put.status !== 201) {
+      throw this.unexpected(
+        `PUT /v2/${to.path}/manifests/${to.tag}`,
+        put.status,
+        putText
+      );
+    }
+    return true;
+  }
+
   // ---- the distribution API -------------------------------------------------------------
 
   /** Every repository in the catalog, page by page. */
@@ -431,7 +624,7 @@ export class RegistryStore implements RemoteImageStore {
       return null; // gone, or a multi-platform index / old schema: not something this service pushed
     }
     const labels = await this.configLabels(path, manifest.parsed.configDigest);
-    if (!labels || labels.commit !== tag) {
+    if (!labels || expectedTag(labels) !== tag) {
       return null;
     }
     // The owner in the labels must be the one the name says: a name is the owner's namespace.
@@ -487,7 +680,8 @@ export class RegistryStore implements RemoteImageStore {
     method: string,
     url: string,
     accept: string | undefined,
-    authorization: string | null
+    authorization: string | null,
+    body?: { type: string; bytes: Buffer }
   ): Promise<Response> {
     const headers: Record<string, string> = {};
     if (accept) {
@@ -496,10 +690,14 @@ export class RegistryStore implements RemoteImageStore {
     if (authorization) {
       headers.authorization = authorization;
     }
+    if (body) {
+      headers['content-type'] = body.type;
+    }
     try {
       return await this.fetchImpl(url, {
         method,
         headers,
+        body: body ? new Uint8Array(body.bytes) : undefined,
         signal: AbortSignal.timeout(this.timeoutMs)
       });
     } catch (error) {
@@ -518,7 +716,11 @@ export class RegistryStore implements RemoteImageStore {
   private async request(
     method: string,
     pathOrUrl: string,
-    options: { scope: string | null; accept?: string }
+    options: {
+      scope: string | null;
+      accept?: string;
+      body?: { type: string; bytes: Buffer };
+    }
   ): Promise<Response> {
     const url = pathOrUrl.startsWith('http')
       ? pathOrUrl
@@ -537,7 +739,13 @@ export class RegistryStore implements RemoteImageStore {
         : this.basic && this.credentials
           ? this.basicHeader()
           : null;
-    let response = await this.send(method, url, options.accept, authorization);
+    let response = await this.send(
+      method,
+      url,
+      options.accept,
+      authorization,
+      options.body
+    );
     if (response.status !== 401) {
       return response;
     }
@@ -567,7 +775,13 @@ export class RegistryStore implements RemoteImageStore {
         `the registry ${this.host} refused the request (HTTP 401) without a challenge this service understands`
       );
     }
-    response = await this.send(method, url, options.accept, authorization);
+    response = await this.send(
+      method,
+      url,
+      options.accept,
+      authorization,
+      options.body
+    );
     if (response.status === 401) {
       await response.body?.cancel();
       this.tokens.delete(key);

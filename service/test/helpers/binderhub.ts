@@ -27,6 +27,19 @@ export class BinderHubProcess {
   private dir = '';
   private env: NodeJS.ProcessEnv = {};
 
+  /**
+   * `registry` (`host:port`): BinderHub checks and pushes to that registry (use_registry), its
+   * image names then begin with the host (scripts/binderhub_config.py).
+   */
+  constructor(private readonly options: { registry?: string } = {}) {}
+
+  /** What every image name of this BinderHub begins with. */
+  get namePrefix(): string {
+    return this.options.registry
+      ? `${this.options.registry}/${this.imagePrefix}`
+      : this.imagePrefix;
+  }
+
   async start(): Promise<this> {
     this.dir = mkdtempSync(join(tmpdir(), 'r2d-binderhub-'));
     const port = await freePort();
@@ -34,7 +47,10 @@ export class BinderHubProcess {
       ...process.env,
       R2D_BINDERHUB_DIR: this.dir,
       R2D_BINDERHUB_PORT: String(port),
-      R2D_BINDERHUB_IMAGE_PREFIX: this.imagePrefix
+      R2D_BINDERHUB_IMAGE_PREFIX: this.imagePrefix,
+      ...(this.options.registry
+        ? { R2D_BINDERHUB_REGISTRY: this.options.registry }
+        : {})
     };
     // The script installs BinderHub if it is missing (tens of seconds, once) and waits for /versions.
     this.url = execFileSync('bash', [SCRIPT], {
@@ -64,7 +80,7 @@ export class BinderHubProcess {
         '--format',
         '{{.Repository}}:{{.Tag}}',
         '--filter',
-        `reference=${this.imagePrefix}*`
+        `reference=${this.namePrefix}*`
       ],
       { encoding: 'utf8' }
     ).trim();

@@ -175,7 +175,8 @@ describe('BuildRecord', () => {
       finishedAt: null,
       logAvailable: true,
       private: false,
-      buildArgs: {}
+      buildArgs: {},
+      folder: null
     });
     record.startedAt = new Date('2026-01-01T00:00:00Z');
     record.append('building', '#1 [1/2] FROM', { current: 1, total: 2 });

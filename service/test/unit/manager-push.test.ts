@@ -308,7 +308,8 @@ describe('BuildManager with a registry', () => {
       builtAt: '2026-01-01T00:00:00.000Z',
       private: false,
       buildArgs: [],
-      buildArgsDigest: ''
+      buildArgsDigest: '',
+      folder: null
     };
     const remote = toImage(`${HOST}/r2d-alice/env:${COMMIT}`, labels, null, {
       engine: false,

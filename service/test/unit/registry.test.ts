@@ -74,6 +74,8 @@ function image(
     private: false,
     buildArgs: [],
     buildArgsDigest: '',
+    folder: null,
+    sharing: { visibility: 'owner', groups: [] },
     size: location.engine ? 1234 : null,
     location
   };

@@ -164,7 +164,8 @@ export async function expectFormEnabled(
   form: Locator,
   enabled: boolean
 ): Promise<void> {
-  await expect(form.locator('fieldset')).toHaveJSProperty(
+  // The outer fieldset (the first): the build-arguments editor is a fieldset inside it.
+  await expect(form.locator('fieldset').first()).toHaveJSProperty(
     'disabled',
     !enabled,
     { timeout: 60_000 }

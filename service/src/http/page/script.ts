@@ -35,7 +35,7 @@ async function refresh() {
     for (const b of builds) {
       const row = el('li', undefined, 'phase-' + b.phase);
       const phase = b.phase + (b.phase === 'pushing' && b.progress ? ' ' + b.progress.current + '/' + b.progress.total + ' layers' : '');
-      row.append(el('strong', b.displayName), ' ', el('span', phase, 'phase'), ' ', el('code', b.repo + '@' + b.commit.slice(0, 8)), ' ');
+      row.append(el('strong', b.displayName), ' ', el('span', phase, 'phase'), ' ', el('code', b.folder ? 'folder ' + (b.folder.path || '.') : b.repo + '@' + b.commit.slice(0, 8)), ' ');
       if (b.push) row.append(el('span', b.phase === 'built' ? 'pushed' : 'push', 'location'), ' ');
       if (b.error) row.append(el('span', b.error, 'error'), ' ');
       const logs = el('button', 'Logs'); logs.onclick = () => follow(b.id, b.displayName); row.append(logs);

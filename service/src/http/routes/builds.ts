@@ -1,6 +1,6 @@
 /** Build routes: start, list, show, cancel, stream the log. Thin: decisions live in builds/ and auth/. */
 import type { FastifyInstance } from 'fastify';
-import type { Build } from '../../api/contract.js';
+import type { Build, Sharing } from '../../api/contract.js';
 import { ApiError, notFound, missingScope } from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
 import { canSee, requireModify, requirePermission } from '../../auth/policy.js';
@@ -10,6 +10,9 @@ import type { ServiceContext } from '../context.js';
 import { parseLastEventId, streamBuildLog } from '../log-stream.js';
 import { StreamLimits } from '../stream-limits.js';
 
+/** How long the build routes wait for the image list to learn what is shared. */
+const SHARING_LOOKUP_MS = 2000;
+
 export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const scopes = scopeNames(ctx.config.serviceName);
   const streams = new StreamLimits({
@@ -18,12 +21,59 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   });
   const show = (build: BuildRecord): Build =>
     build.toApi(ctx.manager.queuePosition(build));
-  const visibleBuild = (
+  /**
+   * The sharing of each build's image, by build id: a build is seen by whoever may see the image
+   * it made (so the people an image is shared with can read how it was built). From the cached
+   * image list; when the engine cannot be listed, builds are their owner's only.
+   */
+  const sharingByBuild = async (): Promise<
+    Map<string, { owner: string; sharing: Sharing }>
+  > => {
+    const byBuild = new Map<string, { owner: string; sharing: Sharing }>();
+    let timer: NodeJS.Timeout | undefined;
+    // A hung engine must not hang the build routes, which never needed it before sharing.
+    const late = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => reject(new Error('late')), SHARING_LOOKUP_MS);
+    });
+    try {
+      for (const image of (await Promise.race([ctx.catalog.list(), late]))
+        .images) {
+        if (image.sharing.visibility !== 'owner') {
+          byBuild.set(image.buildId, {
+            owner: image.owner,
+            sharing: image.sharing
+          });
+        }
+      }
+    } catch {
+      // The engine does not answer (in time): fall back to owner-only, never wider.
+    } finally {
+      clearTimeout(timer);
+    }
+    return byBuild;
+  };
+  const visible = (
+    identity: Parameters<typeof canSee>[0],
+    build: BuildRecord,
+    sharing: Map<string, { owner: string; sharing: Sharing }>
+  ): boolean => {
+    const image = sharing.get(build.id);
+    return canSee(identity, {
+      ...build.spec,
+      // Only the build's own image speaks for it (same id, same owner).
+      sharing: image?.owner === build.spec.owner ? image.sharing : undefined
+    });
+  };
+  const visibleBuild = async (
     id: string,
     request: { identity: Parameters<typeof canSee>[0] }
-  ): BuildRecord => {
+  ): Promise<BuildRecord> => {
     const build = ctx.manager.history.get(id);
-    if (!build || !canSee(request.identity, build.spec)) {
+    if (
+      !build ||
+      (!canSee(request.identity, build.spec) &&
+        !visible(request.identity, build, await sharingByBuild()))
+    ) {
       throw notFound(`build ${id}`);
     }
     return build;
@@ -49,9 +99,10 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   app.get('/api/builds', async request => {
     requirePermission(request.identity, 'read', scopes.read);
+    const sharing = await sharingByBuild();
     const builds = ctx.manager.history
       .all()
-      .filter(build => canSee(request.identity, build.spec))
+      .filter(build => visible(request.identity, build, sharing))
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime())
       .map(show);
     return { builds };
@@ -59,12 +110,12 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
 
   app.get<{ Params: { id: string } }>('/api/builds/:id', async request => {
     requirePermission(request.identity, 'read', scopes.read);
-    return show(visibleBuild(request.params.id, request));
+    return show(await visibleBuild(request.params.id, request));
   });
 
   app.delete<{ Params: { id: string } }>('/api/builds/:id', async request => {
     requirePermission(request.identity, 'build', scopes.build);
-    const build = visibleBuild(request.params.id, request);
+    const build = await visibleBuild(request.params.id, request);
     requireModify(request.identity, build.spec, 'build');
     return show(ctx.manager.cancel(build, request.identity.name));
   });
@@ -73,7 +124,7 @@ export function buildRoutes(app: FastifyInstance, ctx: ServiceContext): void {
     '/api/builds/:id/logs',
     async (request, reply) => {
       requirePermission(request.identity, 'read', scopes.read);
-      const build = visibleBuild(request.params.id, request);
+      const build = await visibleBuild(request.params.id, request);
       if (!build.logAvailable) {
         throw new ApiError(
           410,

@@ -1,13 +1,22 @@
 /** Image routes: list (with "is this already built?" filters) and delete. */
 import type { FastifyInstance } from 'fastify';
 import type { Image, ImageDeletion, ImageList } from '../../api/contract.js';
-import { ApiError, invalidField, notFound } from '../../api/errors.js';
+import {
+  ApiError,
+  invalidField,
+  missingScope,
+  notFound
+} from '../../api/errors.js';
 import { scopeNames } from '../../auth/identity.js';
 import {
+  canAskForOthers,
   canModify,
   canSee,
+  READ_ALL_SCOPE,
   requireModify,
-  requirePermission
+  requirePermission,
+  usableBy,
+  type Member
 } from '../../auth/policy.js';
 import {
   isValidRepository,
@@ -15,6 +24,8 @@ import {
   splitImageReference
 } from '../../images/naming.js';
 import type { ServiceContext } from '../context.js';
+import { sharingRoutes } from './sharing.js';
+import { pageKey, pageOf, takeImagePage } from '../image-page.js';
 
 interface ImageQuery {
   repo?: string;
@@ -71,40 +82,79 @@ export function imageNameParam(raw: string): string {
 
 export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   const scopes = scopeNames(ctx.config.serviceName);
+  sharingRoutes(app, ctx);
 
   app.get<{ Querystring: Record<string, unknown> }>(
     '/api/images',
     async (request, reply) => {
       requirePermission(request.identity, 'read', scopes.read);
       const query: ImageQuery = {};
-      for (const [key, value] of Object.entries(request.query)) {
-        if (!['repo', 'ref', 'commit', 'owner'].includes(key)) {
+      let member: Member | null = null;
+      let groups: string[] | null = null;
+      // limit/offset/q (image-page.ts) are taken out first; the loop checks the filters.
+      const rest = { ...request.query };
+      const page = takeImagePage(rest);
+      for (const [key, value] of Object.entries(rest)) {
+        if (
+          !['repo', 'ref', 'commit', 'owner', 'usableBy', 'groups'].includes(
+            key
+          )
+        ) {
           throw invalidField(
             key,
-            `unknown filter "${key}"; allowed: repo, ref, commit, owner`
+            `unknown filter "${key}"; allowed: repo, ref, commit, owner, usableBy, groups, limit, offset, q`
           );
         }
         if (typeof value !== 'string') {
           throw invalidField(key, `give ${key} once`);
         }
-        query[key as keyof ImageQuery] = value;
+        if (key === 'usableBy') {
+          member = { name: value };
+        } else if (key === 'groups') {
+          groups = value.split(',').filter(group => group !== '');
+        } else {
+          query[key as keyof ImageQuery] = value;
+        }
       }
-      // Everyone with admin sees the same; anyone else sees their own and the shared images.
       const { identity } = request;
-      const visibility = identity.permissions.admin
-        ? 'admin'
-        : `user:${identity.name}`;
+      if (groups !== null && member === null) {
+        throw invalidField('groups', 'groups go with usableBy');
+      }
+      if (member !== null) {
+        // The spawner's question "what may this user start?", answered by the same rule as
+        // the user's own list; only a token that may see everything may ask it.
+        if (!canAskForOthers(identity)) {
+          throw missingScope(
+            READ_ALL_SCOPE,
+            `asking what another user may use needs the scope ${READ_ALL_SCOPE} (or ${scopes.admin})`
+          );
+        }
+        member = {
+          name: member.name,
+          groups: [...new Set(groups ?? [])].sort()
+        };
+      }
+      const asked = member;
+      const allowed = (image: Image): boolean =>
+        asked ? usableBy(asked, image) : canSee(identity, image);
+      // Everyone with admin sees the same; anyone else sees their own, the shared namespace's
+      // and what was shared with them (by their groups, which are part of the key).
+      const visibility = asked
+        ? `for:${JSON.stringify(asked)}`
+        : identity.permissions.admin
+          ? 'admin'
+          : `user:${JSON.stringify([identity.name, identity.groups ?? []])}`;
       const answer = await ctx.catalog.answer(
-        `${visibility}\n${JSON.stringify(query)}`,
+        `${visibility}\n${JSON.stringify(query)}${pageKey(page)}`,
         listing => {
           const images = listing.images
-            .filter(image => canSee(identity, image) && matches(image, query))
+            .filter(image => allowed(image) && matches(image, query))
             .sort((a, b) => b.builtAt.localeCompare(a.builtAt));
           const body: ImageList =
             listing.warnings.length > 0
               ? { images, warnings: listing.warnings }
               : { images };
-          return body;
+          return page ? pageOf(body, page) : body;
         }
       );
       reply

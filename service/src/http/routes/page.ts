@@ -95,13 +95,14 @@ export function pageRoutes(
           'there is no OAuth login outside JupyterHub'
         );
       }
-      const token = await finishLogin(
-        oauth,
-        pendingLogin(request, session),
-        request.query
-      );
+      const pending = pendingLogin(request, session);
+      const token = await finishLogin(oauth, pending, request.query);
       setSession(reply, request, session, token);
-      return reply.redirect(prefix);
+      // Back where the login began (e.g. a launch link); `next` comes from our signed cookie.
+      const next = pending?.next ?? prefix;
+      return reply.redirect(
+        next.startsWith(prefix) && !next.includes('\\') ? next : prefix
+      );
     }
   );
 }

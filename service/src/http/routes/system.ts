@@ -74,12 +74,20 @@ export function infoRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         maxConcurrentBuildsPerUser: ctx.config.builds.maxConcurrentPerUser,
         maxQueuedBuildsPerUser: ctx.config.builds.maxQueuedPerUser,
         buildTimeoutSeconds: ctx.config.builds.timeoutSeconds,
-        allowLocalRepos: ctx.config.builds.allowLocalRepos
+        allowLocalRepos: ctx.config.builds.allowLocalRepos,
+        // Absent when the backend cannot build folders: the extension then uploads nothing.
+        ...(ctx.manager.buildsFolders
+          ? {
+              uploadMaxBytes: ctx.config.builds.uploadMaxBytes,
+              uploadMaxFiles: ctx.config.builds.uploadMaxFiles
+            }
+          : {})
       },
       imageNameTemplate: ctx.config.images.template,
       user: {
         name: identity.name,
         admin: identity.admin,
+        groups: identity.groups ?? [],
         permissions: identity.permissions,
         scopes: identity.scopes.filter(scope => relevant.has(scope)),
         missing: missingScopes(identity, ctx.config.serviceName)
