@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const out = join(here, 'dist');
+// BENCH_OUT: another output directory (e.g. to compare two trees with compare.mjs).
+const out = process.env.BENCH_OUT ?? join(here, 'dist');
 mkdirSync(out, { recursive: true });
 
 await build({

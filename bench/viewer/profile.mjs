@@ -27,7 +27,9 @@ const browser = await chromium.launch({
   ]
 });
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-await page.goto(pathToFileURL(join(here, 'dist', `${kind}.html`)).href);
+// BENCH_DIST: pages built elsewhere (BENCH_OUT of build.mjs).
+const dist = process.env.BENCH_DIST ?? join(here, 'dist');
+await page.goto(pathToFileURL(join(dist, `${kind}.html`)).href);
 const cdp = await page.context().newCDPSession(page);
 await page.evaluate(([n, how]) => window.bench.prepare(n, how), [n, how]);
 await cdp.send('Performance.enable');

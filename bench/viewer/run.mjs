@@ -27,6 +27,8 @@ const RUNS = saved?.runs ?? Number(opt('runs', '3'));
 const STEPS = saved?.steps ?? Number(opt('steps', '300'));
 const CAP = saved?.cap ?? Number(opt('cap', '60000'));
 const OUT = opt('out', join(repo, 'bench', 'results'));
+// BENCH_DIST: pages built elsewhere (BENCH_OUT of build.mjs).
+const DIST = process.env.BENCH_DIST ?? join(here, 'dist');
 const BUDGET = Number(opt('budget', String(7 * 60_000))); // skip repeats of slow configs past this
 // Viewers: ours (SSE path), xterm; ours-direct (appendEvents, no SSE/JSON parsing) on request.
 const KINDS = saved
@@ -142,9 +144,7 @@ async function runOne(browser, browserCdp, kind, n) {
   page.on('crash', () => (crashed = true));
   const result = { kind, n };
   try {
-    await page.goto(
-      pathToFileURL(join(here, 'dist', `${PAGE[kind][0]}.html`)).href
-    );
+    await page.goto(pathToFileURL(join(DIST, `${PAGE[kind][0]}.html`)).href);
     const cdp = await ctx.newCDPSession(page);
     await cdp.send('Performance.enable');
     result.idleFrames = await page.evaluate(() => window.bench.idleFrames(20));

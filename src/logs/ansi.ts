@@ -65,6 +65,69 @@ export function normalizeLine(line: string): INormalizedLine {
   return { plain, raw: /\x1b/.test(text) ? text : null };
 }
 
+/**
+ * Control characters that make a block of lines go line by line: all but TAB, LF and ESC (a
+ * carriage return needs the per-line rule above; the others are rare).
+ */
+const BLOCK_NEEDS_LINES = /[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]/;
+
+/** Several lines (joined by `\n`) as stored: see `normalizeBlock`. */
+export interface INormalizedBlock {
+  /** The plain text of every line, joined by `\n`. */
+  plain: string;
+  /** Index in the block (0-based, ascending) of each line that had escape codes. */
+  rawLines: number[];
+  /** The raw text of those lines, in the same order. */
+  raws: string[];
+}
+
+/**
+ * Settle several lines at once, with the same result as `normalizeLine` on each, or `null` when
+ * the block holds a control character that needs the per-line rule (a carriage return).
+ *
+ * Why: a replayed log arrives as events of hundreds of lines. Settling it line by line cost a
+ * split, two regular expressions and an object per line; here a block without escape codes is
+ * stored as it came (one `indexOf` scan), and only the lines holding an ESC are cut out and
+ * stripped.
+ */
+export function normalizeBlock(text: string): INormalizedBlock | null {
+  if (BLOCK_NEEDS_LINES.test(text)) {
+    return null;
+  }
+  let esc = text.indexOf('\x1b');
+  if (esc === -1) {
+    return { plain: text, rawLines: [], raws: [] };
+  }
+  const parts: string[] = [];
+  const rawLines: number[] = [];
+  const raws: string[] = [];
+  let line = 0;
+  let lineStart = 0;
+  let copied = 0;
+  while (esc !== -1) {
+    let nl = text.indexOf('\n', lineStart);
+    while (nl !== -1 && nl < esc) {
+      line++;
+      lineStart = nl + 1;
+      nl = text.indexOf('\n', lineStart);
+    }
+    const lineEnd = nl === -1 ? text.length : nl;
+    const raw = text.slice(lineStart, lineEnd);
+    parts.push(text.slice(copied, lineStart), raw.replace(ESCAPES, ''));
+    copied = lineEnd;
+    rawLines.push(line);
+    raws.push(raw);
+    if (nl === -1) {
+      break;
+    }
+    line++;
+    lineStart = nl + 1;
+    esc = text.indexOf('\x1b', lineStart);
+  }
+  parts.push(text.slice(copied));
+  return { plain: parts.join(''), rawLines, raws };
+}
+
 /** A run of text with one style. */
 export interface IAnsiSegment {
   text: string;

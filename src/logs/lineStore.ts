@@ -11,6 +11,11 @@
 const CHUNK_LINES = 4096;
 /** A chunk is sealed early once it holds this many characters (V8 caps one string at ~2^29). */
 const CHUNK_CHARS = 4 * 1024 * 1024;
+/**
+ * A block of lines at least this long becomes a chunk of its own, as it is: no copy, no join
+ * (a replayed log's events hold hundreds of lines each). Shorter blocks go line by line.
+ */
+const OWN_CHUNK_CHARS = 8 * 1024;
 
 /** A growable array of unsigned 32-bit integers. */
 export class Uint32Vector {
@@ -109,6 +114,43 @@ export class LineStore {
     this._ends.push(this._openChars);
     this._length++;
     this._characters += line.length;
+  }
+
+  /**
+   * Append several lines at once: `text` is the lines joined by `\n` (so `''` is one empty line).
+   * A long block is kept as one chunk, and only its line ends are indexed.
+   */
+  appendBlock(text: string): void {
+    if (text.length < OWN_CHUNK_CHARS || text.length > CHUNK_CHARS) {
+      let start = 0;
+      for (
+        let nl = text.indexOf('\n');
+        nl !== -1;
+        nl = text.indexOf('\n', start)
+      ) {
+        this.append(text.slice(start, nl));
+        start = nl + 1;
+      }
+      this.append(text.slice(start));
+      return;
+    }
+    if (this._open.length > 0) {
+      this._seal();
+    }
+    this._chunkStarts.push(this._length);
+    this._chunks.push(text);
+    let count = 1;
+    for (
+      let nl = text.indexOf('\n');
+      nl !== -1;
+      nl = text.indexOf('\n', nl + 1)
+    ) {
+      this._ends.push(nl);
+      count++;
+    }
+    this._ends.push(text.length);
+    this._length += count;
+    this._characters += text.length - (count - 1);
   }
 
   /** Line `i` (0-based). */
@@ -275,6 +317,23 @@ export class LogLines {
       this._raw.append(raw);
     }
     this._plain.append(plain);
+  }
+
+  /**
+   * Append several lines at once, as `normalizeBlock` settled them: their plain text joined by
+   * `\n`, and the raw text of those that had escape codes.
+   */
+  appendBlock(block: {
+    plain: string;
+    rawLines: readonly number[];
+    raws: readonly string[];
+  }): void {
+    const first = this._plain.length;
+    for (let k = 0; k < block.rawLines.length; k++) {
+      this._rawIndex.push(first + block.rawLines[k]);
+      this._raw.append(block.raws[k]);
+    }
+    this._plain.appendBlock(block.plain);
   }
 
   /** Plain text of line `i`. */

@@ -81,7 +81,7 @@ export class LogHeader extends Widget {
         model.lineCount.toLocaleString()
       )
     );
-    const errorLine = model.firstErrorLine;
+    const errorLine = model.knownErrorLine;
     this._errorButton.hidden = errorLine === null;
     setText(
       this._errorButton,

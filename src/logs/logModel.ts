@@ -10,7 +10,7 @@ import type {
 } from '@jupyterlab-repo2docker/service/contract';
 import type { ITranslator } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { normalizeLine, type IHighlight } from './ansi';
+import { normalizeBlock, normalizeLine, type IHighlight } from './ansi';
 import { LogLines, Uint32Vector } from './lineStore';
 import { isFinalPhase, LogStream } from './logStream';
 import type { ConnectionState, ILogStreamSource } from './tokens';
@@ -26,6 +26,22 @@ const ERROR_LINE =
 export function isErrorLine(line: string): boolean {
   return ERROR_LINE.test(line);
 }
+
+/**
+ * `ERROR_LINE` for the store's chunks (lines joined by `\n`): `^` at every line start, and the
+ * space before `ERROR` looked behind rather than matched, so a match starts on its own line.
+ */
+const ERROR_IN_LINES =
+  /(?:^|(?<=\s))ERROR\b|\b[Ee]rror:|exit code: [1-9]|non-zero (?:exit )?(?:code|status)|^Traceback \(most recent/gm;
+
+/**
+ * Lines scanned for the first error as they arrive; a larger batch (a replayed log) is scanned
+ * when the page is idle, after its lines are on screen: the regular expression costs about as
+ * much as storing the lines.
+ */
+const ERROR_SCAN_NOW = 512;
+/** Lines scanned per step of the idle scan. */
+const ERROR_SCAN_STEP = 20000;
 
 /** Most matches kept for one search; beyond it the count shows as "N+". */
 export const MAX_MATCHES = 1_000_000;
@@ -133,8 +149,20 @@ export class LogModel {
     return this._connection;
   }
 
-  /** The first line (0-based) that reports an error, `null` while none did. */
+  /**
+   * The first line (0-based) that reports an error, `null` while none did. Scans the lines not
+   * scanned yet first (see `knownErrorLine`).
+   */
   get firstErrorLine(): number | null {
+    this._scanErrors(Infinity);
+    return this._firstErrorLine;
+  }
+
+  /**
+   * The first error line found so far, without scanning: what views draw each frame. A long
+   * batch is scanned in the background; `stateChanged` is emitted when it finds the error.
+   */
+  get knownErrorLine(): number | null {
     return this._firstErrorLine;
   }
 
@@ -225,13 +253,23 @@ export class LogModel {
       if (message.indexOf('\n') === -1) {
         this._appendLine(message);
       } else {
-        for (const line of message.split('\n')) {
-          this._appendLine(line);
+        const block = normalizeBlock(message);
+        if (block) {
+          this.lines.appendBlock(block);
+        } else {
+          for (const line of message.split('\n')) {
+            this._appendLine(line);
+          }
         }
       }
     }
     const to = this.lines.length;
     if (to > from) {
+      if (to - this._errorScannedTo <= ERROR_SCAN_NOW) {
+        this._scanErrors(Infinity);
+      } else {
+        this._scheduleErrorScan();
+      }
       this._searchNewLines();
       this._linesAdded.emit({ from, to });
     }
@@ -243,10 +281,72 @@ export class LogModel {
 
   private _appendLine(line: string): void {
     const { plain, raw } = normalizeLine(line);
-    if (this._firstErrorLine === null && isErrorLine(plain)) {
-      this._firstErrorLine = this.lines.length;
-    }
     this.lines.append(plain, raw);
+  }
+
+  /**
+   * Scan at most `maxLines` lines not scanned yet for the first error. Returns whether lines
+   * are left to scan.
+   */
+  private _scanErrors(maxLines: number): boolean {
+    const to = this.lines.length;
+    if (this._firstErrorLine !== null) {
+      this._errorScannedTo = to;
+      return false;
+    }
+    const from = this._errorScannedTo;
+    const end = Math.min(to, from + maxLines);
+    if (from >= end) {
+      return false;
+    }
+    this.lines.search(ERROR_IN_LINES, from, end, line => {
+      this._firstErrorLine = line;
+      return false;
+    });
+    this._errorScannedTo = this._firstErrorLine !== null ? to : end;
+    return this._errorScannedTo < to;
+  }
+
+  /** Scan the rest for the first error in steps, when the page is idle (or soon, at the latest). */
+  private _scheduleErrorScan(): void {
+    if (this._errorScan !== null || this._disposed) {
+      return;
+    }
+    const step = (): void => {
+      this._errorScan = null;
+      if (this._disposed) {
+        return;
+      }
+      const started = Date.now();
+      let more = true;
+      while (more && Date.now() - started < 8) {
+        more = this._scanErrors(ERROR_SCAN_STEP);
+      }
+      if (this._firstErrorLine !== null) {
+        this._stateChanged.emit();
+      } else if (more) {
+        this._scheduleErrorScan();
+      }
+    };
+    const idle = (
+      globalThis as {
+        requestIdleCallback?: (
+          cb: () => void,
+          options?: { timeout: number }
+        ) => number;
+        cancelIdleCallback?: (id: number) => void;
+      }
+    ).requestIdleCallback;
+    if (typeof idle === 'function') {
+      const id = idle(step, { timeout: 1000 });
+      this._errorScan = () =>
+        (
+          globalThis as { cancelIdleCallback?: (id: number) => void }
+        ).cancelIdleCallback?.(id);
+    } else {
+      const id = setTimeout(step, 0);
+      this._errorScan = () => clearTimeout(id);
+    }
   }
 
   /**
@@ -434,6 +534,8 @@ export class LogModel {
       return;
     }
     this._disposed = true;
+    this._errorScan?.();
+    this._errorScan = null;
     this._stream?.dispose();
     Signal.clearData(this);
     this.lines.clear();
@@ -452,6 +554,10 @@ export class LogModel {
   private _eventCount = 0;
   private _connection: ConnectionState = { status: 'idle' };
   private _firstErrorLine: number | null = null;
+  /** Lines `[0, _errorScannedTo)` were scanned for the first error. */
+  private _errorScannedTo = 0;
+  /** Cancels the pending background scan, if one is scheduled. */
+  private _errorScan: (() => void) | null = null;
   private _query = '';
   private _pattern: RegExp | null = null;
   private _matchLines = new Uint32Vector(16);

@@ -26,6 +26,9 @@ import type { LineAlignment } from './viewport';
 
 export { LogViewClasses };
 
+/** Shortest time between two renders brought by new lines alone (10 per second). */
+const LINES_FRAME_MS = 100;
+
 /** Options of a `BuildLogView`: those of the widget, or an existing model. */
 export interface IBuildLogViewOptions extends Partial<IBuildLogWidgetOptions> {
   buildId: string;
@@ -80,8 +83,8 @@ export class BuildLogView extends Widget {
     this._viewport.jumpVisibleChanged.connect((_, visible) => {
       this._header.setJumpVisible(visible);
     }, this);
-    model.linesAdded.connect(this._scheduleRender, this);
-    model.stateChanged.connect(this._scheduleRender, this);
+    model.linesAdded.connect(this._scheduleLinesRender, this);
+    model.stateChanged.connect(this._onModelStateChanged, this);
     model.searchChanged.connect(this._scheduleRender, this);
     model.phaseChanged.connect((_, phase) => {
       if (phase === 'failed') {
@@ -191,6 +194,10 @@ export class BuildLogView extends Widget {
     }
     this._frame?.cancel();
     this._frame = null;
+    if (this._linesTimer !== null) {
+      clearTimeout(this._linesTimer);
+      this._linesTimer = null;
+    }
     this.model.dispose();
     super.dispose();
   }
@@ -267,6 +274,7 @@ export class BuildLogView extends Widget {
     if (this.isDisposed) {
       return;
     }
+    this._lastRender = performance.now();
     this._header.render();
     this._searchBar.render();
     if (this.isVisible) {
@@ -274,8 +282,49 @@ export class BuildLogView extends Widget {
     }
   }
 
+  /**
+   * The model's state changed: a new phase, connection state or error line is drawn in the next
+   * frame; anything else (counts and times that change with every batch of lines) with the lines.
+   */
+  private _onModelStateChanged(): void {
+    const model = this.model;
+    const key = `${model.phase}|${model.connection.status}|${model.knownErrorLine}`;
+    if (key !== this._stateKey) {
+      this._stateKey = key;
+      this._scheduleRender();
+    } else {
+      this._scheduleLinesRender();
+    }
+  }
+
+  /**
+   * Render for new lines: in the next frame, but no more often than every `LINES_FRAME_MS`
+   * while they keep coming. A replayed log brings a screenful of lines every few milliseconds,
+   * and each frame costs a layout, a paint and a raster of the whole viewport: drawing the tail
+   * 60 times a second took as long as storing the lines, for text nobody can read at that
+   * speed. A build's last lines are drawn at once (its final phase renders in the next frame).
+   */
+  private _scheduleLinesRender(): void {
+    if (this._frame !== null || this._linesTimer !== null || this.isDisposed) {
+      return;
+    }
+    const wait = this._lastRender + LINES_FRAME_MS - performance.now();
+    if (wait <= 0) {
+      this._scheduleRender();
+      return;
+    }
+    this._linesTimer = setTimeout(() => {
+      this._linesTimer = null;
+      this._scheduleRender();
+    }, wait);
+  }
+
   /** Render in the next animation frame, once, however often this is called before it. */
   private _scheduleRender(): void {
+    if (this._linesTimer !== null) {
+      clearTimeout(this._linesTimer);
+      this._linesTimer = null;
+    }
     if (this._frame !== null || this.isDisposed) {
       return;
     }
@@ -299,5 +348,10 @@ export class BuildLogView extends Widget {
   private _searchBar: LogSearchBar;
   private _viewport: LogViewport;
   private _frame: { cancel: () => void } | null = null;
+  /** A render for new lines waiting for `LINES_FRAME_MS` to pass since the last render. */
+  private _linesTimer: ReturnType<typeof setTimeout> | null = null;
+  private _lastRender = -Infinity;
+  /** Phase, connection and error line last seen (see `_onModelStateChanged`). */
+  private _stateKey = '';
   private _searchVisibilityChanged = new Signal<this, boolean>(this);
 }

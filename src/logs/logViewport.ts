@@ -174,6 +174,7 @@ export class LogViewport extends Widget {
     if (Math.abs(viewport.scrollTop - scrollTop) >= 1) {
       viewport.scrollTop = scrollTop;
     }
+    this._renderedScrollTop = viewport.scrollTop;
     this._lastGeometry = g;
     this._anchor = virtualTop(g, scrollTop);
 
@@ -199,7 +200,7 @@ export class LogViewport extends Widget {
 
     if (
       this._errorJumpPending &&
-      this._model.firstErrorLine !== null &&
+      this._model.knownErrorLine !== null &&
       g.viewportHeight > 0
     ) {
       this._errorJumpPending = false;
@@ -301,7 +302,7 @@ export class LogViewport extends Widget {
     }
     const model = this._model;
     const lines = model.lines;
-    const errorLine = model.firstErrorLine;
+    const errorLine = model.knownErrorLine;
     if (errorLine !== this._shownErrorLine) {
       // The marked line changed: draw every row again.
       this._shownErrorLine = errorLine;
@@ -376,7 +377,16 @@ export class LogViewport extends Widget {
   private _onScroll(): void {
     const v = this._scroller;
     // Follow the tail exactly when the user is at the bottom (logconsole's rule).
-    this._follow = v.scrollTop >= v.scrollHeight - v.clientHeight - 2;
+    const follow = v.scrollTop >= v.scrollHeight - v.clientHeight - 2;
+    // The scroll that `render` made itself (following the tail) is drawn already: another render
+    // for it would double the frames drawn while a log streams in.
+    if (
+      follow === this._follow &&
+      Math.abs(v.scrollTop - this._renderedScrollTop) < 1
+    ) {
+      return;
+    }
+    this._follow = follow;
     this._requestRender();
   }
 
@@ -400,6 +410,8 @@ export class LogViewport extends Widget {
   private _gutterDigits = 0;
   private _lastGeometry: IViewportGeometry | null = null;
   private _anchor = 0;
+  /** `scrollTop` as the last render left it. */
+  private _renderedScrollTop = -1;
   private _firstVisible = 0;
   private _follow = true;
   private _relayout = false;

@@ -1,6 +1,7 @@
 import {
   CURRENT_MATCH_CLASS,
   MATCH_CLASS,
+  normalizeBlock,
   normalizeLine,
   parseAnsiLine,
   renderLine,
@@ -101,6 +102,57 @@ describe('parseAnsiLine', () => {
           .join('')
       ).toBe(plain);
     }
+  });
+});
+
+describe('normalizeBlock', () => {
+  /** What `normalizeLine` gives line by line, in the block's form. */
+  function lineByLine(text: string) {
+    const lines = text.split('\n').map(normalizeLine);
+    const rawLines: number[] = [];
+    const raws: string[] = [];
+    lines.forEach((l, i) => {
+      if (l.raw !== null && l.raw !== l.plain) {
+        rawLines.push(i);
+        raws.push(l.raw);
+      }
+    });
+    return { plain: lines.map(l => l.plain).join('\n'), rawLines, raws };
+  }
+
+  it('keeps a block without escapes as it came', () => {
+    const text = 'one\ttab\ntwo\n\nfour';
+    const block = normalizeBlock(text);
+    expect(block).toEqual({ plain: text, rawLines: [], raws: [] });
+    expect(block!.plain).toBe(text);
+  });
+
+  it('gives what normalizeLine gives on each line, for lines with escapes anywhere', () => {
+    const pieces = [
+      'plain words',
+      `${ESC}[31mred${ESC}[0m plain`,
+      '',
+      `${ESC}]0;unterminated title`,
+      `${ESC}]8;;http://x${ESC}\\link${ESC}]8;;${ESC}\\ end`,
+      `${ESC}P dcs to the end`,
+      `x${ESC}(By`,
+      `dangling${ESC}`,
+      `${ESC}`,
+      `${ESC}[38;5;196mpal${ESC}[0m ${ESC}[48;2;1;2;3mbg${ESC}[0m`
+    ];
+    // Every piece first, last and between the others (escapes at line ends run into the next line
+    // in a block: the block rule must stop at the line end as the line rule does).
+    for (let k = 0; k < pieces.length; k++) {
+      const text = [pieces[k], ...pieces, pieces[k]].join('\n');
+      expect(normalizeBlock(text)).toEqual(lineByLine(text));
+    }
+  });
+
+  it('leaves a block with carriage returns or other controls to the per-line rule', () => {
+    expect(normalizeBlock('10%\r100%\nnext')).toBeNull();
+    expect(normalizeBlock('crlf\r\nnext')).toBeNull();
+    expect(normalizeBlock('bell\x07\nnext')).toBeNull();
+    expect(normalizeBlock('back\bspace')).toBeNull();
   });
 });
 

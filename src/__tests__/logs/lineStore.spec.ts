@@ -111,6 +111,40 @@ describe('LineStore', () => {
   });
 });
 
+describe('LineStore.appendBlock', () => {
+  it('stores blocks (own chunks when long, line by line when short) like the same lines appended one by one', () => {
+    const blocks = new LineStore();
+    const single = new LineStore();
+    let i = 0;
+    // Short and long blocks, an empty line, between lines appended singly.
+    for (const size of [3, 400, 1, 250, 5000, 2, 1200]) {
+      const lines: string[] = [];
+      for (let k = 0; k < size; k++, i++) {
+        lines.push(i % 333 === 0 ? '' : lineFor(i));
+      }
+      blocks.appendBlock(lines.join('\n'));
+      lines.forEach(l => single.append(l));
+      blocks.append(`single ${i}`);
+      single.append(`single ${i}`);
+    }
+    expect(blocks.length).toBe(single.length);
+    expect(blocks.characters).toBe(single.characters);
+    for (let k = 0; k < single.length; k++) {
+      expect(blocks.get(k)).toBe(single.get(k));
+    }
+    expect(blocks.toString()).toBe(single.toString());
+    const found = (store: LineStore) => {
+      const out: number[][] = [];
+      store.search(/step 1\d*:/g, 0, store.length, (line, column) => {
+        out.push([line, column]);
+      });
+      return out;
+    };
+    expect(found(blocks).length).toBeGreaterThan(100);
+    expect(found(blocks)).toEqual(found(single));
+  });
+});
+
 describe('LogLines', () => {
   it('keeps raw text only for lines that have it', () => {
     const lines = new LogLines();

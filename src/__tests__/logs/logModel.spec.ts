@@ -89,6 +89,60 @@ describe('LogModel lines', () => {
   });
 });
 
+describe('LogModel: long events (a replayed log)', () => {
+  const block = (from: number, count: number, error = -1) =>
+    Array.from({ length: count }, (_, k) =>
+      from + k === error
+        ? `#6 ERROR: process did not complete successfully: exit code: 3`
+        : from + k === 7
+          ? `\x1b[1;31mred ${from + k}\x1b[0m line`
+          : `#6 ${from + k} Collecting package`
+    ).join('\n');
+
+  it('stores a long multi-line event as its lines, with escapes kept aside', () => {
+    const model = new LogModel({ buildId: 'b' });
+    model.appendEvents([ev(block(0, 600)), ev('tail')]);
+    expect(model.lineCount).toBe(601);
+    expect(model.lines.text(7)).toBe('red 7 line');
+    expect(model.lines.raw(7)).toBe('\x1b[1;31mred 7\x1b[0m line');
+    expect(model.lines.raw(8)).toBeNull();
+    expect(model.lines.text(599)).toBe('#6 599 Collecting package');
+    expect(model.lines.text(600)).toBe('tail');
+  });
+
+  it('finds the first error of a long batch in the background and says so', async () => {
+    const model = new LogModel({ buildId: 'b' });
+    let changes = 0;
+    model.stateChanged.connect(() => changes++);
+    const events = [];
+    for (let i = 0; i < 20_000; i += 1000) {
+      events.push(ev(block(i, 1000, 15_123)));
+    }
+    model.appendEvents(events);
+    changes = 0;
+    // Not scanned yet: the lines come first.
+    expect(model.knownErrorLine).toBeNull();
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(model.knownErrorLine).toBe(15_123);
+    expect(changes).toBeGreaterThan(0);
+    expect(model.firstErrorLine).toBe(15_123);
+  });
+
+  it('scans on demand when asked for the first error before the background scan ran', () => {
+    const model = new LogModel({ buildId: 'b' });
+    model.appendEvents([ev(block(0, 5000, 4321))]);
+    expect(model.knownErrorLine).toBeNull();
+    expect(model.firstErrorLine).toBe(4321);
+    expect(model.knownErrorLine).toBe(4321);
+  });
+
+  it('marks a line starting with an error after a line ending with a space', () => {
+    const model = new LogModel({ buildId: 'b' });
+    model.appendEvents([ev('ok \nTraceback (most recent call last):\nmore')]);
+    expect(model.firstErrorLine).toBe(1);
+  });
+});
+
 describe('LogModel search', () => {
   const lines = [
     'Step 1: fetch',
