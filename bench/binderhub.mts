@@ -46,10 +46,11 @@ import {
   makeRepo
 } from '../service/test/helpers/binderhub.js';
 import {
-  OFFLINE_CONFIG,
   REPO2DOCKER,
   requireRealParts
 } from '../service/test/helpers/paths.js';
+import { bareArgs } from './bare-repo2docker.mjs';
+import { median } from './stats.mjs';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 
 const args = process.argv.slice(2);
@@ -68,8 +69,6 @@ const sleep = (ms: number): Promise<void> =>
   new Promise(done => setTimeout(done, ms));
 /** Wall-clock time in ms with sub-ms resolution, comparable to `ts %.s` inside the build (same kernel clock). */
 const now = (): number => performance.timeOrigin + performance.now();
-const median = (xs: number[]): number =>
-  xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] : NaN;
 const pct = (xs: number[], p: number): number =>
   xs.length
     ? [...xs].sort((a, b) => a - b)[
@@ -634,24 +633,9 @@ async function cancel(side: Side, scale: number): Promise<CancelRun> {
 async function bareDelays(lines: number): Promise<number[]> {
   const fixture = tickingFixture('bare', 'ours', lines, LINE_GAP_MS);
   const image = `bhb-bare-${fixture.marker}:latest`;
-  const child = spawn(
-    REPO2DOCKER,
-    [
-      '--no-run',
-      '--json-logs',
-      '--user-id',
-      '1000',
-      '--user-name',
-      'jovyan',
-      '--config',
-      OFFLINE_CONFIG,
-      '--image-name',
-      image,
-      '--',
-      fixture.repo
-    ],
-    { stdio: ['ignore', 'ignore', 'pipe'] }
-  );
+  const child = spawn(REPO2DOCKER, bareArgs(image, fixture.repo), {
+    stdio: ['ignore', 'ignore', 'pipe']
+  });
   const delays: number[] = [];
   let carry = '';
   try {

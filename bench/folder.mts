@@ -19,12 +19,16 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packWithExtension } from '../service/test/helpers/folder-pack.js';
 import {
-  OFFLINE_CONFIG,
+  packWithExtension,
+  type Packed
+} from '../service/test/helpers/folder-pack.js';
+import {
   REPO2DOCKER,
   requireRealParts
 } from '../service/test/helpers/paths.js';
+import { bareArgs } from './bare-repo2docker.mjs';
+import { median } from './stats.mjs';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 import { readLog } from '../service/test/helpers/sse.js';
 
@@ -33,8 +37,6 @@ const files = Number(process.argv[3] ?? 1000);
 const megabytes = Number(process.argv[4] ?? 50);
 const LIMIT_BYTES = 100 * 1024 * 1024; // the service's default builds.uploadMaxBytes
 const LIMIT_FILES = 10_000;
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rmi = (ref: string): void =>
   void spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
 const seconds = (ms: number): string => (ms / 1000).toFixed(2);
@@ -87,20 +89,7 @@ try {
       const t0 = performance.now();
       const result = spawnSync(
         REPO2DOCKER,
-        [
-          '--no-run',
-          '--json-logs',
-          '--user-id',
-          '1000',
-          '--user-name',
-          'jovyan',
-          '--config',
-          OFFLINE_CONFIG,
-          '--image-name',
-          `bench-folder-bare:${i}`,
-          '--',
-          folder
-        ],
+        bareArgs(`bench-folder-bare:${i}`, folder),
         { stdio: 'ignore' }
       );
       bare.push(performance.now() - t0);
@@ -114,20 +103,21 @@ try {
       const packed = packWithExtension(folder, LIMIT_BYTES, LIMIT_FILES);
       const t1 = performance.now();
       archiveBytes = packed.archive.length;
-      const post = (): Promise<Response> =>
+      /** This run's upload of `archive` (the same path and name each time). */
+      const post = (archive: Packed): Promise<Response> =>
         fetch(
           `${service.url}/api/builds/upload?${new URLSearchParams({
-            digest: packed.digest,
+            digest: archive.digest,
             path: `bench/run-${i}`,
             name: `folder-${i}`
           })}`,
           {
             method: 'POST',
             headers: service.headers({ 'content-type': 'application/gzip' }),
-            body: packed.archive
+            body: archive.archive
           }
         );
-      const response = await post();
+      const response = await post(packed);
       const started = (await response.json()) as { id: string; image: string };
       const t2 = performance.now();
       if (response.status !== 202)
@@ -145,18 +135,7 @@ try {
       // Unchanged content again: pack, upload, unpack, digest, "already built".
       const t4 = performance.now();
       const repacked = packWithExtension(folder, LIMIT_BYTES, LIMIT_FILES);
-      const second = await fetch(
-        `${service.url}/api/builds/upload?${new URLSearchParams({
-          digest: repacked.digest,
-          path: `bench/run-${i}`,
-          name: `folder-${i}`
-        })}`,
-        {
-          method: 'POST',
-          headers: service.headers({ 'content-type': 'application/gzip' }),
-          body: repacked.archive
-        }
-      );
+      const second = await post(repacked);
       const answer = (await second.json()) as { alreadyBuilt?: boolean };
       again.push(performance.now() - t4);
       if (second.status !== 200 || !answer.alreadyBuilt)

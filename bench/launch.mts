@@ -18,7 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { HubProcess } from '../service/test/helpers/hub.js';
-import { ROOT, requireRealParts } from '../service/test/helpers/paths.js';
+import { spawnedContainers } from '../service/test/helpers/docker-cli.js';
+import {
+  makeLaunchableFixture,
+  requireRealParts
+} from '../service/test/helpers/paths.js';
 
 const runs = Number(process.argv[2] ?? 3);
 requireRealParts();
@@ -31,21 +35,8 @@ const median = (values: number[]): number => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-function containersOf(user: string): string[] {
-  const out = execFileSync(
-    'docker',
-    [
-      'ps',
-      '-a',
-      '--format',
-      '{{.Names}}',
-      '--filter',
-      `name=^r2d-test-jupyter-${user}--`
-    ],
-    { encoding: 'utf8' }
-  ).trim();
-  return out === '' ? [] : out.split('\n');
-}
+const containersOf = (user: string): string[] =>
+  spawnedContainers(user, { all: true });
 
 async function waitForApp(page: Page): Promise<void> {
   await page
@@ -57,15 +48,7 @@ async function waitForApp(page: Page): Promise<void> {
 }
 
 const fixtureDir = mkdtempSync(join(tmpdir(), 'r2d-bench-launch-'));
-const launchable = execFileSync(
-  'bash',
-  [join(ROOT, 'scripts', 'make-launchable-fixture.sh'), fixtureDir],
-  {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-    timeout: 15 * 60_000
-  }
-).trim();
+const launchable = makeLaunchableFixture(fixtureDir);
 const hub = await new HubProcess({
   env: { R2D_HUB_SPAWNER: 'per-server' },
   serviceConfig: { logLevel: 'warn' }

@@ -11,10 +11,10 @@ import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import {
   makeFixtures,
-  OFFLINE_CONFIG,
   REPO2DOCKER,
   requireRealParts
 } from '../service/test/helpers/paths.js';
+import { bareArgs } from './bare-repo2docker.mjs';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 
 const lines = Number(process.argv[2] ?? 100_000);
@@ -97,20 +97,7 @@ const rows: string[] = [];
   const t0 = Date.now();
   const child = spawn(
     REPO2DOCKER,
-    [
-      '--no-run',
-      '--json-logs',
-      '--user-id',
-      '1000',
-      '--user-name',
-      'jovyan',
-      '--config',
-      OFFLINE_CONFIG,
-      '--image-name',
-      'bench-relay:bare',
-      '--',
-      fixtures.chatty
-    ],
+    bareArgs('bench-relay:bare', fixtures.chatty),
     { stdio: ['ignore', 'pipe', 'pipe'] }
   );
   let count = 0;

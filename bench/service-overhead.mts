@@ -9,16 +9,15 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
   makeFixtures,
-  OFFLINE_CONFIG,
   REPO2DOCKER,
   requireRealParts
 } from '../service/test/helpers/paths.js';
+import { bareArgs } from './bare-repo2docker.mjs';
+import { median } from './stats.mjs';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 import { readLog } from '../service/test/helpers/sse.js';
 
 const runs = Number(process.argv[2] ?? 7);
-const median = (xs: number[]): number =>
-  [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rmi = (ref: string): void =>
   void spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });
 
@@ -35,20 +34,7 @@ try {
       const t0 = performance.now();
       const result = spawnSync(
         REPO2DOCKER,
-        [
-          '--no-run',
-          '--json-logs',
-          '--user-id',
-          '1000',
-          '--user-name',
-          'jovyan',
-          '--config',
-          OFFLINE_CONFIG,
-          '--image-name',
-          `bench-bare:${i}`,
-          '--',
-          fixtures.ok
-        ],
+        bareArgs(`bench-bare:${i}`, fixtures.ok),
         { stdio: 'ignore' }
       );
       bare.push(performance.now() - t0);

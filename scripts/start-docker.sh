@@ -38,15 +38,19 @@ if ! engine_answers; then
   log "starting dockerd (no bridge, no iptables)"
   # BuildKit clips chatty steps at 2 MiB / 200 KiB/s by default; our log-streaming tests print
   # 100k lines, so lift both limits (-1 does not mean unlimited on engine 20.10).
+  # In a session of its own (setsid --fork): a daemon must not die with the shell, job or test
+  # runner that happened to start it when that one's process group is killed.
   BUILDKIT_STEP_LOG_MAX_SIZE=1073741824 BUILDKIT_STEP_LOG_MAX_SPEED=1073741824 \
-    nohup dockerd --bridge=none --iptables=false --ip-masq=false \
-    >"$STATE_DIR/dockerd.log" 2>&1 &
-  echo $! >"$STATE_DIR/dockerd.pid"
+    setsid --fork dockerd --bridge=none --iptables=false --ip-masq=false \
+    </dev/null >"$STATE_DIR/dockerd.log" 2>&1
   if ! wait_for 60 docker info; then
     log "dockerd did not answer within 60 s; its log:"
     tail -n 30 "$STATE_DIR/dockerd.log" >&2
     exit 1
   fi
+  for proc in /proc/[0-9]*; do
+    [ "$(cat "$proc/comm" 2>/dev/null)" = dockerd ] && echo "${proc#/proc/}" >"$STATE_DIR/dockerd.pid" && break
+  done
 fi
 docker buildx version >/dev/null
 log "docker engine $(docker version --format '{{.Server.Version}}') answers, buildx $(docker buildx version | awk '{print $2}')"

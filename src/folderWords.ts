@@ -46,38 +46,43 @@ function refusedPath(message: (said: string) => string, diagnosis: string) {
   });
 }
 
+/**
+ * Words of a folder over one of the service's limits: `withLimit` where the extension's message
+ * names the limit, else `withoutLimit`.
+ */
+function overLimit(withLimit: (limit: number) => string, withoutLimit: string) {
+  return ({ trans, said }: IFolderContext): Words => {
+    const limit = limitIn(said);
+    return {
+      kind: 'too_large',
+      message: limit !== null ? withLimit(limit) : withoutLimit,
+      diagnosis: ignoreHint(trans)
+    };
+  };
+}
+
 /** Each code of the Jupyter server's folder extension (and the service's upload refusals). */
 export function folderWords(code: string, c: IFolderContext): Words | null {
   const { trans, said } = c;
   switch (code) {
-    case 'too_large': {
-      const limit = limitIn(said);
-      return {
-        kind: 'too_large',
-        message:
-          limit !== null
-            ? trans.__(
-                'The folder is too large to build: it holds more than %1 to upload, the most this service takes.',
-                formatBytes(limit, trans)
-              )
-            : trans.__('The folder is too large to build: %1', said),
-        diagnosis: ignoreHint(trans)
-      };
-    }
-    case 'too_many_files': {
-      const limit = limitIn(said);
-      return {
-        kind: 'too_large',
-        message:
-          limit !== null
-            ? trans.__(
-                'The folder holds too many files to build: more than %1 files and folders, the most this service takes.',
-                limit
-              )
-            : trans.__('The folder holds too many files to build: %1', said),
-        diagnosis: ignoreHint(trans)
-      };
-    }
+    case 'too_large':
+      return overLimit(
+        limit =>
+          trans.__(
+            'The folder is too large to build: it holds more than %1 to upload, the most this service takes.',
+            formatBytes(limit, trans)
+          ),
+        trans.__('The folder is too large to build: %1', said)
+      )(c);
+    case 'too_many_files':
+      return overLimit(
+        limit =>
+          trans.__(
+            'The folder holds too many files to build: more than %1 files and folders, the most this service takes.',
+            limit
+          ),
+        trans.__('The folder holds too many files to build: %1', said)
+      )(c);
     case 'link_outside':
       return refusedPath(
         s => trans.__('A symbolic link in the folder leads outside it: %1', s),

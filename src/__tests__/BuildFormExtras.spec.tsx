@@ -1,29 +1,17 @@
 import '@testing-library/jest-dom';
-import { nullTranslator } from '@jupyterlab/translation';
+import './panelMocks';
 import {
   act,
   fireEvent,
-  render,
   screen,
   waitFor,
   within
 } from '@testing-library/react';
-import * as React from 'react';
-import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
 import { errorFromStatus } from '../errors';
 import { EnvironmentsModel, type IViewState } from '../model';
 import { FakeClient, makeBuild } from './fakes';
+import { renderPanel, trans } from './renderPanel';
 
-jest.mock(
-  '@jupyterlab/ui-components',
-  () => jest.requireActual('./uiMocks').uiComponents
-);
-jest.mock(
-  '@jupyterlab/apputils',
-  () => jest.requireActual('./uiMocks').apputils
-);
-
-const trans = nullTranslator.load('jupyterlab_repo2docker');
 const SECRET = 'ghp_SECRET_token_4711';
 
 describe('build form: private repository and build arguments', () => {
@@ -48,16 +36,8 @@ describe('build form: private repository and build arguments', () => {
     consoleSpies.forEach(spy => spy.mockRestore());
   });
 
-  async function renderForm() {
-    const view = render(
-      <EnvironmentsPanel
-        model={model}
-        trans={trans}
-        actions={{ openLogs: jest.fn(), reportError: jest.fn() }}
-      />
-    );
-    await act(() => model.refresh());
-    return view;
+  function renderForm() {
+    return renderPanel(model, { openLogs: jest.fn(), reportError: jest.fn() });
   }
 
   function fill(label: string, value: string, index = 0) {

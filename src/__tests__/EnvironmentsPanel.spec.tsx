@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom';
-import { nullTranslator } from '@jupyterlab/translation';
+import './panelMocks';
 import {
   act,
   fireEvent,
@@ -21,17 +21,7 @@ import {
 import { LogModel } from '../logs/logModel';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage, makeInfo } from './fakes';
-
-jest.mock(
-  '@jupyterlab/ui-components',
-  () => jest.requireActual('./uiMocks').uiComponents
-);
-jest.mock(
-  '@jupyterlab/apputils',
-  () => jest.requireActual('./uiMocks').apputils
-);
-
-const trans = nullTranslator.load('jupyterlab_repo2docker');
+import { renderPanel, trans } from './renderPanel';
 
 describe('EnvironmentsPanel', () => {
   let client: FakeClient;
@@ -60,12 +50,8 @@ describe('EnvironmentsPanel', () => {
     model.dispose();
   });
 
-  async function renderLoaded() {
-    const view = render(
-      <EnvironmentsPanel model={model} trans={trans} actions={actions} />
-    );
-    await act(() => model.refresh());
-    return view;
+  function renderLoaded() {
+    return renderPanel(model, actions);
   }
 
   it('shows loading before the first answer', () => {

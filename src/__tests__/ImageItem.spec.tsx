@@ -1,33 +1,10 @@
-import { nullTranslator } from '@jupyterlab/translation';
-import { render, screen } from '@testing-library/react';
-import * as React from 'react';
-import { ImageItem } from '../components/ImageItem';
+import './panelMocks';
+import { screen } from '@testing-library/react';
 import { makeImage } from './fakes';
-
-jest.mock(
-  '@jupyterlab/ui-components',
-  () => jest.requireActual('./uiMocks').uiComponents
-);
-
-const trans = nullTranslator.load('jupyterlab_repo2docker');
-const noop = (): void => undefined;
+import { renderImageItem } from './renderPanel';
 
 function renderImage(location: { engine: boolean; registry: boolean }) {
-  return render(
-    <ul>
-      <ImageItem
-        image={makeImage({ location })}
-        trans={trans}
-        canRebuild={true}
-        canDelete={true}
-        hasLog={true}
-        onCopy={noop}
-        onRebuild={noop}
-        onDelete={noop}
-        onOpenLogs={noop}
-      />
-    </ul>
-  );
+  return renderImageItem(makeImage({ location }));
 }
 
 describe('ImageItem: where the image lives', () => {

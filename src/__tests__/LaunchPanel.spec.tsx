@@ -1,5 +1,5 @@
 import '@testing-library/jest-dom';
-import { nullTranslator } from '@jupyterlab/translation';
+import './panelMocks';
 import {
   act,
   fireEvent,
@@ -8,24 +8,13 @@ import {
   waitFor,
   within
 } from '@testing-library/react';
-import * as React from 'react';
-import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
 import { HubClient } from '../hub/hubApi';
 import { ServerLauncher } from '../hub/launcher';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage } from './fakes';
 import { FakeHub, hubPageConfig } from './hubFakes';
+import { renderPanel } from './renderPanel';
 
-jest.mock(
-  '@jupyterlab/ui-components',
-  () => jest.requireActual('./uiMocks').uiComponents
-);
-jest.mock(
-  '@jupyterlab/apputils',
-  () => jest.requireActual('./uiMocks').apputils
-);
-
-const trans = nullTranslator.load('jupyterlab_repo2docker');
 const apputils = jest.requireMock('@jupyterlab/apputils');
 
 describe('EnvironmentsPanel launch', () => {
@@ -50,17 +39,9 @@ describe('EnvironmentsPanel launch', () => {
     model = new EnvironmentsModel({ client });
     hub = new FakeHub();
     opened = [];
-    launcher = new ServerLauncher({
-      model,
-      hub: new HubClient({
-        user: 'alice',
-        pageConfig: hubPageConfig(),
-        fetch: hub.fetch
-      }),
-      open: url => {
-        opened.push(url);
-        return {} as Window;
-      }
+    launcher = hubLauncher(url => {
+      opened.push(url);
+      return {} as Window;
     });
     actions = {
       openLogs: jest.fn(),
@@ -75,22 +56,47 @@ describe('EnvironmentsPanel launch', () => {
     model.dispose();
   });
 
-  async function renderLoaded(
-    withLauncher: ServerLauncher | undefined = launcher
-  ) {
-    const view = render(
-      <EnvironmentsPanel
-        model={model}
-        trans={trans}
-        actions={actions}
-        launcher={withLauncher}
-      />
+  /** A launcher on the fake hub, opening new tabs with `open`. */
+  function hubLauncher(open: (url: string) => Window | null): ServerLauncher {
+    return new ServerLauncher({
+      model,
+      hub: new HubClient({
+        user: 'alice',
+        pageConfig: hubPageConfig(),
+        fetch: hub.fetch
+      }),
+      open
+    });
+  }
+
+  function renderLoaded(withLauncher: ServerLauncher = launcher) {
+    return renderPanel(model, actions, withLauncher);
+  }
+
+  /** The service answers the next build with the image it already has. */
+  function answerAlreadyBuilt(): void {
+    client.startBuild.mockResolvedValue(
+      makeBuild({
+        id: 'b0',
+        phase: 'built',
+        alreadyBuilt: true,
+        image: image.name
+      })
     );
-    await act(() => model.refresh());
-    if (withLauncher) {
-      await act(() => withLauncher.refresh());
-    }
-    return view;
+  }
+
+  /** Types the repository into the form and presses `button` (`Build` or `Build and start`). */
+  function submitForm(button: string): void {
+    fireEvent.change(screen.getByLabelText('Repository URL'), {
+      target: { value: 'https://github.com/alice/analysis' }
+    });
+    fireEvent.click(screen.getByRole('button', { name: button }));
+  }
+
+  function clickStart(): void {
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Start server in r2d-alice/analysis' })
+    );
   }
 
   it('starts a server from an image, shows progress, then opens it', async () => {
@@ -176,9 +182,7 @@ describe('EnvironmentsPanel launch', () => {
       });
     });
     await renderLoaded();
-    fireEvent.click(
-      screen.getByRole('button', { name: 'Start server in r2d-alice/analysis' })
-    );
+    clickStart();
     expect(await screen.findByText('Pulling image')).toBeInTheDocument();
     const bar = screen.getByRole('progressbar', { name: /^Starting server/ });
     expect(bar).toHaveAttribute('value', '40');
@@ -189,9 +193,7 @@ describe('EnvironmentsPanel launch', () => {
   it('says why a start failed, in the panel', async () => {
     hub.failStart = 'Image r2d-alice/analysis:0123456789ab not in allowed list';
     await renderLoaded();
-    fireEvent.click(
-      screen.getByRole('button', { name: 'Start server in r2d-alice/analysis' })
-    );
+    clickStart();
     expect(await screen.findByRole('alert')).toHaveTextContent(
       'not in allowed list'
     );
@@ -214,9 +216,7 @@ describe('EnvironmentsPanel launch', () => {
   it('names the config line when named servers are off', async () => {
     hub.namedServers = false;
     await renderLoaded();
-    fireEvent.click(
-      screen.getByRole('button', { name: 'Start server in r2d-alice/analysis' })
-    );
+    clickStart();
     const note = await screen.findByRole('note');
     expect(note).toHaveTextContent('c.JupyterHub.allow_named_servers = True');
   });
@@ -238,19 +238,9 @@ describe('EnvironmentsPanel launch', () => {
   });
 
   it('builds and starts: an already-built answer starts at once', async () => {
-    client.startBuild.mockResolvedValue(
-      makeBuild({
-        id: 'b0',
-        phase: 'built',
-        alreadyBuilt: true,
-        image: image.name
-      })
-    );
+    answerAlreadyBuilt();
     await renderLoaded();
-    fireEvent.change(screen.getByLabelText('Repository URL'), {
-      target: { value: 'https://github.com/alice/analysis' }
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Build and start' }));
+    submitForm('Build and start');
     await waitFor(() => expect(opened).toHaveLength(1));
     expect(hub.servers.get('analysis')?.user_options).toEqual({
       image: image.name
@@ -258,19 +248,9 @@ describe('EnvironmentsPanel launch', () => {
   });
 
   it('"Build" alone starts nothing', async () => {
-    client.startBuild.mockResolvedValue(
-      makeBuild({
-        id: 'b0',
-        phase: 'built',
-        alreadyBuilt: true,
-        image: image.name
-      })
-    );
+    answerAlreadyBuilt();
     await renderLoaded();
-    fireEvent.change(screen.getByLabelText('Repository URL'), {
-      target: { value: 'https://github.com/alice/analysis' }
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Build' }));
+    submitForm('Build');
     await waitFor(() => expect(client.startBuild).toHaveBeenCalled());
     await act(async () => undefined);
     expect(hub.requests.filter(r => r.method === 'POST')).toHaveLength(0);
@@ -286,9 +266,7 @@ describe('EnvironmentsPanel launch', () => {
     expect(
       screen.queryByRole('button', { name: /Copy launch link/ })
     ).not.toBeInTheDocument();
-    fireEvent.click(
-      screen.getByRole('button', { name: 'Start server in r2d-alice/analysis' })
-    );
+    clickStart();
     await waitFor(() => expect(apputils.showDialog).toHaveBeenCalled());
     const options = apputils.showDialog.mock.calls[0][0];
     expect(options.title).toBe('Start JupyterLab in r2d-alice/analysis');
@@ -310,19 +288,9 @@ describe('EnvironmentsPanel launch', () => {
 
   it('on a laptop, Build and start shows the command once built', async () => {
     const laptop = new ServerLauncher({ model, hub: null });
-    client.startBuild.mockResolvedValue(
-      makeBuild({
-        id: 'b0',
-        phase: 'built',
-        alreadyBuilt: true,
-        image: image.name
-      })
-    );
+    answerAlreadyBuilt();
     await renderLoaded(laptop);
-    fireEvent.change(screen.getByLabelText('Repository URL'), {
-      target: { value: 'https://github.com/alice/analysis' }
-    });
-    fireEvent.click(screen.getByRole('button', { name: 'Build and start' }));
+    submitForm('Build and start');
     await waitFor(() => expect(apputils.showDialog).toHaveBeenCalled());
     expect(apputils.showDialog.mock.calls[0][0].title).toBe(
       'Start JupyterLab in r2d-alice/analysis'
@@ -332,19 +300,9 @@ describe('EnvironmentsPanel launch', () => {
 
   it('offers a link when the browser blocks the new tab', async () => {
     launcher.dispose();
-    launcher = new ServerLauncher({
-      model,
-      hub: new HubClient({
-        user: 'alice',
-        pageConfig: hubPageConfig(),
-        fetch: hub.fetch
-      }),
-      open: () => null
-    });
+    launcher = hubLauncher(() => null);
     await renderLoaded();
-    fireEvent.click(
-      screen.getByRole('button', { name: 'Start server in r2d-alice/analysis' })
-    );
+    clickStart();
     const link = await screen.findByRole('link', { name: 'Open analysis' });
     expect(link).toHaveAttribute(
       'href',

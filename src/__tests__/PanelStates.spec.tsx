@@ -3,24 +3,12 @@
  * where a log is kept, a build the service lost, folding sections, the filter, clearing.
  */
 import '@testing-library/jest-dom';
-import { nullTranslator } from '@jupyterlab/translation';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
-import * as React from 'react';
-import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
+import './panelMocks';
+import { act, fireEvent, screen, within } from '@testing-library/react';
 import { errorFromStatus } from '../errors';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage } from './fakes';
-
-jest.mock(
-  '@jupyterlab/ui-components',
-  () => jest.requireActual('./uiMocks').uiComponents
-);
-jest.mock(
-  '@jupyterlab/apputils',
-  () => jest.requireActual('./uiMocks').apputils
-);
-
-const trans = nullTranslator.load('jupyterlab_repo2docker');
+import { renderPanel, trans } from './renderPanel';
 
 describe('EnvironmentsPanel states', () => {
   let client: FakeClient;
@@ -38,12 +26,8 @@ describe('EnvironmentsPanel states', () => {
   });
   afterEach(() => model.dispose());
 
-  async function renderLoaded() {
-    const view = render(
-      <EnvironmentsPanel model={model} trans={trans} actions={actions} />
-    );
-    await act(() => model.refresh());
-    return view;
+  function renderLoaded() {
+    return renderPanel(model, actions);
   }
 
   it('shows a failed build in one line, the whole message on demand', async () => {

@@ -9,9 +9,8 @@ import '@testing-library/jest-dom';
 import type { Build } from '@jupyterlab-repo2docker/service/contract';
 import { ContentsManager, Drive, ServerConnection } from '@jupyterlab/services';
 import type { Contents } from '@jupyterlab/services';
-import { nullTranslator } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
-import { act, fireEvent, render, screen, within } from '@testing-library/react';
+import { fireEvent, render, screen, within } from '@testing-library/react';
 import * as React from 'react';
 import { FakeClient, makeBuild, makeImage, makeInfo } from './fakes';
 
@@ -40,13 +39,11 @@ jest.mock('../icons', () => ({ environmentsIcon: {} }));
 import { Notification } from '@jupyterlab/apputils';
 import { CommandIDs } from '../commands';
 import { BuildForm } from '../components/BuildForm';
-import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
-import { ImageItem } from '../components/ImageItem';
 import { folderError } from '../folderErrors';
 import { addFolderBuildCommand, BUILD_FOLDER } from '../folderBuild';
 import { EnvironmentsModel } from '../model';
+import { renderImageItem, renderPanel, trans } from './renderPanel';
 
-const trans = nullTranslator.load('jupyterlab_repo2docker');
 const DIGEST = 'sha256:' + 'ab12cd34ef56'.repeat(5) + 'abcd';
 
 function folderBuild(overrides: Partial<Build> = {}): Build {
@@ -367,26 +364,13 @@ describe('the panel and folders', () => {
   });
 
   it('shows a folder image as "folder <path>" with the digest\'s first 12 hex digits', () => {
-    const noop = (): void => undefined;
-    render(
-      <ul>
-        <ImageItem
-          image={makeImage({
-            repo: '',
-            ref: '',
-            commit: '',
-            folder: { path: 'projects/demo', digest: DIGEST }
-          })}
-          trans={trans}
-          canRebuild={true}
-          canDelete={true}
-          hasLog={true}
-          onCopy={noop}
-          onRebuild={noop}
-          onDelete={noop}
-          onOpenLogs={noop}
-        />
-      </ul>
+    renderImageItem(
+      makeImage({
+        repo: '',
+        ref: '',
+        commit: '',
+        folder: { path: 'projects/demo', digest: DIGEST }
+      })
     );
     expect(screen.getByText('folder projects/demo')).toBeInTheDocument();
     expect(screen.getByText('ab12cd34ef56')).toHaveAttribute('title', DIGEST);
@@ -402,14 +386,7 @@ describe('the panel and folders', () => {
     client.listImages.mockResolvedValue([image]);
     const model = new EnvironmentsModel({ client });
     const buildFolder = jest.fn();
-    render(
-      <EnvironmentsPanel
-        model={model}
-        trans={trans}
-        actions={{ openLogs: jest.fn(), buildFolder }}
-      />
-    );
-    await act(() => model.refresh());
+    await renderPanel(model, { openLogs: jest.fn(), buildFolder });
     const card = screen
       .getByText('folder projects/demo')
       .closest('li') as HTMLElement;

@@ -27,6 +27,17 @@ describe('ServerLauncher', () => {
     });
   }
 
+  /** A server of alice's that the hub already runs, ready. */
+  function hubRuns(name: string, userOptions: Record<string, unknown>): void {
+    hub.servers.set(name, {
+      name,
+      ready: true,
+      pending: null,
+      url: `/user/alice/${name ? `${name}/` : ''}`,
+      user_options: userOptions
+    });
+  }
+
   beforeEach(async () => {
     client = new FakeClient();
     client.listImages.mockResolvedValue([image]);
@@ -72,13 +83,7 @@ describe('ServerLauncher', () => {
   });
 
   it('picks a name no server of the user has', async () => {
-    hub.servers.set('analysis', {
-      name: 'analysis',
-      ready: true,
-      pending: null,
-      url: '/user/alice/analysis/',
-      user_options: { image: image.name }
-    });
+    hubRuns('analysis', { image: image.name });
     const done = await launcher.startImage(image);
     expect(done.name).toBe('analysis-aaaa');
     expect(hub.servers.has('analysis-aaaa')).toBe(true);
@@ -141,27 +146,9 @@ describe('ServerLauncher', () => {
   });
 
   it('lists only servers running an environment’s image', async () => {
-    hub.servers.set('analysis', {
-      name: 'analysis',
-      ready: true,
-      pending: null,
-      url: '/user/alice/analysis/',
-      user_options: { image: image.name }
-    });
-    hub.servers.set('', {
-      name: '',
-      ready: true,
-      pending: null,
-      url: '/user/alice/',
-      user_options: {}
-    });
-    hub.servers.set('other', {
-      name: 'other',
-      ready: true,
-      pending: null,
-      url: '/user/alice/other/',
-      user_options: { image: 'jupyter/base-notebook' }
-    });
+    hubRuns('analysis', { image: image.name });
+    hubRuns('', {});
+    hubRuns('other', { image: 'jupyter/base-notebook' });
     await launcher.refresh();
     expect(launcher.servers.map(s => s.name)).toEqual(['analysis']);
     expect(launcher.servers[0].labUrl).toBe(
@@ -192,7 +179,8 @@ describe('ServerLauncher', () => {
     expect(hub.servers.get('analysis')?.user_options.image).toBe(image.name);
   });
 
-  it('waits for a build, then starts in its image', async () => {
+  /** Asks to start after a build the service still reports as building. */
+  async function startAfterBuilding() {
     const build = makeBuild({
       id: 'new',
       phase: 'building',
@@ -200,7 +188,12 @@ describe('ServerLauncher', () => {
     });
     client.listBuilds.mockResolvedValue([build]);
     await model.refresh();
-    const started = launcher.startAfterBuild(build);
+    // Not awaited: the start waits for the build's next phase.
+    return { build, started: launcher.startAfterBuild(build) };
+  }
+
+  it('waits for a build, then starts in its image', async () => {
+    const { build, started } = await startAfterBuilding();
     expect(launcher.starts[0]).toMatchObject({ status: 'building' });
     expect(hub.requests.filter(r => r.method === 'POST')).toHaveLength(0);
     client.listBuilds.mockResolvedValue([{ ...build, phase: 'built' }]);
@@ -211,14 +204,7 @@ describe('ServerLauncher', () => {
   });
 
   it('starts nothing when the build fails', async () => {
-    const build = makeBuild({
-      id: 'new',
-      phase: 'building',
-      image: image.name
-    });
-    client.listBuilds.mockResolvedValue([build]);
-    await model.refresh();
-    const started = launcher.startAfterBuild(build);
+    const { build, started } = await startAfterBuilding();
     client.listBuilds.mockResolvedValue([
       { ...build, phase: 'failed', error: 'boom' }
     ]);

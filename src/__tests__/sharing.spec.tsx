@@ -1,6 +1,6 @@
 import '@testing-library/jest-dom';
+import './panelMocks';
 import type { SharingRequest } from '@jupyterlab-repo2docker/service/contract';
-import { nullTranslator } from '@jupyterlab/translation';
 import {
   act,
   fireEvent,
@@ -11,7 +11,6 @@ import {
 } from '@testing-library/react';
 import * as React from 'react';
 import { Repo2DockerClient } from '../client';
-import { EnvironmentsPanel } from '../components/EnvironmentsPanel';
 import {
   ShareForm,
   type IShareDialogOptions,
@@ -21,17 +20,7 @@ import { errorFromStatus } from '../errors';
 import { EnvironmentsModel } from '../model';
 import { sharedWithYou, splitImages, visibilityText } from '../sharing';
 import { FakeClient, makeImage, makeInfo } from './fakes';
-
-jest.mock(
-  '@jupyterlab/ui-components',
-  () => jest.requireActual('./uiMocks').uiComponents
-);
-jest.mock(
-  '@jupyterlab/apputils',
-  () => jest.requireActual('./uiMocks').apputils
-);
-
-const trans = nullTranslator.load('jupyterlab_repo2docker');
+import { renderPanel, trans } from './renderPanel';
 
 const bob = makeInfo({ name: 'bob', groups: ['course-101', 'lab'] }).user;
 
@@ -125,7 +114,15 @@ describe('ShareForm (the body of the Share dialog)', () => {
         {...overrides}
       />
     );
-    return { view, save, submitRef };
+    /** What the dialog's Save button calls; resolves with its answer (saved or not). */
+    const submit = async (): Promise<boolean | undefined> => {
+      let saved: boolean | undefined;
+      await act(async () => {
+        saved = await submitRef.current?.();
+      });
+      return saved;
+    };
+    return { view, save, submit };
   }
 
   it('offers Only me, Groups with the caller’s groups, and Everyone on the hub', () => {
@@ -140,14 +137,10 @@ describe('ShareForm (the body of the Share dialog)', () => {
   });
 
   it('sends the ticked groups', async () => {
-    const { save, submitRef } = renderForm();
+    const { save, submit } = renderForm();
     fireEvent.click(screen.getByRole('radio', { name: 'Groups' }));
     fireEvent.click(screen.getByRole('checkbox', { name: 'course-101' }));
-    let saved = false;
-    await act(async () => {
-      saved = (await submitRef.current?.()) ?? false;
-    });
-    expect(saved).toBe(true);
+    expect(await submit()).toBe(true);
     expect(save).toHaveBeenCalledWith({
       visibility: 'groups',
       groups: ['course-101']
@@ -155,33 +148,25 @@ describe('ShareForm (the body of the Share dialog)', () => {
   });
 
   it('sends everyone without groups, and only me without groups', async () => {
-    const { save, submitRef } = renderForm({
+    const { save, submit } = renderForm({
       sharing: { visibility: 'groups', groups: ['lab'] }
     });
     expect(screen.getByRole('checkbox', { name: 'lab' })).toBeChecked();
     fireEvent.click(screen.getByRole('radio', { name: 'Everyone on the hub' }));
-    await act(async () => {
-      await submitRef.current?.();
-    });
+    await submit();
     expect(save).toHaveBeenLastCalledWith({
       visibility: 'everyone',
       groups: []
     });
     fireEvent.click(screen.getByRole('radio', { name: 'Only me' }));
-    await act(async () => {
-      await submitRef.current?.();
-    });
+    await submit();
     expect(save).toHaveBeenLastCalledWith({ visibility: 'owner', groups: [] });
   });
 
   it('asks for a group instead of sending none', async () => {
-    const { save, submitRef } = renderForm();
+    const { save, submit } = renderForm();
     fireEvent.click(screen.getByRole('radio', { name: 'Groups' }));
-    let saved = true;
-    await act(async () => {
-      saved = (await submitRef.current?.()) ?? true;
-    });
-    expect(saved).toBe(false);
+    expect(await submit()).toBe(false);
     expect(save).not.toHaveBeenCalled();
     expect(screen.getByRole('alert')).toHaveTextContent(
       'Tick at least one group'
@@ -201,14 +186,10 @@ describe('ShareForm (the body of the Share dialog)', () => {
         trans
       );
     });
-    const { submitRef } = renderForm({ save });
+    const { submit } = renderForm({ save });
     fireEvent.click(screen.getByRole('radio', { name: 'Groups' }));
     fireEvent.click(screen.getByRole('checkbox', { name: 'lab' }));
-    let saved = true;
-    await act(async () => {
-      saved = (await submitRef.current?.()) ?? true;
-    });
-    expect(saved).toBe(false);
+    expect(await submit()).toBe(false);
     expect(screen.getByRole('alert')).toHaveTextContent(
       /You can share only with hub groups you belong to/
     );
@@ -220,9 +201,7 @@ describe('ShareForm (the body of the Share dialog)', () => {
         trans
       )
     );
-    await act(async () => {
-      await submitRef.current?.();
-    });
+    await submit();
     expect(screen.getByRole('alert')).toHaveTextContent(
       'only its owner or an admin may'
     );
@@ -248,15 +227,12 @@ describe('the panel with sharing', () => {
 
   afterEach(() => model.dispose());
 
-  async function renderPanel() {
-    render(
-      <EnvironmentsPanel
-        model={model}
-        trans={trans}
-        actions={{ openLogs: jest.fn(), reportError: jest.fn(), share }}
-      />
-    );
-    await act(() => model.refresh());
+  async function renderLoaded() {
+    await renderPanel(model, {
+      openLogs: jest.fn(),
+      reportError: jest.fn(),
+      share
+    });
   }
 
   function section(title: string): HTMLElement {
@@ -268,7 +244,7 @@ describe('the panel with sharing', () => {
       makeInfo({ name: 'bob', groups: ['course-101'] })
     );
     client.listImages.mockResolvedValue([bobOwn, aliceOwn, carolEveryone]);
-    await renderPanel();
+    await renderLoaded();
 
     const images = section('Images');
     const own = within(images).getByRole('listitem');
@@ -302,7 +278,7 @@ describe('the panel with sharing', () => {
       makeInfo({ name: 'bob', groups: ['course-101'] })
     );
     client.listImages.mockResolvedValue([aliceOwn]);
-    await renderPanel();
+    await renderLoaded();
     expect(
       within(section('Images')).getByText('No images of your own.')
     ).toBeInTheDocument();
@@ -320,7 +296,7 @@ describe('the panel with sharing', () => {
       }),
       makeImage({ name: 'r2d-alice/plain:1', displayName: 'Plain' })
     ]);
-    await renderPanel();
+    await renderLoaded();
     const [privateRow, plainRow] = within(section('Images')).getAllByRole(
       'listitem'
     );
@@ -336,7 +312,7 @@ describe('the panel with sharing', () => {
     client.listImages.mockResolvedValue([
       makeImage({ sharing: { visibility: 'groups', groups: ['a', 'b'] } })
     ]);
-    await renderPanel();
+    await renderLoaded();
     expect(
       screen.queryByRole('region', { name: /^Shared with you/ })
     ).not.toBeInTheDocument();
@@ -349,7 +325,7 @@ describe('the panel with sharing', () => {
     );
     const image = makeImage({ displayName: 'Course' });
     client.listImages.mockResolvedValue([image]);
-    await renderPanel();
+    await renderLoaded();
 
     fireEvent.click(screen.getByRole('button', { name: 'Share Course' }));
     expect(share).toHaveBeenCalledTimes(1);

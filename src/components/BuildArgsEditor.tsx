@@ -43,33 +43,21 @@ export function BuildArgsEditor(props: IBuildArgsEditorProps): JSX.Element {
             const rowProblem = problem?.key === row.key ? problem : null;
             return (
               <li key={row.key} className="jp-Repo2Docker-buildArgRow">
-                <input
-                  className="jp-mod-styled jp-Repo2Docker-input"
-                  type="text"
+                <BuildArgInput
                   value={row.name}
                   placeholder={trans.__('NAME')}
-                  aria-label={trans.__('Build argument name')}
-                  spellCheck={false}
-                  autoComplete="off"
-                  aria-invalid={rowProblem?.part === 'name' ? true : undefined}
-                  aria-describedby={rowProblem ? errorId : undefined}
-                  onChange={event =>
-                    update(row.key, { name: event.target.value })
-                  }
+                  label={trans.__('Build argument name')}
+                  invalid={rowProblem?.part === 'name'}
+                  describedBy={rowProblem ? errorId : undefined}
+                  onChange={name => update(row.key, { name })}
                 />
-                <input
-                  className="jp-mod-styled jp-Repo2Docker-input"
-                  type="text"
+                <BuildArgInput
                   value={row.value}
                   placeholder={trans.__('value')}
-                  aria-label={trans.__('Build argument value')}
-                  spellCheck={false}
-                  autoComplete="off"
-                  aria-invalid={rowProblem?.part === 'value' ? true : undefined}
-                  aria-describedby={rowProblem ? errorId : `${id}-warning`}
-                  onChange={event =>
-                    update(row.key, { value: event.target.value })
-                  }
+                  label={trans.__('Build argument value')}
+                  invalid={rowProblem?.part === 'value'}
+                  describedBy={rowProblem ? errorId : `${id}-warning`}
+                  onChange={value => update(row.key, { value })}
                 />
                 <button
                   type="button"
@@ -112,5 +100,31 @@ export function BuildArgsEditor(props: IBuildArgsEditorProps): JSX.Element {
         {trans.__('Add build argument')}
       </button>
     </fieldset>
+  );
+}
+
+/** The name or the value field of one row. */
+function BuildArgInput(props: {
+  value: string;
+  placeholder: string;
+  /** Its accessible name (`Build argument name` / `Build argument value`). */
+  label: string;
+  invalid: boolean;
+  describedBy: string | undefined;
+  onChange: (value: string) => void;
+}): JSX.Element {
+  return (
+    <input
+      className="jp-mod-styled jp-Repo2Docker-input"
+      type="text"
+      value={props.value}
+      placeholder={props.placeholder}
+      aria-label={props.label}
+      spellCheck={false}
+      autoComplete="off"
+      aria-invalid={props.invalid ? true : undefined}
+      aria-describedby={props.describedBy}
+      onChange={event => props.onChange(event.target.value)}
+    />
   );
 }

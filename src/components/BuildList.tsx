@@ -2,7 +2,7 @@ import type { Build } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { BuildItem } from './BuildItem';
-import { Section, usePaged } from './Section';
+import { ListSection } from './ListSection';
 
 export interface IBuildListProps {
   /** The builds to list (filtered). */
@@ -30,7 +30,6 @@ export interface IBuildListProps {
 /** The builds: active ones first, then recent ones; finished ones can be cleared. */
 export function BuildList(props: IBuildListProps): JSX.Element {
   const { builds, trans } = props;
-  const paged = usePaged(builds);
   const actions = (
     <>
       {props.finishedCount > 0 && (
@@ -56,47 +55,31 @@ export function BuildList(props: IBuildListProps): JSX.Element {
     </>
   );
   return (
-    <Section
+    <ListSection
       title={trans.__('Builds')}
-      shown={builds.length}
+      items={builds}
       total={props.total}
       collapsed={props.collapsed}
       onToggle={props.onToggle}
       trans={trans}
       actions={actions}
-    >
-      {builds.length === 0 ? (
-        <p className="jp-Repo2Docker-empty">
-          {props.total > 0
-            ? trans.__('No build matches.')
-            : trans.__('No builds.')}
-        </p>
-      ) : (
-        <ul className="jp-Repo2Docker-list" aria-label={trans.__('Builds')}>
-          {paged.items.map(build => (
-            <BuildItem
-              key={build.id}
-              build={build}
-              trans={trans}
-              canCancel={props.canCancel(build)}
-              hasLog={props.hasLog(build)}
-              gone={props.isGone(build)}
-              onCancel={props.onCancel}
-              onOpenLogs={props.onOpenLogs}
-              launchActions={props.renderLaunchActions?.(build)}
-            />
-          ))}
-        </ul>
+      empty={
+        props.total > 0 ? trans.__('No build matches.') : trans.__('No builds.')
+      }
+      moreText={more => trans.__('Show %1 more builds', more)}
+      renderItem={build => (
+        <BuildItem
+          key={build.id}
+          build={build}
+          trans={trans}
+          canCancel={props.canCancel(build)}
+          hasLog={props.hasLog(build)}
+          gone={props.isGone(build)}
+          onCancel={props.onCancel}
+          onOpenLogs={props.onOpenLogs}
+          launchActions={props.renderLaunchActions?.(build)}
+        />
       )}
-      {paged.more > 0 && (
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal jp-Repo2Docker-textButton jp-Repo2Docker-showAll"
-          onClick={paged.showAll}
-        >
-          {trans.__('Show %1 more builds', paged.more)}
-        </button>
-      )}
-    </Section>
+    />
   );
 }

@@ -18,61 +18,67 @@ export function CredentialsFields(props: ICredentialsFieldsProps): JSX.Element {
   const { value, problem, trans } = props;
   const id = React.useId();
   const errorId = `${id}-credentials-error`;
-  const error = (part: ICredentialsProblem['part']) =>
-    problem?.part === part ? (
-      <div className="jp-Repo2Docker-fieldError" id={errorId} role="alert">
-        {problem.message}
+  /** One labelled input with its problem under it; `part` names the input and its value. */
+  const field = (
+    part: ICredentialsProblem['part'],
+    label: string,
+    input: {
+      type: 'text' | 'password';
+      placeholder: string;
+      title: string;
+      autoComplete: string;
+    }
+  ) => {
+    const invalid = problem?.part === part;
+    return (
+      <div className="jp-Repo2Docker-field">
+        <label htmlFor={`${id}-${part}`}>{label}</label>
+        <input
+          id={`${id}-${part}`}
+          className="jp-mod-styled jp-Repo2Docker-input"
+          type={input.type}
+          value={value[part]}
+          placeholder={input.placeholder}
+          title={input.title}
+          spellCheck={false}
+          autoComplete={input.autoComplete}
+          aria-invalid={invalid ? true : undefined}
+          aria-describedby={invalid ? errorId : undefined}
+          onChange={event =>
+            props.onChange({ ...value, [part]: event.target.value })
+          }
+        />
+        {invalid && (
+          <div className="jp-Repo2Docker-fieldError" id={errorId} role="alert">
+            {problem.message}
+          </div>
+        )}
       </div>
-    ) : null;
+    );
+  };
   return (
     <div
       className="jp-Repo2Docker-credentials"
       role="group"
       aria-label={trans.__('Private repository')}
     >
-      <div className="jp-Repo2Docker-field">
-        <label htmlFor={`${id}-username`}>{trans.__('Username')}</label>
-        <input
-          id={`${id}-username`}
-          className="jp-mod-styled jp-Repo2Docker-input"
-          type="text"
-          value={value.username}
-          placeholder={trans.__('optional: for a private repository')}
-          title={trans.__(
-            'The user name for a private https:// repository (with GitHub any name works with a token)'
-          )}
-          spellCheck={false}
-          autoComplete="off"
-          aria-invalid={problem?.part === 'username' ? true : undefined}
-          aria-describedby={problem?.part === 'username' ? errorId : undefined}
-          onChange={event =>
-            props.onChange({ ...value, username: event.target.value })
-          }
-        />
-        {error('username')}
-      </div>
-      <div className="jp-Repo2Docker-field">
-        <label htmlFor={`${id}-token`}>{trans.__('Token')}</label>
-        <input
-          id={`${id}-token`}
-          className="jp-mod-styled jp-Repo2Docker-input"
-          type="password"
-          value={value.token}
-          placeholder={trans.__('optional: access token or password')}
-          title={trans.__(
-            'Used for this build only: sent to the service, never saved'
-          )}
-          spellCheck={false}
-          // Not a login of this site: no password manager offers or saves it.
-          autoComplete="new-password"
-          aria-invalid={problem?.part === 'token' ? true : undefined}
-          aria-describedby={problem?.part === 'token' ? errorId : undefined}
-          onChange={event =>
-            props.onChange({ ...value, token: event.target.value })
-          }
-        />
-        {error('token')}
-      </div>
+      {field('username', trans.__('Username'), {
+        type: 'text',
+        placeholder: trans.__('optional: for a private repository'),
+        title: trans.__(
+          'The user name for a private https:// repository (with GitHub any name works with a token)'
+        ),
+        autoComplete: 'off'
+      })}
+      {field('token', trans.__('Token'), {
+        type: 'password',
+        placeholder: trans.__('optional: access token or password'),
+        title: trans.__(
+          'Used for this build only: sent to the service, never saved'
+        ),
+        // Not a login of this site: no password manager offers or saves it.
+        autoComplete: 'new-password'
+      })}
     </div>
   );
 }

@@ -9,7 +9,7 @@ import {
 } from '../sharing';
 import type { IImageShareProps } from './ImageExtras';
 import { ImageItem } from './ImageItem';
-import { Section, usePaged } from './Section';
+import { ListSection } from './ListSection';
 import { SharedWithYou } from './SharedWithYou';
 
 /** Sharing in the image list (issue 14): who the user is, and the Share dialog. */
@@ -50,7 +50,6 @@ export function ImageList(props: IImageListProps): JSX.Element {
     : { own: [...props.images], shared: [] };
   const images = split.own;
   const total = props.total - (sharing?.sharedTotal ?? 0);
-  const paged = usePaged(images);
   const shareOf = (image: Image): IImageShareProps | undefined => {
     if (!sharing) {
       return undefined;
@@ -80,37 +79,23 @@ export function ImageList(props: IImageListProps): JSX.Element {
   );
   return (
     <>
-      <Section
+      <ListSection
         title={trans.__('Images')}
-        shown={images.length}
+        items={images}
         total={total}
         collapsed={props.collapsed}
         onToggle={props.onToggle}
         trans={trans}
-      >
-        {images.length === 0 ? (
-          <p className="jp-Repo2Docker-empty">
-            {total > 0
-              ? trans.__('No image matches.')
-              : sharing && sharing.sharedTotal > 0
-                ? trans.__('No images of your own.')
-                : trans.__('No images.')}
-          </p>
-        ) : (
-          <ul className="jp-Repo2Docker-list" aria-label={trans.__('Images')}>
-            {paged.items.map(renderItem)}
-          </ul>
-        )}
-        {paged.more > 0 && (
-          <button
-            type="button"
-            className="jp-Button jp-mod-minimal jp-Repo2Docker-textButton jp-Repo2Docker-showAll"
-            onClick={paged.showAll}
-          >
-            {trans.__('Show %1 more images', paged.more)}
-          </button>
-        )}
-      </Section>
+        empty={
+          total > 0
+            ? trans.__('No image matches.')
+            : sharing && sharing.sharedTotal > 0
+              ? trans.__('No images of your own.')
+              : trans.__('No images.')
+        }
+        moreText={more => trans.__('Show %1 more images', more)}
+        renderItem={renderItem}
+      />
       {sharing && (
         <SharedWithYou
           images={split.shared}

@@ -1,7 +1,7 @@
 import type { Image } from '@jupyterlab-repo2docker/service/contract';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
-import { Section, usePaged } from './Section';
+import { ListSection } from './ListSection';
 
 export interface ISharedWithYouProps {
   /** Others' images shared with the user (filtered). */
@@ -20,38 +20,20 @@ export interface ISharedWithYouProps {
 export function SharedWithYou(props: ISharedWithYouProps): JSX.Element | null {
   const { images, trans } = props;
   const [collapsed, setCollapsed] = React.useState(false);
-  const paged = usePaged(images);
   if (props.total === 0) {
     return null;
   }
   return (
-    <Section
+    <ListSection
       title={trans.__('Shared with you')}
-      shown={images.length}
+      items={images}
       total={props.total}
       collapsed={collapsed}
       onToggle={setCollapsed}
       trans={trans}
-    >
-      {images.length === 0 ? (
-        <p className="jp-Repo2Docker-empty">{trans.__('No image matches.')}</p>
-      ) : (
-        <ul
-          className="jp-Repo2Docker-list"
-          aria-label={trans.__('Shared with you')}
-        >
-          {paged.items.map(image => props.renderItem(image))}
-        </ul>
-      )}
-      {paged.more > 0 && (
-        <button
-          type="button"
-          className="jp-Button jp-mod-minimal jp-Repo2Docker-textButton jp-Repo2Docker-showAll"
-          onClick={paged.showAll}
-        >
-          {trans.__('Show %1 more images', paged.more)}
-        </button>
-      )}
-    </Section>
+      empty={trans.__('No image matches.')}
+      moreText={more => trans.__('Show %1 more images', more)}
+      renderItem={props.renderItem}
+    />
   );
 }

@@ -33,6 +33,7 @@ import {
   labToken,
   logInAndStartServer,
   logWidget,
+  newUserContext,
   openSidebar,
   serviceUrl,
   shot,
@@ -92,10 +93,7 @@ test.describe('a folder of alice’s server built and started under JupyterHub',
     `${hubUrl()}/user/${user}/${name ? `${name}/` : ''}api/contents/${item}`;
 
   test.beforeAll(async ({ browser }: { browser: Browser }) => {
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 }
-    });
-    context.setDefaultTimeout(30_000);
+    const context = await newUserContext(browser, { timeout: 30_000 });
     contexts.push(context);
     alice = await context.newPage();
   });

@@ -30,8 +30,8 @@ import {
   hubUrl,
   imageItem,
   labToken,
-  logInAndStartServer,
-  openSidebar,
+  logInToPanel,
+  newUserContext,
   serviceUrl,
   shot,
   sidebar,
@@ -98,11 +98,15 @@ test.describe('starting servers in environments under JupyterHub', () => {
   let panelServer = '';
   const aliceServers = new Set<string>();
 
+  /** A page in a browser of its own (no hub cookie yet), closed after the suite. */
+  async function freshPage(browser: Browser): Promise<Page> {
+    const context = await newUserContext(browser);
+    contexts.push(context);
+    return context.newPage();
+  }
+
   test.beforeAll(async ({ browser }: { browser: Browser }) => {
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 }
-    });
-    context.setDefaultTimeout(30_000);
+    const context = await newUserContext(browser, { timeout: 30_000 });
     contexts.push(context);
     alice = await context.newPage();
   });
@@ -136,9 +140,7 @@ test.describe('starting servers in environments under JupyterHub', () => {
   });
 
   test('1. alice builds the launchable fixture in the panel', async () => {
-    await logInAndStartServer(alice, 'alice', 'launch-01-alice');
-    aliceToken = await labToken(alice);
-    await openSidebar(alice);
+    aliceToken = (await logInToPanel(alice, 'alice', 'launch-01-alice')).token;
     const response = await submitBuild(alice, {
       repo: env('FIXTURE_LAUNCHABLE_URL')
     });
@@ -217,14 +219,12 @@ test.describe('starting servers in environments under JupyterHub', () => {
   test("4. bob cannot start alice's private image, not even with hand-made user_options", async ({
     browser
   }) => {
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 }
-    });
-    contexts.push(context);
-    const bob = await context.newPage();
-    await logInAndStartServer(bob, 'bob', 'launch-04-bob');
-    const bobToken = await labToken(bob);
-    const panel = await openSidebar(bob);
+    const bob = await freshPage(browser);
+    const { token: bobToken, panel } = await logInToPanel(
+      bob,
+      'bob',
+      'launch-04-bob'
+    );
     await expect(imageItem(panel, build.image)).toHaveCount(0);
     await expect(
       panel.getByRole('button', { name: /^Start server in .*launchable/ })
@@ -261,11 +261,7 @@ test.describe('starting servers in environments under JupyterHub', () => {
   test('5. a launch link opened by alice in a fresh browser goes through the hub login, the already-built answer, and into her new server', async ({
     browser
   }) => {
-    const context = await browser.newContext({
-      viewport: { width: 1400, height: 900 }
-    });
-    contexts.push(context);
-    const page = await context.newPage();
+    const page = await freshPage(browser);
     const visited: string[] = [];
     let launchStatus = 0;
     page.on('request', request => {

@@ -26,9 +26,8 @@ import {
   HUB_ENV_SET,
   hubUrl,
   imageItem,
-  labToken,
-  logInAndStartServer,
-  openSidebar,
+  logInUser,
+  newUserContext,
   refreshPanel,
   serviceCall,
   serviceUrl,
@@ -87,13 +86,15 @@ test.describe('sharing an environment with a hub group', () => {
     return body.images.map(i => i.name);
   }
 
+  const logIn = (user: User, prefix: string) =>
+    logInUser({ pages, tokens }, user, prefix);
+
   test.beforeAll(async ({ browser }: { browser: Browser }) => {
     for (const user of USERS) {
-      const context = await browser.newContext({
-        viewport: { width: 1400, height: 900 }
+      const context = await newUserContext(browser, {
+        timeout: 30_000,
+        navigationTimeout: 90_000
       });
-      context.setDefaultTimeout(30_000);
-      context.setDefaultNavigationTimeout(90_000);
       contexts[user] = context;
       pages[user] = await context.newPage();
     }
@@ -132,9 +133,7 @@ test.describe('sharing an environment with a hub group', () => {
 
   test('1. alice builds, and shares the image with course-101 in the Share dialog', async () => {
     const page = pages.alice;
-    await logInAndStartServer(page, 'alice', 'sharing-01-alice');
-    tokens.alice = await labToken(page);
-    const panel = await openSidebar(page);
+    const panel = await logIn('alice', 'sharing-01-alice');
 
     const response = await submitBuild(page, {
       repo: env('FIXTURE_OK_URL'),
@@ -187,9 +186,7 @@ test.describe('sharing an environment with a hub group', () => {
 
   test('2. bob (in course-101) sees it under Shared with you', async () => {
     const page = pages.bob;
-    await logInAndStartServer(page, 'bob', 'sharing-02-bob');
-    tokens.bob = await labToken(page);
-    const panel = await openSidebar(page);
+    const panel = await logIn('bob', 'sharing-02-bob');
     await refreshPanel(page);
     const section = panel.getByRole('region', { name: /^Shared with you/ });
     await expect(section).toBeVisible({ timeout: 30_000 });
@@ -207,9 +204,7 @@ test.describe('sharing an environment with a hub group', () => {
 
   test('3. dave (not in the group) sees nothing of it, not even through the API', async () => {
     const page = pages.dave;
-    await logInAndStartServer(page, 'dave', 'sharing-03-dave');
-    tokens.dave = await labToken(page);
-    const panel = await openSidebar(page);
+    const panel = await logIn('dave', 'sharing-03-dave');
     await refreshPanel(page);
     await expect(imageItem(panel, image)).toHaveCount(0);
     // The engine is shared with other suites: images of the shared namespace may be listed

@@ -36,10 +36,11 @@ import {
   expectFormEnabled,
   HUB_ENV_SET,
   imageItem,
-  labToken,
   logInAndStartServer,
+  logInUser,
   logRow,
   logWidget,
+  newUserContext,
   openSidebar,
   refreshPanel,
   RESULTS,
@@ -75,13 +76,15 @@ test.describe('the Environments sidebar under JupyterHub', () => {
   /** The slow fixture's RUN step has begun its 30 s sleep. */
   const sleepingLine = /\bsleeping\s*$/;
 
+  const logIn = (user: User, prefix: string) =>
+    logInUser({ pages, tokens }, user, prefix);
+
   test.beforeAll(async ({ browser }: { browser: Browser }) => {
     for (const user of USERS) {
-      const context = await browser.newContext({
-        viewport: { width: 1400, height: 900 }
+      const context = await newUserContext(browser, {
+        timeout: 30_000,
+        navigationTimeout: 90_000
       });
-      context.setDefaultTimeout(30_000);
-      context.setDefaultNavigationTimeout(90_000);
       await context.tracing.start({ screenshots: true, snapshots: true });
       contexts[user] = context;
       const page = await context.newPage();
@@ -133,10 +136,7 @@ test.describe('the Environments sidebar under JupyterHub', () => {
 
   test('1. alice logs in, starts her server, builds the ok fixture and watches its log to Built', async () => {
     const page = pages.alice;
-    await logInAndStartServer(page, 'alice', '01-alice');
-    tokens.alice = await labToken(page);
-
-    const panel = await openSidebar(page);
+    const panel = await logIn('alice', '01-alice');
     const form = buildForm(panel);
     await expectFormEnabled(form, true);
     // A builder: neither a read-only notice nor a diagnosis.
@@ -199,9 +199,7 @@ test.describe('the Environments sidebar under JupyterHub', () => {
 
   test("2. bob (reader) logs in: a read-only panel without any of alice's images", async () => {
     const page = pages.bob;
-    await logInAndStartServer(page, 'bob', '02-bob');
-    tokens.bob = await labToken(page);
-    const panel = await openSidebar(page);
+    const panel = await logIn('bob', '02-bob');
 
     // The read-only notice names the scope he lacks.
     const notice = panel.locator('.jp-Repo2Docker-status-warning');
@@ -282,9 +280,7 @@ test.describe('the Environments sidebar under JupyterHub', () => {
 
   test("4. admin logs in: sees alice's build and image, and may delete it", async () => {
     const page = pages.admin;
-    await logInAndStartServer(page, 'admin', '04-admin');
-    tokens.admin = await labToken(page);
-    const panel = await openSidebar(page);
+    const panel = await logIn('admin', '04-admin');
     await expectFormEnabled(buildForm(panel), true);
     await expect(panel.locator('.jp-Repo2Docker-status')).toHaveCount(0);
 

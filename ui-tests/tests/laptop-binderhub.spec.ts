@@ -14,15 +14,17 @@ import { promisify } from 'util';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import {
   api,
+  buildCard,
+  cancelFromCard,
+  buildFromForm,
   env,
-  LAB_URL,
+  imageLabels,
+  openLab,
   removeImages,
-  TOKEN,
   type IBuild
 } from './laptop-helpers';
 
 const run = promisify(execFile);
-const SIDEBAR_ID = 'jp-repo2docker-environments';
 const OWNER_LABEL = 'org.jupyter.repo2docker-service.owner';
 
 test.skip(
@@ -33,67 +35,11 @@ test.describe.configure({ mode: 'serial' });
 
 const fixtures = () => env('FIXTURE_OK_URL').replace(/\/ok\/?$/, '');
 
-async function openLab(page: Page): Promise<Locator> {
-  await page.goto(`${LAB_URL()}/lab?token=${TOKEN()}`);
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 90_000
-  });
-  const tab = page.locator(
-    `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`
-  );
-  const panel = page.locator(`#${SIDEBAR_ID}`);
-  await expect(tab).toBeVisible();
-  // A restored workspace may open the sidebar a moment later: click only while it is closed.
-  await expect(async () => {
-    if (!(await tab.evaluate(e => e.classList.contains('lm-mod-current')))) {
-      await tab.click();
-    }
-    await expect(panel).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 30_000 });
-  const form = panel.getByRole('form', { name: 'Build an environment' });
-  // The form's outer fieldset (the Advanced part has its own).
-  await expect(form.locator('fieldset').first()).toBeEnabled({
-    timeout: 90_000
-  });
-  return panel;
-}
-
-async function buildFromForm(page: Page, repo: string): Promise<IBuild> {
-  const form = page
-    .locator(`#${SIDEBAR_ID}`)
-    .getByRole('form', { name: 'Build an environment' });
-  await form.getByLabel('Repository URL').fill(repo);
-  const [response] = await Promise.all([
-    page.waitForResponse(
-      r =>
-        r.request().method() === 'POST' &&
-        /\/repo2docker\/api\/builds(\?|$)/.test(r.url())
-    ),
-    form.getByRole('button', { name: 'Build', exact: true }).click()
-  ]);
-  expect(response.status(), await response.text()).toBe(202);
-  return (await response.json()) as IBuild;
-}
-
-const buildCard = (panel: Locator, id: string): Locator =>
-  panel.locator(`li.jp-Repo2Docker-build[data-build-id="${id}"]`);
 const viewerOf = (page: Page, id: string): Locator =>
   page.locator(`#repo2docker-log-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`);
-
-async function labelsOf(image: string): Promise<Record<string, string> | null> {
-  try {
-    const { stdout } = await run('docker', [
-      'image',
-      'inspect',
-      '--format',
-      '{{json .Config.Labels}}',
-      image
-    ]);
-    return JSON.parse(stdout) as Record<string, string>;
-  } catch {
-    return null;
-  }
-}
+/** The labels of an image, or null once the engine has no such image. */
+const labelsOf = (image: string): Promise<Record<string, string> | null> =>
+  imageLabels(image).catch(() => null);
 
 const made: string[] = [];
 test.afterAll(async () => {
@@ -113,7 +59,7 @@ test('through BinderHub: the fixture built from the panel, its log streamed, its
   expect(info.status).toBe(200);
   const user = info.body.user.name;
   const panel = await openLab(page);
-  const build = await buildFromForm(page, env('FIXTURE_OK_URL'));
+  const build = await buildFromForm(page, env('FIXTURE_OK_URL'), [202]);
   made.push(build.image);
   const viewer = viewerOf(page, build.id);
   await expect(viewer).toBeVisible();
@@ -164,20 +110,14 @@ test('through BinderHub: a slow build streams its first line live, then is cance
   page
 }) => {
   const panel = await openLab(page);
-  const slow = await buildFromForm(page, `${fixtures()}/slow`);
+  const slow = await buildFromForm(page, `${fixtures()}/slow`, [202]);
   const card = buildCard(panel, slow.id);
   const viewer = viewerOf(page, slow.id);
   // "sleeping" is printed before a 30 s sleep: seen while the build still runs = live.
   await expect(viewer).toContainText('sleeping', { timeout: 90_000 });
   await expect(card).toHaveClass(/jp-Repo2Docker-phase-(fetching|building)/);
   const asked = Date.now();
-  const [response] = await Promise.all([
-    page.waitForResponse(
-      r => r.request().method() === 'DELETE' && r.url().includes(slow.id)
-    ),
-    card.getByRole('button', { name: /^Cancel build of / }).click()
-  ]);
-  expect(response.status(), await response.text()).toBe(200);
+  await cancelFromCard(page, card, slow.id);
   await expect(card).toHaveClass(/jp-Repo2Docker-phase-cancelled/, {
     timeout: 10_000
   });

@@ -18,17 +18,19 @@ import { randomBytes } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { promisify } from 'util';
+import { expect, test, type APIRequestContext } from '@playwright/test';
 import {
-  expect,
-  test,
-  type APIRequestContext,
-  type Locator,
-  type Page
-} from '@playwright/test';
-import { api, env, LAB_URL, TOKEN, type IBuild } from './laptop-helpers';
+  api,
+  env,
+  LAB_URL,
+  openLabPage,
+  showSidebar,
+  SIDEBAR_ID,
+  TOKEN,
+  type IBuild
+} from './laptop-helpers';
 
 const run = promisify(execFile);
-const SIDEBAR_ID = 'jp-repo2docker-environments';
 
 /** PUT one item through the Jupyter server's contents API. */
 async function put(
@@ -117,29 +119,6 @@ async function fileInImage(
   }
 }
 
-async function openLab(page: Page): Promise<void> {
-  await page.goto(`${LAB_URL()}/lab?token=${TOKEN()}`);
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 90_000
-  });
-}
-
-/** Show a left sidebar by its tab (clicking only while it is closed: a click would close it). */
-async function showSidebar(page: Page, id: string): Promise<Locator> {
-  const tab = page.locator(
-    `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${id}"]`
-  );
-  const panel = page.locator(`#${id}`);
-  await expect(tab).toBeVisible();
-  await expect(async () => {
-    if (!(await tab.evaluate(e => e.classList.contains('lm-mod-current')))) {
-      await tab.click();
-    }
-    await expect(panel).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 30_000 });
-  return panel;
-}
-
 test.describe('build an environment from a folder (laptop mode)', () => {
   const nonce = randomBytes(8).toString('hex');
   const folder = `folder-e2e-${nonce}`;
@@ -161,7 +140,7 @@ test.describe('build an environment from a folder (laptop mode)', () => {
     request
   }) => {
     await makeFolder(request, folder, nonce);
-    await openLab(page);
+    await openLabPage(page);
     const browser = await showSidebar(page, 'filebrowser');
     const entry = browser.locator('.jp-DirListing-item[data-isdir="true"]', {
       hasText: folder

@@ -13,7 +13,12 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { promisify } from 'util';
-import type { APIRequestContext } from '@playwright/test';
+import {
+  expect,
+  type APIRequestContext,
+  type Locator,
+  type Page
+} from '@playwright/test';
 
 const run = promisify(execFile);
 
@@ -29,6 +34,54 @@ export function env(name: string): string {
 
 export const LAB_URL = () => env('JUPYTERLAB_URL').replace(/\/+$/, '');
 export const TOKEN = () => env('JUPYTERLAB_TOKEN');
+
+export const SIDEBAR_ID = 'jp-repo2docker-environments';
+
+export function sidebar(page: Page): Locator {
+  return page.locator(`#${SIDEBAR_ID}`);
+}
+
+export function buildCard(panel: Locator, id: string): Locator {
+  return panel.locator(`li.jp-Repo2Docker-build[data-build-id="${id}"]`);
+}
+
+/** JupyterLab with the server's token, once its splash screen is gone. */
+export async function openLabPage(page: Page): Promise<void> {
+  await page.goto(`${LAB_URL()}/lab?token=${TOKEN()}`);
+  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
+    timeout: 90_000
+  });
+}
+
+/** Show a left sidebar by its tab id; returns the sidebar. */
+export async function showSidebar(page: Page, id: string): Promise<Locator> {
+  const tab = page.locator(
+    `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${id}"]`
+  );
+  const panel = page.locator(`#${id}`);
+  await expect(tab).toBeVisible();
+  // The restored workspace may open the sidebar a moment later: click only while it is closed
+  // (a click on the open one would close it), and check again.
+  await expect(async () => {
+    if (!(await tab.evaluate(e => e.classList.contains('lm-mod-current')))) {
+      await tab.click();
+    }
+    await expect(panel).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 30_000 });
+  return panel;
+}
+
+/** JupyterLab with the Environments sidebar open and its form usable (the service answered). */
+export async function openLab(page: Page): Promise<Locator> {
+  await openLabPage(page);
+  const panel = await showSidebar(page, SIDEBAR_ID);
+  const form = panel.getByRole('form', { name: 'Build an environment' });
+  // The form's outer fieldset (the Advanced part has its own).
+  await expect(form.locator('fieldset').first()).toBeEnabled({
+    timeout: 90_000
+  });
+  return panel;
+}
 
 /** The service's API through the proxy, with the Jupyter server's token. */
 export async function api<T>(
@@ -63,6 +116,46 @@ export interface IBuild {
   logAvailable?: boolean;
 }
 
+/**
+ * Start a build from the panel's form; returns the service's answer, whose status must be one of
+ * `accepted`.
+ */
+export async function buildFromForm(
+  page: Page,
+  repo: string,
+  accepted: number[] = [200, 202]
+): Promise<IBuild> {
+  const form = sidebar(page).getByRole('form', {
+    name: 'Build an environment'
+  });
+  await form.getByLabel('Repository URL').fill(repo);
+  const [response] = await Promise.all([
+    page.waitForResponse(
+      r =>
+        r.request().method() === 'POST' &&
+        /\/repo2docker\/api\/builds(\?|$)/.test(r.url())
+    ),
+    form.getByRole('button', { name: 'Build', exact: true }).click()
+  ]);
+  expect(accepted, await response.text()).toContain(response.status());
+  return (await response.json()) as IBuild;
+}
+
+/** Press Cancel on a build's card; the service must answer the cancel with 200. */
+export async function cancelFromCard(
+  page: Page,
+  card: Locator,
+  buildId: string
+): Promise<void> {
+  const [response] = await Promise.all([
+    page.waitForResponse(
+      r => r.request().method() === 'DELETE' && r.url().includes(buildId)
+    ),
+    card.getByRole('button', { name: /^Cancel build of / }).click()
+  ]);
+  expect(response.status(), await response.text()).toBe(200);
+}
+
 /** Start a build and wait until it is final; returns the final build. */
 export async function buildAndWait(
   request: APIRequestContext,
@@ -88,7 +181,9 @@ export async function buildAndWait(
 }
 
 /** The labels of an image in the engine. */
-async function imageLabels(image: string): Promise<Record<string, string>> {
+export async function imageLabels(
+  image: string
+): Promise<Record<string, string>> {
   const { stdout } = await run('docker', [
     'image',
     'inspect',

@@ -16,11 +16,17 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import {
   api,
   buildAndWait,
+  buildCard,
+  cancelFromCard,
+  buildFromForm,
   env,
   LAB_URL,
   makeImageFixtures,
+  openLab,
   removeImages,
   shortName,
+  SIDEBAR_ID,
+  sidebar,
   TOKEN,
   type IBuild
 } from './laptop-helpers';
@@ -36,41 +42,6 @@ const FIXTURE_SLOW_URL = `${FIXTURES}/slow`;
 const SCREENS =
   process.env.R2D_SCREENS_DIR ?? path.join(__dirname, '..', 'test-results');
 
-const SIDEBAR_ID = 'jp-repo2docker-environments';
-
-function sidebar(page: Page): Locator {
-  return page.locator(`#${SIDEBAR_ID}`);
-}
-
-async function openLab(page: Page): Promise<Locator> {
-  await page.goto(`${LAB_URL()}/lab?token=${TOKEN()}`);
-  await expect(page.locator('#jupyterlab-splash')).toHaveCount(0, {
-    timeout: 90_000
-  });
-  const tab = page.locator(
-    `.jp-SideBar.jp-mod-left .lm-TabBar-tab[data-id="${SIDEBAR_ID}"]`
-  );
-  const panel = sidebar(page);
-  await expect(tab).toBeVisible();
-  // The restored workspace may open the sidebar a moment later: click only while it is closed
-  // (a click on the open one would close it), and check again.
-  await expect(async () => {
-    if (!(await tab.evaluate(e => e.classList.contains('lm-mod-current')))) {
-      await tab.click();
-    }
-    await expect(panel).toBeVisible({ timeout: 2_000 });
-  }).toPass({ timeout: 30_000 });
-  const form = panel.getByRole('form', { name: 'Build an environment' });
-  await expect(form.locator('fieldset').first()).toBeEnabled({
-    timeout: 90_000
-  });
-  return panel;
-}
-
-function buildCard(panel: Locator, id: string): Locator {
-  return panel.locator(`li.jp-Repo2Docker-build[data-build-id="${id}"]`);
-}
-
 function imageCard(panel: Locator, name: string): Locator {
   return panel.locator(`li.jp-Repo2Docker-image[data-image-name="${name}"]`);
 }
@@ -80,24 +51,6 @@ async function refresh(panel: Locator): Promise<void> {
     .locator('header')
     .getByRole('button', { name: 'Refresh' })
     .click();
-}
-
-/** Start a build from the form; returns the service's answer. */
-async function buildFromForm(page: Page, repo: string): Promise<IBuild> {
-  const form = sidebar(page).getByRole('form', {
-    name: 'Build an environment'
-  });
-  await form.getByLabel('Repository URL').fill(repo);
-  const [response] = await Promise.all([
-    page.waitForResponse(
-      r =>
-        r.request().method() === 'POST' &&
-        /\/repo2docker\/api\/builds(\?|$)/.test(r.url())
-    ),
-    form.getByRole('button', { name: 'Build', exact: true }).click()
-  ]);
-  expect([200, 202], await response.text()).toContain(response.status());
-  return (await response.json()) as IBuild;
 }
 
 async function setTheme(page: Page, theme: string): Promise<void> {
@@ -242,13 +195,7 @@ test('every image and build action works in laptop mode', async ({ page }) => {
     const slow = await buildFromForm(page, FIXTURE_SLOW_URL);
     const card = buildCard(panel, slow.id);
     await expect(card).toBeVisible();
-    const [response] = await Promise.all([
-      page.waitForResponse(
-        r => r.request().method() === 'DELETE' && r.url().includes(slow.id)
-      ),
-      card.getByRole('button', { name: /^Cancel build of / }).click()
-    ]);
-    expect(response.status(), await response.text()).toBe(200);
+    await cancelFromCard(page, card, slow.id);
     await expect(card).toHaveClass(/jp-Repo2Docker-phase-cancelled/, {
       timeout: 20_000
     });

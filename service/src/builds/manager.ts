@@ -145,18 +145,7 @@ export class BuildManager {
       : await this.resolveShared(request.repo, request.ref);
     this.refuseWhileStopping();
     const name = request.name ?? nameFromRepo(request.repo);
-    const repository = renderRepository(
-      this.options.imageTemplate,
-      namespaceFor(owner, request.shared),
-      name,
-      this.options.repositoryPrefix ?? ''
-    );
-    if (!isValidRepository(repository)) {
-      throw invalidField(
-        'name',
-        `the image name "${repository}" would be too long or invalid; choose a shorter name`
-      );
-    }
+    const repository = this.repositoryFor(owner, request.shared, name);
     const image = `${repository}:${commit}`;
     const pushes = this.backend.pushes;
     if (request.push && !pushes) {
@@ -170,47 +159,22 @@ export class BuildManager {
     const isPrivate = request.credentials !== null;
     const target = `${image}\0${request.repo}\0${request.subdir ?? ''}\0${digest}\0${isPrivate ? owner : ''}`;
 
-    // From here to registering our own decision nothing awaits, except waiting for another
-    // request's decision about the same target, after which everything is checked again.
-    for (;;) {
-      const underWay = this.history.active().find(
-        build =>
-          build.spec.image === image &&
-          !build.spec.folder &&
-          build.spec.repo === request.repo &&
-          build.spec.subdir === request.subdir &&
-          buildArgsDigest(build.spec.buildArgs) === digest &&
-          // A private build is joined by its owner only (a join answers with its record).
-          (!build.spec.private || build.owner === owner)
-      );
-      if (underWay) {
-        return this.join(underWay, push, image);
-      }
-      const other = this.deciding.get(target);
-      if (!other) {
-        break;
-      }
-      const result = await other.result.catch(() => null);
+    return this.joinOrDecide(target, {
+      image,
+      push,
+      force: request.force ?? false,
+      joins: build =>
+        build.spec.image === image &&
+        !build.spec.folder &&
+        build.spec.repo === request.repo &&
+        build.spec.subdir === request.subdir &&
+        buildArgsDigest(build.spec.buildArgs) === digest &&
+        // A private build is joined by its owner only (a join answers with its record).
+        (!build.spec.private || build.owner === owner),
       // Its "already exists" answer fits us too when we asked the same (no force, same push).
-      if (
-        result?.outcome === 'existing' &&
-        !request.force &&
-        other.push === push
-      ) {
-        return result;
-      }
-      // Otherwise: it queued a build (found above on the next turn), or it failed (we try ourselves).
-    }
-    const result = this.decide(owner, request, { commit, name, image, push });
-    const entry = { push, force: request.force ?? false, result };
-    this.deciding.set(target, entry);
-    try {
-      return await result;
-    } finally {
-      if (this.deciding.get(target) === entry) {
-        this.deciding.delete(target);
-      }
-    }
+      takesExisting: other => !request.force && other.push === push,
+      decide: () => this.decide(owner, request, { commit, name, image, push })
+    });
   }
 
   /**
@@ -237,18 +201,7 @@ export class BuildManager {
       }
       const name =
         request.name ?? (request.path ? nameFromRepo(request.path) : 'folder');
-      const repository = renderRepository(
-        this.options.imageTemplate,
-        namespaceFor(owner, false),
-        name,
-        this.options.repositoryPrefix ?? ''
-      );
-      if (!isValidRepository(repository)) {
-        throw invalidField(
-          'name',
-          `the image name "${repository}" would be too long or invalid; choose a shorter name`
-        );
-      }
+      const repository = this.repositoryFor(owner, false, name);
       const image = `${repository}:${request.digest.slice('sha256:'.length)}`;
       const push = this.backend.pushes?.pushByDefault ?? false;
       const folder: FolderSource = {
@@ -268,49 +221,96 @@ export class BuildManager {
         buildArgs: {}
       };
       const target = `${image}\0folder\0${request.digest}`;
-      for (;;) {
-        const underWay = this.history
-          .active()
-          .find(
-            build =>
-              build.spec.image === image &&
-              build.spec.folder?.digest === request.digest &&
-              build.owner === owner
-          );
-        if (underWay) {
-          return this.join(underWay, push, image);
-        }
-        const other = this.deciding.get(target);
-        if (!other) {
-          break;
-        }
-        const result = await other.result.catch(() => null);
-        if (result?.outcome === 'existing' && !request.force) {
-          return result;
-        }
-      }
-      const result = this.decide(owner, asBuild, {
-        commit: '',
-        name,
+      return await this.joinOrDecide(target, {
         image,
         push,
-        folder,
-        upload
-      });
-      const entry = { push, force: request.force, result };
-      this.deciding.set(target, entry);
-      try {
-        const decided = await result;
-        kept = this.uploads.has(decided.build); // a push-only build needs no folder
-        return decided;
-      } finally {
-        if (this.deciding.get(target) === entry) {
-          this.deciding.delete(target);
+        force: request.force,
+        joins: build =>
+          build.spec.image === image &&
+          build.spec.folder?.digest === request.digest &&
+          build.owner === owner,
+        takesExisting: () => !request.force,
+        decide: () =>
+          this.decide(owner, asBuild, {
+            commit: '',
+            name,
+            image,
+            push,
+            folder,
+            upload
+          }),
+        decided: decided => {
+          kept = this.uploads.has(decided.build); // a push-only build needs no folder
         }
-      }
+      });
     } finally {
       if (!kept) {
         await upload.remove();
+      }
+    }
+  }
+
+  /** The image repository (no tag) for `owner`'s image `name`; 400 naming `name` when invalid. */
+  private repositoryFor(owner: string, shared: boolean, name: string): string {
+    const repository = renderRepository(
+      this.options.imageTemplate,
+      namespaceFor(owner, shared),
+      name,
+      this.options.repositoryPrefix ?? ''
+    );
+    if (!isValidRepository(repository)) {
+      throw invalidField(
+        'name',
+        `the image name "${repository}" would be too long or invalid; choose a shorter name`
+      );
+    }
+    return repository;
+  }
+
+  /**
+   * Joins a build under way that `joins` picks, or waits for another request's decision about
+   * the same `target` (taking its "already exists" answer where `takesExisting`), else decides
+   * itself and registers that decision for identical requests to wait on. From the last look
+   * to registering nothing awaits, so two identical requests never both decide.
+   */
+  private async joinOrDecide(
+    target: string,
+    how: {
+      image: string;
+      push: boolean;
+      force: boolean;
+      joins: (build: BuildRecord) => boolean;
+      takesExisting: (other: { push: boolean; force: boolean }) => boolean;
+      decide: () => Promise<SubmitResult>;
+      /** Called as soon as the own decision is known, before it stops being registered. */
+      decided?: (result: SubmitResult) => void;
+    }
+  ): Promise<SubmitResult> {
+    for (;;) {
+      const underWay = this.history.active().find(how.joins);
+      if (underWay) {
+        return this.join(underWay, how.push, how.image);
+      }
+      const other = this.deciding.get(target);
+      if (!other) {
+        break;
+      }
+      const result = await other.result.catch(() => null);
+      if (result?.outcome === 'existing' && how.takesExisting(other)) {
+        return result;
+      }
+      // Otherwise: it queued a build (found above on the next turn), or it failed (we try ourselves).
+    }
+    const result = how.decide();
+    const entry = { push: how.push, force: how.force, result };
+    this.deciding.set(target, entry);
+    try {
+      const decided = await result;
+      how.decided?.(decided);
+      return decided;
+    } finally {
+      if (this.deciding.get(target) === entry) {
+        this.deciding.delete(target);
       }
     }
   }

@@ -68,3 +68,27 @@ export function imageId(reference: string): string | null {
     return null;
   }
 }
+
+/**
+ * The containers the hub rig's DockerSpawner made for `user` (it names them
+ * r2d-test-jupyter-<user>--<server>): running ones, or with `all` stopped ones too.
+ */
+export function spawnedContainers(
+  user: string,
+  { all }: { all: boolean }
+): string[] {
+  const out = docker(
+    'ps',
+    ...(all ? ['--all'] : []),
+    '--format',
+    '{{.Names}}',
+    '--filter',
+    `name=^r2d-test-jupyter-${user}--`
+  );
+  return out === '' ? [] : out.split('\n');
+}
+
+/** The image a container was made from, as its config names it. */
+export function containerImage(container: string): string {
+  return docker('inspect', '--format', '{{.Config.Image}}', container);
+}

@@ -3,6 +3,7 @@
  * plus examples/test_overrides.py) on free loopback ports, with the repo2docker service run by
  * the hub from this source tree and reached through the hub's proxy, as users reach it.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -284,6 +285,37 @@ function rawRequest(
     request.on('error', reject);
     request.end(body);
   });
+}
+
+/**
+ * A build through the hub as `token`'s user, asserted accepted (202) and then `built`. Its image
+ * goes into `made` (which the caller removes after) as soon as the answer names it.
+ */
+export async function buildThroughHub(
+  hub: HubProcess,
+  token: string,
+  request: Record<string, unknown>,
+  made: Set<string>,
+  seconds?: number
+): Promise<any> {
+  const started = await hub.api(token, 'POST', '/api/builds', request);
+  assert.equal(started.status, 202, JSON.stringify(started.body));
+  made.add(started.body.image);
+  const build = await hub.waitForBuild(token, started.body.id, seconds);
+  assert.equal(build.phase, 'built', JSON.stringify(build));
+  return build;
+}
+
+/** Stops `hub` (if it started) and keeps its output in `logFile` for a look after a failure. */
+export async function stopKeepingLog(
+  hub: HubProcess | undefined,
+  logFile: string
+): Promise<void> {
+  await hub?.stop();
+  if (hub) {
+    writeFileSync(logFile, hub.output);
+    console.log(`# hub, proxy and service log: ${logFile}`);
+  }
 }
 
 export interface BrowserResponse {

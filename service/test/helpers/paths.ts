@@ -47,3 +47,19 @@ export function makeFixtures(chattyLines = 100_000): Fixtures {
     slow: url('slow')
   };
 }
+
+/**
+ * The launchable fixture (scripts/make-launchable-fixture.sh) made in `parent`: its repository's
+ * path. Bootstraps the base image the first time on a machine (minutes), then answers at once.
+ */
+export function makeLaunchableFixture(parent: string): string {
+  return execFileSync(
+    'bash',
+    [join(ROOT, 'scripts', 'make-launchable-fixture.sh'), parent],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      timeout: 15 * 60_000
+    }
+  ).trim();
+}

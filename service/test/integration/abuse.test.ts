@@ -13,7 +13,7 @@ import { once } from 'node:events';
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { imagesOfBuild, removeImage } from '../helpers/docker-cli.js';
-import { HubProcess } from '../helpers/hub.js';
+import { buildThroughHub, HubProcess } from '../helpers/hub.js';
 import { freePort, jsonCall } from '../helpers/net.js';
 import {
   makeFixtures,
@@ -22,8 +22,8 @@ import {
 } from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 import { readLog } from '../helpers/sse.js';
+import { BUILD } from '../helpers/scopes.js';
 
-const BUILD = 'custom:repo2docker:build';
 const ALLOWED_ORIGIN = 'http://allowed.example';
 const MAX_FAILURES = 20;
 
@@ -114,14 +114,12 @@ describe('a hostile hub user against the service behind a real JupyterHub', () =
     direct = String(service.body.url).replace(/\/$/, '');
     assert.match(direct, /^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const started = await hub.api(tokens.alice, 'POST', '/api/builds', {
-      repo: fixtures.ok,
-      ref: 'main'
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    made.add(started.body.image);
-    aliceBuild = await hub.waitForBuild(tokens.alice, started.body.id);
-    assert.equal(aliceBuild.phase, 'built', JSON.stringify(aliceBuild));
+    aliceBuild = await buildThroughHub(
+      hub,
+      tokens.alice,
+      { repo: fixtures.ok, ref: 'main' },
+      made
+    );
   });
 
   after(async () => {

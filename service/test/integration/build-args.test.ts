@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { imageLabels, removeImage } from '../helpers/docker-cli.js';
+import { git } from '../helpers/git-repo.js';
 import { requireRealParts } from '../helpers/paths.js';
 import { ServiceProcess } from '../helpers/service-process.js';
 
@@ -52,24 +53,9 @@ describe('build arguments', () => {
       join(dir, 'Dockerfile'),
       `FROM scratch\nCOPY busybox /bin/busybox\nARG GREETING\nRUN ["/bin/busybox", "sh", "-c", "echo \\"$GREETING\\" > /greeting # ${nonce}"]\n`
     );
-    const git = (...args: string[]): void => {
-      execFileSync(
-        'git',
-        [
-          '-C',
-          dir,
-          '-c',
-          'user.name=t',
-          '-c',
-          'user.email=t@localhost',
-          ...args
-        ],
-        { stdio: 'ignore' }
-      );
-    };
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('commit', '-q', '-m', 'build args fixture');
+    git(dir, 'init', '-q', '-b', 'main');
+    git(dir, 'add', '.');
+    git(dir, 'commit', '-q', '-m', 'build args fixture');
     repo = `file://${dir}`;
     service = await new ServiceProcess().start();
   });

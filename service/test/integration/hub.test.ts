@@ -9,7 +9,6 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,17 +17,20 @@ import {
   imagesOfBuild,
   removeImage
 } from '../helpers/docker-cli.js';
-import { Browser, HubProcess } from '../helpers/hub.js';
+import {
+  Browser,
+  buildThroughHub,
+  HubProcess,
+  stopKeepingLog
+} from '../helpers/hub.js';
 import {
   makeFixtures,
   requireRealParts,
   type Fixtures
 } from '../helpers/paths.js';
 import { readLog } from '../helpers/sse.js';
+import { ACCESS, READ, BUILD } from '../helpers/scopes.js';
 
-const ACCESS = 'access:services!service=repo2docker';
-const READ = 'custom:repo2docker:read';
-const BUILD = 'custom:repo2docker:build';
 const OWNER_LABEL = 'org.jupyter.repo2docker-service.owner';
 const HUB_LOG = join(tmpdir(), 'r2d-hub-test.log');
 
@@ -74,22 +76,16 @@ describe('the service behind a real JupyterHub (examples/jupyterhub_config.py)',
     tokens.none = null;
     tokens.bogus = randomBytes(16).toString('hex');
 
-    const started = await hub.api(tokens.alice, 'POST', '/api/builds', {
-      repo: fixtures.ok,
-      ref: 'main'
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    made.add(started.body.image);
-    aliceBuild = await hub.waitForBuild(tokens.alice!, started.body.id);
-    assert.equal(aliceBuild.phase, 'built', JSON.stringify(aliceBuild));
+    aliceBuild = await buildThroughHub(
+      hub,
+      tokens.alice!,
+      { repo: fixtures.ok, ref: 'main' },
+      made
+    );
   });
 
   after(async () => {
-    await hub?.stop();
-    if (hub) {
-      writeFileSync(HUB_LOG, hub.output);
-      console.log(`# hub, proxy and service log: ${HUB_LOG}`);
-    }
+    await stopKeepingLog(hub, HUB_LOG);
     made.forEach(removeImage);
   });
 

@@ -10,53 +10,34 @@
  * wrote; opened again, the link gets the already-built answer at once and a second server.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { removeImage } from '../helpers/docker-cli.js';
-import { Browser, HubProcess } from '../helpers/hub.js';
-import { ROOT, requireRealParts } from '../helpers/paths.js';
+import {
+  containerImage,
+  removeImage,
+  spawnedContainers
+} from '../helpers/docker-cli.js';
+import type { LaunchPageData } from '../../src/http/page/launch-html.js';
+import { Browser, HubProcess, stopKeepingLog } from '../helpers/hub.js';
+import { makeLaunchableFixture, requireRealParts } from '../helpers/paths.js';
 
 const HUB_LOG = join(tmpdir(), 'r2d-launch-link-test.log');
 const FIXTURE_FILE = 'built-by-fixture.txt';
 
-const docker = (...args: string[]): string =>
-  execFileSync('docker', args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe']
-  }).trim();
+/** Running containers of this rig for `user`. */
+const containersOf = (user: string): string[] =>
+  spawnedContainers(user, { all: false });
 
-/** Running containers of this rig for `user` (the rig's DockerSpawner names them r2d-test-…). */
-function containersOf(user: string): string[] {
-  const out = docker(
-    'ps',
-    '--format',
-    '{{.Names}}',
-    '--filter',
-    `name=^r2d-test-jupyter-${user}--`
-  );
-  return out === '' ? [] : out.split('\n');
-}
-
-interface LaunchData {
-  build: string;
-  displayName: string;
-  image: string;
-  phase: string;
-  alreadyBuilt: boolean;
-  confirm: boolean;
-}
-
-function pageData(html: string): { data: LaunchData; xsrf: string } {
+function pageData(html: string): { data: LaunchPageData; xsrf: string } {
   const json =
     /<script type="application\/json" id="launch-data">([^<]*)<\/script>/.exec(
       html
     );
   const xsrf = /<meta name="xsrf-token" content="([^"]*)">/.exec(html);
   assert.ok(json && xsrf, `a launch page: ${html.slice(0, 400)}`);
-  return { data: JSON.parse(json[1]) as LaunchData, xsrf: xsrf[1] };
+  return { data: JSON.parse(json[1]) as LaunchPageData, xsrf: xsrf[1] };
 }
 
 /** The OAuth token in the service's signed session cookie (`token.signature`, URL-encoded). */
@@ -95,17 +76,7 @@ describe('the launch link (GET /services/repo2docker/launch) through a real Jupy
   before(async () => {
     requireRealParts();
     fixtureDir = mkdtempSync(join(tmpdir(), 'r2d-launch-link-fixture-'));
-    // Bootstraps the base image the first time on a machine (minutes), then answers at once.
-    const dir = execFileSync(
-      'bash',
-      [join(ROOT, 'scripts', 'make-launchable-fixture.sh'), fixtureDir],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        timeout: 15 * 60_000
-      }
-    ).trim();
-    launchable = `file://${dir}`;
+    launchable = `file://${makeLaunchableFixture(fixtureDir)}`;
     hub = await new HubProcess({
       env: { R2D_HUB_SPAWNER: 'per-server' }
     }).start();
@@ -119,11 +90,7 @@ describe('the launch link (GET /services/repo2docker/launch) through a real Jupy
         headers: { authorization: `token ${aliceToken}` }
       }).catch(() => undefined);
     }
-    await hub?.stop();
-    if (hub) {
-      writeFileSync(HUB_LOG, hub.output);
-      console.log(`# hub, proxy and service log: ${HUB_LOG}`);
-    }
+    await stopKeepingLog(hub, HUB_LOG);
     made.forEach(removeImage);
     if (fixtureDir) {
       rmSync(fixtureDir, { recursive: true, force: true });
@@ -257,10 +224,7 @@ describe('the launch link (GET /services/repo2docker/launch) through a real Jupy
     // A real container from her image; her JupyterLab in it (the hub logs her into the server).
     const [container] = containersOf('alice');
     assert.ok(container, 'a container for alice');
-    assert.equal(
-      docker('inspect', '--format', '{{.Config.Image}}', container),
-      aliceImage
-    );
+    assert.equal(containerImage(container), aliceImage);
     const lab = await browser.request('GET', `${hub.url}${answer.url}lab`, {
       maxRedirects: 20
     });

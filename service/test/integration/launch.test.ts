@@ -9,38 +9,31 @@
  * starts. Prints the time from POST to ready.
  */
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { createParser } from 'eventsource-parser';
-import { removeImage } from '../helpers/docker-cli.js';
-import { Browser, HubProcess } from '../helpers/hub.js';
-import { ROOT, requireRealParts } from '../helpers/paths.js';
+import {
+  containerImage,
+  removeImage,
+  spawnedContainers
+} from '../helpers/docker-cli.js';
+import {
+  Browser,
+  buildThroughHub,
+  HubProcess,
+  stopKeepingLog
+} from '../helpers/hub.js';
+import { makeLaunchableFixture, requireRealParts } from '../helpers/paths.js';
 
 const HUB_LOG = join(tmpdir(), 'r2d-launch-test.log');
 const FIXTURE_FILE = 'built-by-fixture.txt';
 
-const docker = (...args: string[]): string =>
-  execFileSync('docker', args, {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe']
-  }).trim();
-
-/** Containers of this test's hub for `user` (the rig's DockerSpawner names them r2d-test-…). */
-function containersOf(user: string): string[] {
-  const out = docker(
-    'ps',
-    '--all',
-    '--format',
-    '{{.Names}}',
-    '--filter',
-    `name=^r2d-test-jupyter-${user}--`
-  );
-  return out === '' ? [] : out.split('\n');
-}
+/** Containers of this test's hub for `user`, stopped ones too. */
+const containersOf = (user: string): string[] =>
+  spawnedContainers(user, { all: true });
 
 interface ProgressEvent {
   progress?: number;
@@ -136,17 +129,7 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
   before(async () => {
     requireRealParts();
     fixtureDir = mkdtempSync(join(tmpdir(), 'r2d-launch-fixture-'));
-    // Bootstraps the base image the first time on a machine (minutes), then answers at once.
-    const dir = execFileSync(
-      'bash',
-      [join(ROOT, 'scripts', 'make-launchable-fixture.sh'), fixtureDir],
-      {
-        encoding: 'utf8',
-        stdio: ['ignore', 'pipe', 'inherit'],
-        timeout: 15 * 60_000
-      }
-    ).trim();
-    launchable = `file://${dir}`;
+    launchable = `file://${makeLaunchableFixture(fixtureDir)}`;
     hub = await new HubProcess({ env: { R2D_HUB_SPAWNER: 'docker' } }).start();
     for (const user of ['alice', 'bob']) {
       tokens[user] = await hub.token(user);
@@ -162,11 +145,7 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
         `/users/alice/servers/${server}`
       );
     }
-    await hub?.stop();
-    if (hub) {
-      writeFileSync(HUB_LOG, hub.output);
-      console.log(`# hub, proxy and service log: ${HUB_LOG}`);
-    }
+    await stopKeepingLog(hub, HUB_LOG);
     made.forEach(removeImage);
     if (fixtureDir) {
       rmSync(fixtureDir, { recursive: true, force: true });
@@ -174,14 +153,13 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
   });
 
   it('alice builds the launchable fixture through the service, starts a named server in it, finds the built file, and stops it', async () => {
-    const started = await hub.api(tokens.alice, 'POST', '/api/builds', {
-      repo: launchable,
-      ref: 'main'
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    made.add(started.body.image);
-    const build = await hub.waitForBuild(tokens.alice, started.body.id, 300);
-    assert.equal(build.phase, 'built', JSON.stringify(build));
+    const build = await buildThroughHub(
+      hub,
+      tokens.alice,
+      { repo: launchable, ref: 'main' },
+      made,
+      300
+    );
     aliceImage = build.image;
     assert.match(aliceImage, /^r2d-alice\//);
 
@@ -212,10 +190,7 @@ describe('starting a JupyterHub server in an environment (DockerSpawner + jupyte
     // The hub started the container from alice's image, not the spawner's default.
     const [container] = containersOf('alice');
     assert.ok(container, 'a container for alice');
-    assert.equal(
-      docker('inspect', '--format', '{{.Config.Image}}', container),
-      aliceImage
-    );
+    assert.equal(containerImage(container), aliceImage);
 
     // The file her build wrote is in the new server's home, through its contents API.
     const serverUrl = `${hub.url}${last!.url ?? `/user/alice/${server}/`}`;

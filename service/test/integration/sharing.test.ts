@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -20,7 +20,7 @@ import {
   removeImage
 } from '../helpers/docker-cli.js';
 import { commitTree } from '../helpers/git-repo.js';
-import { HubProcess } from '../helpers/hub.js';
+import { buildThroughHub, HubProcess, stopKeepingLog } from '../helpers/hub.js';
 import {
   makeFixtures,
   requireRealParts,
@@ -123,22 +123,16 @@ describe('sharing environments with hub groups (real JupyterHub)', () => {
     for (const user of ['alice', 'bob', 'dave', 'admin'] as const) {
       tokens[user] = await hub.token(user);
     }
-    const started = await api('alice', 'POST', '/api/builds', {
-      repo: fixtures.ok,
-      ref: 'main'
-    });
-    assert.equal(started.status, 202, JSON.stringify(started.body));
-    made.add(started.body.image);
-    build = await hub.waitForBuild(tokens.alice, started.body.id);
-    assert.equal(build.phase, 'built', JSON.stringify(build));
+    build = await buildThroughHub(
+      hub,
+      tokens.alice,
+      { repo: fixtures.ok, ref: 'main' },
+      made
+    );
   });
 
   after(async () => {
-    await hub?.stop();
-    if (hub) {
-      writeFileSync(HUB_LOG, hub.output);
-      console.log(`# hub, proxy and service log: ${HUB_LOG}`);
-    }
+    await stopKeepingLog(hub, HUB_LOG);
     made.forEach(removeImage);
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });

@@ -2,13 +2,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Image } from '../../src/api/contract.js';
-import { ApiError } from '../../src/api/errors.js';
 import {
   imageMatchesText,
   pageKey,
   pageOf,
   takeImagePage
 } from '../../src/http/image-page.js';
+import { refusedField } from '../helpers/refused.js';
 
 function image(i: number, owner = 'alice'): Image {
   return {
@@ -18,17 +18,6 @@ function image(i: number, owner = 'alice'): Image {
     repo: `https://example.org/repo-${i}`,
     ref: 'main'
   } as unknown as Image;
-}
-
-function fieldOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ApiError);
-    assert.equal(error.status, 400);
-    return error.extra.field;
-  }
-  assert.fail('expected a 400');
 }
 
 describe('image page', () => {
@@ -53,35 +42,35 @@ describe('image page', () => {
     });
     assert.deepEqual(query, { repo: 'x' });
     assert.equal(
-      fieldOf(() => takeImagePage({ limit: '0' })),
+      refusedField(() => takeImagePage({ limit: '0' })),
       'limit'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ limit: '1001' })),
+      refusedField(() => takeImagePage({ limit: '1001' })),
       'limit'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ limit: '-1' })),
+      refusedField(() => takeImagePage({ limit: '-1' })),
       'limit'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ limit: ['1', '2'] })),
+      refusedField(() => takeImagePage({ limit: ['1', '2'] })),
       'limit'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ offset: '1.5' })),
+      refusedField(() => takeImagePage({ offset: '1.5' })),
       'offset'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ q: 'x'.repeat(201) })),
+      refusedField(() => takeImagePage({ q: 'x'.repeat(201) })),
       'q'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ q: 'a\u0000' })),
+      refusedField(() => takeImagePage({ q: 'a\u0000' })),
       'q'
     );
     assert.equal(
-      fieldOf(() => takeImagePage({ q: ['a', 'b'] })),
+      refusedField(() => takeImagePage({ q: ['a', 'b'] })),
       'q'
     );
   });

@@ -13,8 +13,7 @@ import {
   JupyterHubAuthenticator
 } from '../../src/auth/jupyterhub.js';
 import { namespaceFor } from '../../src/images/naming.js';
-
-const ACCESS = 'access:services!service=repo2docker';
+import { ACCESS } from '../helpers/scopes.js';
 
 describe('identityFromHub', () => {
   it('maps scopes to permissions; admin implies build implies read', () => {

@@ -5,24 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ApiError } from '../../src/api/errors.js';
 import { launchPageHtml } from '../../src/http/page/launch-html.js';
 import {
   SERVER_NAME,
   serverNameFor
 } from '../../src/http/page/launch-servers.js';
 import { launchRequest } from '../../src/http/routes/launch.js';
-
-const field = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ApiError);
-    assert.equal(error.status, 400);
-    return error.extra.field;
-  }
-  assert.fail('not refused');
-};
+import { refusedField } from '../helpers/refused.js';
 
 describe('launch link query', () => {
   it('takes repo, ref and subdir as a build request does, empty ref/subdir meaning unset', () => {
@@ -44,33 +33,35 @@ describe('launch link query', () => {
 
   it('refuses what POST /api/builds refuses, naming the field, and any other field', () => {
     assert.equal(
-      field(() => launchRequest({}, false)),
+      refusedField(() => launchRequest({}, false)),
       'repo'
     );
     assert.equal(
-      field(() => launchRequest({ repo: '' }, false)),
+      refusedField(() => launchRequest({ repo: '' }, false)),
       'repo'
     );
     assert.equal(
-      field(() => launchRequest({ repo: 'file:///tmp/x' }, false)),
+      refusedField(() => launchRequest({ repo: 'file:///tmp/x' }, false)),
       'repo'
     );
     assert.equal(
-      field(() => launchRequest({ repo: ['a', 'b'] }, false)),
+      refusedField(() => launchRequest({ repo: ['a', 'b'] }, false)),
       'repo'
     );
     assert.equal(
-      field(() => launchRequest({ repo: 'https://h/x', ref: '-x' }, false)),
+      refusedField(() =>
+        launchRequest({ repo: 'https://h/x', ref: '-x' }, false)
+      ),
       'ref'
     );
     assert.equal(
-      field(() =>
+      refusedField(() =>
         launchRequest({ repo: 'https://h/x', subdir: '/etc' }, false)
       ),
       'subdir'
     );
     assert.equal(
-      field(() =>
+      refusedField(() =>
         launchRequest({ repo: 'https://h/x', shared: 'true' }, false)
       ),
       'shared'

@@ -6,7 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Image } from '../../src/api/contract.js';
 import { ApiError } from '../../src/api/errors.js';
 import type { BuildBackend, BuildSink } from '../../src/backends/backend.js';
 import { BuildFailure } from '../../src/backends/backend.js';
@@ -20,38 +19,16 @@ import type { ValidFolderRequest } from '../../src/builds/folder-upload.js';
 import { BuildManager } from '../../src/builds/manager.js';
 import { fromLabels, LABEL, toImage } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-class Engine {
-  images = new Map<string, Image>();
-  async find(reference: string): Promise<Image | null> {
-    await sleep(5);
-    return this.images.get(reference) ?? null;
-  }
-  async retag(source: string, target: string): Promise<void> {
-    const image = this.images.get(source)!;
-    this.images.delete(source);
-    this.images.set(target, { ...image, name: target });
-  }
-  async imageId(): Promise<string | null> {
-    return null;
-  }
-  async removeIfUntagged(): Promise<void> {}
-  async removeBuildArtifacts() {
-    return { images: 0, containers: 0 };
-  }
-  async ping(): Promise<boolean> {
-    return true;
-  }
-}
 
 class Runner implements Repo2DockerRunner {
   jobs: Repo2DockerJob[] = [];
   failWith: string | null = null;
   constructor(
-    private readonly engine: Engine,
+    private readonly engine: FakeEngine,
     public runMs = 40
   ) {}
   async run(job: Repo2DockerJob, _sink: BuildSink, signal: AbortSignal) {
@@ -100,7 +77,7 @@ const folderRequest = (
 });
 
 function setup(backendOverride?: BuildBackend) {
-  const engine = new Engine();
+  const engine = new FakeEngine(5);
   const runner = new Runner(engine);
   const manager = new BuildManager(
     {

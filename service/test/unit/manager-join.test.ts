@@ -5,7 +5,6 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Image } from '../../src/api/contract.js';
 import { ApiError } from '../../src/api/errors.js';
 import type { BuildSink } from '../../src/backends/backend.js';
 import { BuildFailure } from '../../src/backends/backend.js';
@@ -18,40 +17,11 @@ import { BuildManager } from '../../src/builds/manager.js';
 import { INSTANCE_LABEL, currentInstance } from '../../src/docker/instance.js';
 import { fromLabels, toImage } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
 import { makeRequest } from '../helpers/unit-builds.js';
 
 const COMMIT = 'fedcba9876543210fedcba9876543210fedcba98';
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms));
-
-class SlowEngine {
-  images = new Map<string, Image>();
-  finds = 0;
-  up = true;
-  constructor(private readonly findMs: number) {}
-  async find(reference: string): Promise<Image | null> {
-    this.finds++;
-    await sleep(this.findMs);
-    return this.images.get(reference) ?? null;
-  }
-  async retag(source: string, target: string): Promise<void> {
-    const image = this.images.get(source)!;
-    this.images.delete(source);
-    this.images.set(target, { ...image, name: target });
-  }
-  async imageId(): Promise<string | null> {
-    return null;
-  }
-  async removeIfUntagged(): Promise<void> {}
-  async removeBuildArtifacts(): Promise<{
-    images: number;
-    containers: number;
-  }> {
-    return { images: 0, containers: 0 };
-  }
-  async ping(): Promise<boolean> {
-    return this.up;
-  }
-}
 
 /** repo2docker's run under the real local backend (which tags, retags and cleans up on the fake engine). */
 class CountingBackend implements Repo2DockerRunner {
@@ -60,7 +30,7 @@ class CountingBackend implements Repo2DockerRunner {
   lines: string[] = [];
   failWith: string | null = null;
   constructor(
-    private readonly engine: SlowEngine,
+    private readonly engine: FakeEngine,
     private readonly runMs: number
   ) {}
   async run(
@@ -91,7 +61,7 @@ class CountingBackend implements Repo2DockerRunner {
 const request = makeRequest;
 
 function setup({ resolveMs = 20, findMs = 20, runMs = 50 } = {}) {
-  const engine = new SlowEngine(findMs);
+  const engine = new FakeEngine(findMs);
   const backend = new CountingBackend(engine, runMs);
   let resolves = 0;
   const manager = new BuildManager(

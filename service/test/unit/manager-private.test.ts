@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { GitCredentials, Image } from '../../src/api/contract.js';
+import type { GitCredentials } from '../../src/api/contract.js';
 import type { BuildSink } from '../../src/backends/backend.js';
 import { LocalRepo2DockerBackend } from '../../src/backends/local-repo2docker.js';
 import type {
@@ -24,36 +24,12 @@ import {
   toImage
 } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
 import { makeRequest } from '../helpers/unit-builds.js';
 
 const COMMIT = 'c'.repeat(40);
 const PASSWORD = 'tok-5ecret-0123456789';
 const CREDENTIALS: GitCredentials = { username: 'alice', password: PASSWORD };
-
-class FakeEngine {
-  images = new Map<string, Image>();
-  async find(reference: string): Promise<Image | null> {
-    return this.images.get(reference) ?? null;
-  }
-  async retag(source: string, target: string): Promise<void> {
-    const image = this.images.get(source)!;
-    this.images.delete(source);
-    this.images.set(target, { ...image, name: target });
-  }
-  async imageId(): Promise<string | null> {
-    return null;
-  }
-  async removeIfUntagged(): Promise<void> {}
-  async ping(): Promise<boolean> {
-    return true;
-  }
-  async removeBuildArtifacts(): Promise<{
-    images: number;
-    containers: number;
-  }> {
-    return { images: 0, containers: 0 };
-  }
-}
 
 class RecordingRun implements Repo2DockerRunner {
   jobs: Repo2DockerJob[] = [];

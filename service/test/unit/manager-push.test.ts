@@ -22,36 +22,22 @@ import type { BuildRecord } from '../../src/builds/build-record.js';
 import { BuildManager } from '../../src/builds/manager.js';
 import { fromLabels, toImage } from '../../src/images/labels.js';
 import type { ImageStore } from '../../src/images/store.js';
+import { FakeEngine } from '../helpers/fake-engine.js';
 import { makeRequest } from '../helpers/unit-builds.js';
 
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 const HOST = '127.0.0.1:5000';
 
-class FakeEngine {
-  images = new Map<string, Image>();
+/** The shared fake, which also lists and removes, and records and drops a build's leftovers. */
+class PushEngine extends FakeEngine {
   cleaned: string[] = [];
-  async find(reference: string): Promise<Image | null> {
-    return this.images.get(reference) ?? null;
-  }
   async list(): Promise<Image[]> {
     return [...this.images.values()];
   }
   async remove(reference: string): Promise<boolean> {
     return this.images.delete(reference);
   }
-  async retag(source: string, target: string): Promise<void> {
-    const image = this.images.get(source)!;
-    this.images.delete(source);
-    this.images.set(target, { ...image, name: target });
-  }
-  async imageId(): Promise<string | null> {
-    return null;
-  }
-  async removeIfUntagged(): Promise<void> {}
-  async ping(): Promise<boolean> {
-    return true;
-  }
-  async removeBuildArtifacts(
+  override async removeBuildArtifacts(
     buildId: string
   ): Promise<{ images: number; containers: number }> {
     this.cleaned.push(buildId);
@@ -67,7 +53,7 @@ class FakeBackend implements Repo2DockerRunner {
   runs = 0;
   /** Builds wait for this before they finish. */
   hold: Promise<void> = Promise.resolve();
-  constructor(private readonly engine: FakeEngine) {}
+  constructor(private readonly engine: PushEngine) {}
   async run(job: Repo2DockerJob, sink: BuildSink): Promise<void> {
     this.runs++;
     sink.line('building', '#5 [1/1] RUN echo hi', { current: 1, total: 1 });
@@ -117,7 +103,7 @@ const request = makeRequest;
 function setup(
   options: { pusher?: FakePusher | null; registryImages?: Image[] } = {}
 ) {
-  const engine = new FakeEngine();
+  const engine = new PushEngine();
   const backend = new FakeBackend(engine);
   const pusher =
     options.pusher === undefined ? new FakePusher() : options.pusher;

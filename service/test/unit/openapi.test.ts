@@ -15,9 +15,9 @@ import {
 import { createService, type Service } from '../../src/app.js';
 import type { Authenticator, Identity } from '../../src/auth/identity.js';
 import { BUILD_REQUEST_FIELDS } from '../../src/builds/validate.js';
-import { DEFAULT_CONFIG, checkConfig } from '../../src/config.js';
 import type { DockerEngine } from '../../src/docker/engine.js';
 import { registeredRoutes } from '../../src/http/errors.js';
+import { PREFIX, unitConfig } from '../helpers/unit-config.js';
 
 const doc = parse(
   readFileSync(new URL('../../openapi.yaml', import.meta.url), 'utf8')
@@ -32,7 +32,6 @@ const METHODS = [
   'head',
   'trace'
 ];
-const PREFIX = '/services/repo2docker';
 
 type Operation = {
   operationId?: string;
@@ -95,11 +94,7 @@ const fakeEngine = {
 describe('openapi.yaml', () => {
   let service: Service;
   before(async () => {
-    const config = checkConfig({
-      ...structuredClone(DEFAULT_CONFIG),
-      prefix: `${PREFIX}/`,
-      logLevel: 'silent'
-    });
+    const config = unitConfig();
     service = createService(config, {
       authenticator: fakeAuth,
       engine: fakeEngine,

@@ -12,9 +12,9 @@ import { ApiError } from '../../src/api/errors.js';
 import { createService, type Service } from '../../src/app.js';
 import { TooManyRequests } from '../../src/auth/failure-limiter.js';
 import type { Authenticator, Identity } from '../../src/auth/identity.js';
-import { DEFAULT_CONFIG, checkConfig } from '../../src/config.js';
 import { originAllowed } from '../../src/http/cors.js';
 import { finishedRecord } from '../helpers/unit-builds.js';
+import { unitConfig } from '../helpers/unit-config.js';
 
 const alice: Identity = {
   name: 'alice',
@@ -65,12 +65,7 @@ describe('service page login', () => {
     hub.listen(0, '127.0.0.1');
     await once(hub, 'listening');
     const apiUrl = `http://127.0.0.1:${(hub.address() as { port: number }).port}/hub/api`;
-    const config = checkConfig({
-      ...structuredClone(DEFAULT_CONFIG),
-      prefix: '/services/repo2docker/',
-      logLevel: 'silent',
-      corsOrigins: ['https://*.hub.example.org']
-    });
+    const config = unitConfig({ corsOrigins: ['https://*.hub.example.org'] });
     service = createService(config, {
       authenticator: fakeAuth,
       oauth: {
@@ -238,12 +233,7 @@ describe('the page, the log stream and image names: what a hostile user can try'
   const auth = { authorization: 'token tok-alice' };
 
   before(async () => {
-    const config = checkConfig({
-      ...structuredClone(DEFAULT_CONFIG),
-      prefix: '/services/repo2docker/',
-      logLevel: 'silent',
-      corsOrigins: ['https://*.hub.example.org']
-    });
+    const config = unitConfig({ corsOrigins: ['https://*.hub.example.org'] });
     service = createService(config, { authenticator: fakeAuth, oauth: null });
     await service.app.ready();
   });

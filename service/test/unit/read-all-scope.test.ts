@@ -6,9 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { identityFromHub } from '../../src/auth/jupyterhub.js';
 import { READ_ALL_SCOPE, canModify, canSee } from '../../src/auth/policy.js';
-
-const ACCESS = 'access:services!service=repo2docker';
-const READ = 'custom:repo2docker:read';
+import { ACCESS, READ } from '../helpers/scopes.js';
 
 describe('the read-all scope', () => {
   const spawner = identityFromHub(

@@ -15,11 +15,7 @@ import {
   sharedVia,
   usableBy
 } from '../../src/auth/policy.js';
-
-const ACCESS = 'access:services!service=repo2docker';
-const READ = 'custom:repo2docker:read';
-const BUILD = 'custom:repo2docker:build';
-const ADMIN = 'custom:repo2docker:admin';
+import { ACCESS, READ, BUILD, ADMIN } from '../helpers/scopes.js';
 
 const user = (name: string, groups: string[], scopes = [ACCESS, BUILD]) =>
   identityFromHub({ kind: 'user', name, scopes, groups }, 'repo2docker');

@@ -14,7 +14,6 @@ import { createService, type Service } from '../../src/app.js';
 import type { Authenticator } from '../../src/auth/identity.js';
 import { identityFromHub } from '../../src/auth/jupyterhub.js';
 import { READ_ALL_SCOPE } from '../../src/auth/policy.js';
-import { DEFAULT_CONFIG, checkConfig } from '../../src/config.js';
 import type { DockerEngine } from '../../src/docker/engine.js';
 import {
   fromLabels,
@@ -23,11 +22,8 @@ import {
   toLabels
 } from '../../src/images/labels.js';
 import { finishedRecord } from '../helpers/unit-builds.js';
-
-const ACCESS = 'access:services!service=repo2docker';
-const READ = 'custom:repo2docker:read';
-const BUILD = 'custom:repo2docker:build';
-const ADMIN = 'custom:repo2docker:admin';
+import { ACCESS, READ, BUILD, ADMIN } from '../helpers/scopes.js';
+import { PREFIX, unitConfig } from '../helpers/unit-config.js';
 
 const HUB_USERS: Record<string, object> = {
   alice: {
@@ -196,7 +192,6 @@ class FakeEngine {
 describe('sharing routes', () => {
   let service: Service;
   let engine: FakeEngine;
-  const PREFIX = '/services/repo2docker';
 
   const call = async (
     user: string | null,
@@ -225,11 +220,7 @@ describe('sharing routes', () => {
 
   before(async () => {
     engine = new FakeEngine();
-    const config = checkConfig({
-      ...structuredClone(DEFAULT_CONFIG),
-      prefix: `${PREFIX}/`,
-      logLevel: 'silent'
-    });
+    const config = unitConfig();
     service = createService(config, {
       authenticator: fakeAuth,
       engine: engine as unknown as DockerEngine,

@@ -8,6 +8,8 @@
 import {
   expect,
   type APIResponse,
+  type Browser,
+  type BrowserContext,
   type Locator,
   type Page,
   type Response
@@ -104,6 +106,56 @@ export async function logInAndStartServer(
   await page.waitForURL(lab, { timeout: 90_000 });
   await waitForApp(page);
   await shot(page, `${prefix}-lab`);
+}
+
+/**
+ * A browser context for one user of a hub test, in a window wide enough for the sidebar and the
+ * log side by side. `timeout` / `navigationTimeout`: the context's defaults, where the suite
+ * sets them (unset: Playwright's own).
+ */
+export async function newUserContext(
+  browser: Browser,
+  timeouts: { timeout?: number; navigationTimeout?: number } = {}
+): Promise<BrowserContext> {
+  const context = await browser.newContext({
+    viewport: { width: 1400, height: 900 }
+  });
+  if (timeouts.timeout !== undefined) {
+    context.setDefaultTimeout(timeouts.timeout);
+  }
+  if (timeouts.navigationTimeout !== undefined) {
+    context.setDefaultNavigationTimeout(timeouts.navigationTimeout);
+  }
+  return context;
+}
+
+/**
+ * `logInAndStartServer`, then the token of the user's JupyterLab and the Environments sidebar,
+ * opened: where most steps of the hub tests begin.
+ */
+export async function logInToPanel(
+  page: Page,
+  user: string,
+  prefix: string
+): Promise<{ token: string; panel: Locator }> {
+  await logInAndStartServer(page, user, prefix);
+  const token = await labToken(page);
+  const panel = await openSidebar(page);
+  return { token, panel };
+}
+
+/**
+ * `logInToPanel` for a suite that keeps one page and one token per user: logs `user` in on
+ * `pages[user]` and keeps the token in `tokens[user]`; returns the panel.
+ */
+export async function logInUser<U extends string>(
+  users: { pages: Record<U, Page>; tokens: Record<U, string> },
+  user: U,
+  prefix: string
+): Promise<Locator> {
+  const { token, panel } = await logInToPanel(users.pages[user], user, prefix);
+  users.tokens[user] = token;
+  return panel;
 }
 
 export async function waitForApp(page: Page): Promise<void> {

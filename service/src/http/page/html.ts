@@ -1,20 +1,7 @@
 /** The service page's HTML: a shell the script fills in. Only the XSRF token is interpolated. */
-const escapeAttribute = (value: string): string =>
-  value
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+import { documentHtml } from './document.js';
 
-export function pageHtml(xsrf: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="xsrf-token" content="${escapeAttribute(xsrf)}">
-<title>repo2docker</title>
-<style>
+const STYLE = `
   body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 60rem; padding: 0 1rem; color: #222; background: #fff; }
   @media (prefers-color-scheme: dark) { body { color: #ddd; background: #1b1b1b; } #log { background: #111; } }
   header { display: flex; justify-content: space-between; align-items: baseline; }
@@ -26,10 +13,14 @@ export function pageHtml(xsrf: string): string {
   .phase-built .phase { background: #2e7d3244; } .phase-failed .phase { background: #c6282844; } .phase-pushing .phase { background: #1565c044; }
   .location { font-size: .85em; opacity: .8; } #log .pushing { color: #1565c0; }
   #log { font-family: ui-monospace, monospace; font-size: .85em; white-space: pre-wrap; max-height: 30rem; overflow: auto; background: #f6f6f6; padding: .5rem; }
-</style>
-</head>
-<body>
-<header><h1>repo2docker</h1><span>Signed in as <strong id="user">…</strong></span></header>
+`;
+
+export function pageHtml(xsrf: string): string {
+  return documentHtml({
+    title: 'repo2docker',
+    style: STYLE,
+    xsrf,
+    body: `<header><h1>repo2docker</h1><span>Signed in as <strong id="user">…</strong></span></header>
 <p id="registry" hidden></p>
 <p id="error" class="error" hidden></p>
 <form id="build-form" hidden>
@@ -43,7 +34,6 @@ export function pageHtml(xsrf: string): string {
 <h2>Builds</h2><p id="no-builds">No builds yet.</p><ul id="builds"></ul>
 <h2>Images</h2><p id="image-warnings" class="error" hidden></p><p id="no-images">No images yet.</p><ul id="images"></ul>
 <h2 id="log-title">Log</h2><div id="log" role="log" aria-live="polite"></div>
-<script src="page.js"></script>
-</body>
-</html>`;
+<script src="page.js"></script>`
+  });
 }

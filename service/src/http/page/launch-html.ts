@@ -3,12 +3,7 @@
  * runs and the server starts. Only the XSRF token and the build's public facts are interpolated,
  * escaped; never a token.
  */
-const escapeHtml = (value: string): string =>
-  value
-    .replace(/&/g, '&amp;')
-    .replace(/"/g, '&quot;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;');
+import { documentHtml, escapeHtml } from './document.js';
 
 /** What launch.js needs about the build, embedded as JSON (`<` escaped: no early `</script>`). */
 export interface LaunchPageData {
@@ -34,17 +29,11 @@ const STYLE = `
 
 export function launchPageHtml(xsrf: string, data: LaunchPageData): string {
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="xsrf-token" content="${escapeHtml(xsrf)}">
-<title>Launching ${escapeHtml(data.displayName)} · repo2docker</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>Launching ${escapeHtml(data.displayName)}</h1>
+  return documentHtml({
+    title: `Launching ${data.displayName} · repo2docker`,
+    style: STYLE,
+    xsrf,
+    body: `<h1>Launching ${escapeHtml(data.displayName)}</h1>
 <p><code id="image">${escapeHtml(data.image)}</code></p>
 <p id="status" role="status"></p>
 <p id="error" class="error" role="alert" hidden></p>
@@ -56,9 +45,8 @@ export function launchPageHtml(xsrf: string, data: LaunchPageData): string {
 <h2>Build log</h2>
 <div id="log" role="log" aria-live="polite"></div>
 <script type="application/json" id="launch-data">${json}</script>
-<script src="launch.js"></script>
-</body>
-</html>`;
+<script src="launch.js"></script>`
+  });
 }
 
 /** A refused launch, for a browser: the reason, and which field of the link is wrong. */
@@ -70,17 +58,11 @@ export function launchErrorHtml(
   const which = field
     ? `<p>The link's <code>${escapeHtml(field)}</code> is the problem.</p>`
     : '';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Cannot launch · repo2docker</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>Cannot launch (${status})</h1>
+  return documentHtml({
+    title: 'Cannot launch · repo2docker',
+    style: STYLE,
+    body: `<h1>Cannot launch (${status})</h1>
 <p class="error" role="alert">${escapeHtml(message)}</p>
-${which}
-</body>
-</html>`;
+${which}`
+  });
 }
