@@ -250,7 +250,8 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 # a server needs the id of a built build the caller may see, which no schema can name: 404.
 [[operations]]
 include-operation-id = "launch"
-checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"$also]
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429", "431"$also]
+checks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "409", "429", "431"$also]
 
 [[operations]]
 include-operation-id = "startLaunchServer"
@@ -259,6 +260,22 @@ checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403",
 [[operations]]
 include-operation-id = "getLaunchServerProgress"
 checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "429"$also]
+
+# The image list's usableBy and groups go together (the spawner's question), which no schema
+# says; the image name in the sharing route must be an image reference, as for deleteImage.
+[[operations]]
+include-operation-id = "listImages"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "3xx", "400", "401", "403", "429"$also]
+
+[[operations]]
+include-operation-id = "setImageSharing"
+checks.positive_data_acceptance.expected-statuses = ["2xx", "400", "401", "403", "404", "409", "429"$also]
+
+# The upload's body is a tar.gz (application/gzip), which Schemathesis cannot generate;
+# service/test/integration/upload.test.ts and unit/upload-unpack.test.ts send it hostile archives.
+[[operations]]
+include-operation-id = "uploadFolder"
+enabled = false
 
 [[operations]]
 include-operation-id = "getBuild"

@@ -91,6 +91,10 @@ export function createService(
   checkTemplate(repositoryPrefix + config.images.template);
   const app = Fastify({
     bodyLimit: 64 * 1024,
+    // Above the proxy's 16 KiB (configurable-http-proxy is Node with its default): a request the
+    // hub's proxy lets through, X-Forwarded-* headers added, must not overflow here, or the proxy
+    // relays a reset connection instead of an answer. Launch links carry a build request in the URL.
+    http: { maxHeaderSize: 64 * 1024 },
     routerOptions: { ignoreTrailingSlash: true },
     logger: {
       level: config.logLevel,

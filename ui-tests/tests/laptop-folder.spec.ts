@@ -169,8 +169,11 @@ test.describe('build an environment from a folder (laptop mode)', () => {
     expect(build.folder?.path).toBe(folder);
     expect(build.folder?.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
-    // Its log opens, as for a repository build, and follows it to the end.
-    const viewer = page.locator('.jp-Repo2DockerLogWidget');
+    // Its log opens, as for a repository build, and follows it to the end. (Viewers of earlier
+    // specs' builds may be restored beside it: find this build's by its widget id.)
+    const viewer = page.locator(
+      `.jp-Repo2DockerLogWidget#repo2docker-log-${build.id.replace(/[^A-Za-z0-9_-]/g, '_')}`
+    );
     await expect(viewer).toHaveCount(1);
     await expect(viewer.locator('.jp-Repo2DockerLog-phase')).toHaveAttribute(
       'data-phase',

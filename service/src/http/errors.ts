@@ -89,9 +89,16 @@ export function allowedMethods(app: FastifyInstance, path: string): string[] {
     entry,
     regex: patternRegex(entry.url)
   }));
+  // The path belongs to its most specific patterns, as in Fastify's router: static beats
+  // `:param`, which beats `*`. So `/api/images/x/sharing` is the sharing resource (PUT), not also
+  // an image named "x/sharing" of the wildcard delete route.
+  const rank = (url: string): number =>
+    url.includes('*') ? 0 : url.includes(':') ? 1 : 2;
+  const matching = table.matchers.filter(({ regex }) => regex.test(path));
+  const best = Math.max(-1, ...matching.map(({ entry }) => rank(entry.url)));
   const methods = new Set<string>();
-  for (const { entry, regex } of table.matchers) {
-    if (regex.test(path)) {
+  for (const { entry } of matching) {
+    if (rank(entry.url) === best) {
       methods.add(entry.method);
       if (entry.method === 'GET') {
         methods.add('HEAD'); // Fastify answers HEAD for every GET route
@@ -101,9 +108,32 @@ export function allowedMethods(app: FastifyInstance, path: string): string[] {
   return [...methods].sort();
 }
 
+/** The 405 answer for a method `path` does not take, naming those it does in Allow. */
+export function methodNotAllowed(
+  reply: FastifyReply,
+  method: string,
+  path: string,
+  allow: string[]
+): FastifyReply {
+  return reply
+    .status(405)
+    .header('Allow', allow.join(', '))
+    .send(
+      new ApiError(
+        405,
+        'method_not_allowed',
+        `${method} is not allowed on ${path}; use ${allow.join(', ')}`
+      ).toBody()
+    );
+}
+
 export function installErrorHandlers(app: FastifyInstance): void {
   const table: RouteTable = { routes: [], matchers: null };
   tables.set(app, table);
+  // Plugin contexts registered later (the prefixed routes) share the root's table.
+  app.addHook('onRegister', instance => {
+    tables.set(instance, table);
+  });
   // onRoute hooks are inherited by every plugin registered later, so this sees all routes.
   app.addHook('onRoute', route => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
@@ -125,16 +155,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const path = request.url.split('?')[0];
     const allow = allowedMethods(app, path);
     if (allow.length > 0) {
-      return reply
-        .status(405)
-        .header('Allow', allow.join(', '))
-        .send(
-          new ApiError(
-            405,
-            'method_not_allowed',
-            `${request.method} is not allowed on ${path}; use ${allow.join(', ')}`
-          ).toBody()
-        );
+      return methodNotAllowed(reply, request.method, path, allow);
     }
     return reply
       .status(404)

@@ -23,6 +23,7 @@ import {
   isValidTag,
   splitImageReference
 } from '../../images/naming.js';
+import { allowedMethods, methodNotAllowed } from '../errors.js';
 import type { ServiceContext } from '../context.js';
 import { sharingRoutes } from './sharing.js';
 import { pageKey, pageOf, takeImagePage } from '../image-page.js';
@@ -171,6 +172,12 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
   app.delete<{ Params: { '*': string } }>(
     '/api/images/*',
     async (request, reply) => {
+      // A path a more specific route owns (`/api/images/{name}/sharing`) is not an image name.
+      const path = request.url.split('?')[0];
+      const allow = allowedMethods(app, path);
+      if (!allow.includes('DELETE')) {
+        return methodNotAllowed(reply, 'DELETE', path, allow);
+      }
       requirePermission(request.identity, 'build', scopes.build);
       const name = imageNameParam(request.params['*']);
       // Both places are asked; a registry that cannot be asked is an error here (502), so that
