@@ -51,6 +51,7 @@ import {
 } from '../service/test/helpers/paths.js';
 import { bareArgs } from './bare-repo2docker.mjs';
 import { median } from './stats.mjs';
+import { reportTarget } from './targets.mjs';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 
 const args = process.argv.slice(2);
@@ -974,6 +975,77 @@ if (retries.length)
   );
 const report = out.join('\n');
 console.log(report);
+reportTargets(results.find(r => r.scale === 1) ?? results[0]);
+
+/**
+ * The targets against BinderHub, at 1× (bench/RESULTS.md's table): the same cost where both do
+ * the same work, and what only resuming, joining and a real cancel give.
+ */
+function reportTargets(r: SizeResult): void {
+  const vs = (a: number, b: number, unit = 'ms') =>
+    `${a.toFixed(0)} vs ${b.toFixed(0)} ${unit} (ratio ${ratio(a, b)})`;
+  const e2e = {
+    ours: median(r.builds.ours.map(b => b.endToEndMs)),
+    binderhub: median(r.builds.binderhub.map(b => b.endToEndMs))
+  };
+  reportTarget({
+    measure: `against BinderHub: one fixture build, request → final event (${r.lines} lines, median of ${RUNS})`,
+    target: 'ratio ≤ 1.1 (the same work costs the same)',
+    result: vs(e2e.ours, e2e.binderhub),
+    met: e2e.ours / e2e.binderhub <= 1.1
+  });
+  const ab = {
+    ours: median(r.builds.ours.map(b => b.alreadyBuiltMs)),
+    binderhub: median(r.builds.binderhub.map(b => b.alreadyBuiltMs))
+  };
+  reportTarget({
+    measure: 'against BinderHub: already built, request → answer',
+    target: 'no slower than BinderHub',
+    result: vs(ab.ours, ab.binderhub),
+    met: ab.ours <= ab.binderhub
+  });
+  reportTarget({
+    measure:
+      'against BinderHub: two identical concurrent requests, builds run / until both ended',
+    target: 'one build, no slower',
+    result: `${r.concurrent.ours.buildsRun} vs ${r.concurrent.binderhub.buildsRun} builds; ${vs(r.concurrent.ours.totalMs, r.concurrent.binderhub.totalMs)}`,
+    met:
+      r.concurrent.ours.buildsRun === 1 &&
+      r.concurrent.ours.totalMs <= r.concurrent.binderhub.totalMs
+  });
+  const delay = (p: number, side: Side) =>
+    pct(
+      r.builds[side].flatMap(b => b.delays),
+      p
+    );
+  const p50 = { ours: delay(50, 'ours'), binderhub: delay(50, 'binderhub') };
+  const p99 = { ours: delay(99, 'ours'), binderhub: delay(99, 'binderhub') };
+  reportTarget({
+    measure: 'against BinderHub: line printed → client sees it, p50 / p99',
+    target: 'p50 ratio ≤ 1.2',
+    result: `p50 ${vs(p50.ours, p50.binderhub)}; p99 ${vs(p99.ours, p99.binderhub)}; floor p50 ${ms(pct(r.bareDelays, 50))}`,
+    met: p50.ours / p50.binderhub <= 1.2
+  });
+  reportTarget({
+    measure:
+      'against BinderHub: stream dropped midway and reconnected (lines lost / repeated, builds run)',
+    target: '0 / 0, one build',
+    result: `ours ${r.drop.ours.lost} / ${r.drop.ours.repeated}, ${r.drop.ours.buildsRun} build; BinderHub ${r.drop.binderhub.lost} / ${r.drop.binderhub.repeated}, ${r.drop.binderhub.buildsRun} builds`,
+    met:
+      r.drop.ours.lost === 0 &&
+      r.drop.ours.repeated === 0 &&
+      r.drop.ours.buildsRun === 1
+  });
+  reportTarget({
+    measure: `against BinderHub: cancel after a line (a line every ${r.cancelGapMs / 1000} s) → nothing of the build runs`,
+    target: '≤ 1 s, no image left',
+    result: `${seconds(r.cancel.ours.goneMs)} vs ${seconds(r.cancel.binderhub.goneMs)}; image left: ${r.cancel.ours.imageLeft ? 'yes' : 'no'} vs ${r.cancel.binderhub.imageLeft ? 'yes' : 'no'}`,
+    met:
+      r.cancel.ours.goneMs !== null &&
+      r.cancel.ours.goneMs <= 1000 &&
+      !r.cancel.ours.imageLeft
+  });
+}
 
 const resultsDir = resolve(import.meta.dirname, 'results');
 mkdirSync(resultsDir, { recursive: true });

@@ -1,23 +1,69 @@
 #!/usr/bin/env bash
 # `npm run bench`: every benchmark, each measuring ours against its baseline in the same run, at
-# half, full and double size where the issue asks for the scale of cost. Prints one markdown
-# report; copy it into bench/RESULTS.md with the machine it came from.
-# Needs README's setup (scripts/test-all.sh or scripts/run-lab.sh once).
+# half, full and double size where the issue asks for the scale of cost. Installs what it needs
+# on a fresh clone (scripts/setup.sh, wrk, the wheel into the venv for the launch bench), prints
+# one markdown report with each benchmark's wall time, and keeps it in
+# bench/results/run-<time>.md; bench/RESULTS.md takes its targets table and raw output from there.
+# Bounded: about 25 minutes on this machine (2 cores), the soak's SOAK_MINUTES (default 5) included.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
-bash scripts/start-docker.sh >/dev/null
-apt_install wrk >/dev/null
-run() { node --import tsx "$@"; echo; }
-echo "# Benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, docker $(docker version --format '{{.Server.Version}}')"
-echo
-run bench/service-overhead.mts 7
-run bench/folder.mts 3     # a 1,000-file, 50 MB folder: pack + upload + build vs repo2docker on it directly
-for lines in 50000 100000 200000; do run bench/log-relay.mts "$lines" 1 10 100; done
-for images in 1000 2000 4000; do run bench/api-load.mts "$images" 10; done
-run bench/hub-api-load.mts 2000 10
-run bench/launch.mts 3       # Start server → JupyterLab loaded, vs the same spawn via the hub API
-run bench/binderhub.mts   # against a real BinderHub on the same engine (~6 min)
-# Soak last: it restarts the Docker engine once midway. SOAK_MINUTES shortens it (default 10).
-run bench/soak.mts --minutes "${SOAK_MINUTES:-10}"
-if [ -f bench/viewer.sh ]; then bash bench/viewer.sh; fi
+bash scripts/setup.sh >&2
+apt_install wrk
+# The launch bench starts JupyterLab with this tree's extension in the hub's servers.
+bash scripts/install-package.sh >/dev/null
+setup_seconds=$SECONDS
+
+mkdir -p bench/results
+stamp="$(date -u +%Y-%m-%dT%H-%MZ)"
+report="bench/results/run-$stamp.md"
+raw="$(mktemp -t r2d-bench-XXXXXX.md)"
+trap 'rm -f "$raw"' EXIT
+started=$SECONDS
+failed=()
+step() { # a benchmark's command: its output and wall time; a failing one is named, the rest still run
+  local t=$SECONDS status=0
+  "$@" || status=$?
+  echo
+  if [ "$status" -ne 0 ]; then
+    echo "**FAILED (exit $status)**: $*"
+    failed+=("$*")
+  fi
+  echo "_($* — $((SECONDS - t)) s)_"
+  echo
+}
+bench() { step node --import tsx "$@"; }
+{
+  echo "# Benchmarks — $(date -u +%Y-%m-%dT%H:%MZ), commit $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, docker $(docker version --format '{{.Server.Version}}'), load average at start $(cut -d' ' -f1-3 /proc/loadavg); setup (scripts/setup.sh, wrk, the wheel) took ${setup_seconds} s"
+  echo
+  bench bench/service-overhead.mts 7
+  bench bench/folder.mts 3     # a 1,000-file, 50 MB folder: pack + upload + build vs repo2docker on it directly
+  for lines in 50000 100000 200000; do bench bench/log-relay.mts "$lines" 1 10 100; done
+  bench bench/api-load.mts --seconds 10 1000 2000 4000
+  bench bench/hub-api-load.mts 2000 10
+  [ -f bench/panel-scale.mts ] && bench bench/panel-scale.mts 2500 5000 10000
+  bench bench/launch.mts 3       # Start server → JupyterLab loaded, vs the same spawn via the hub API
+  bench bench/binderhub.mts --runs 2  # against a real BinderHub on the same engine, 0.5×/1×/2×
+  step bash bench/viewer.sh --runs 3
+  # Soak last: it restarts the Docker engine once midway.
+  bench bench/soak.mts --minutes "${SOAK_MINUTES:-5}"
+  echo "Load average at the end $(cut -d' ' -f1-3 /proc/loadavg); all benchmarks $((SECONDS - started)) s, with the setup $SECONDS s; ${#failed[@]} failed."
+  [ ${#failed[@]} -eq 0 ]
+} | tee "$raw"
+status=${PIPESTATUS[0]}
+# The report: its first lines (date, commit, machine), the targets every benchmark marked, then
+# everything they printed.
+{
+  head -n 3 "$raw"
+  echo "## Targets"
+  echo
+  node --import tsx bench/summary.mts "$raw"
+  echo
+  echo "## Raw output"
+  echo
+  tail -n +4 "$raw"
+} >"$report"
+echo "report: $report" >&2
+exit "$status"

@@ -14,6 +14,7 @@ import {
 } from '../service/test/helpers/paths.js';
 import { bareArgs } from './bare-repo2docker.mjs';
 import { median } from './stats.mjs';
+import { reportTarget } from './targets.mjs';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 import { readLog } from '../service/test/helpers/sse.js';
 
@@ -104,6 +105,20 @@ console.log(
     '< 300 ms and ≥ 20× faster'
   )
 );
+const ratio = median(viaService) / median(bare);
+reportTarget({
+  measure: 'fixture build through the service vs bare `repo2docker --no-run`',
+  target: 'ratio ≤ 1.05',
+  result: `${ratio.toFixed(2)} (${median(viaService).toFixed(0)} vs ${median(bare).toFixed(0)} ms, ${runs} alternating runs)`,
+  met: ratio <= 1.05
+});
+const speedUp = median(viaService) / median(alreadyBuilt);
+reportTarget({
+  measure: 'already-built answer vs a full build',
+  target: '< 300 ms and ≥ 20× faster',
+  result: `${median(alreadyBuilt).toFixed(0)} ms, ${speedUp.toFixed(0)}×`,
+  met: median(alreadyBuilt) < 300 && speedUp >= 20
+});
 console.log(
   `already-built answers: ${alreadyBuilt.map(ms => ms.toFixed(1)).join(', ')} ms; speed-up ${(median(viaService) / median(alreadyBuilt)).toFixed(0)}×`
 );

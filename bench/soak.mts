@@ -29,6 +29,7 @@ import {
   type Fixtures
 } from '../service/test/helpers/paths.js';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
+import { reportTarget } from './targets.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -353,4 +354,21 @@ console.log(`| SIGTERM stop | ${stop.ms} ms, exit code ${stop.code} |`);
 console.log(
   `| left afterwards: build processes / containers / temporary tags | ${leftProcesses} / ${leftContainers} / ${leftTemporary} |`
 );
+const soakRun = `${MINUTES} min, ${BUILDS} builds, ${STREAMS} streams, engine restarted once`;
+reportTarget({
+  measure: `soak (${soakRun}): events lost / duplicated on streams of finished builds`,
+  target: '0 / 0',
+  result: `${lost} / ${duplicated} over ${connections} connections`,
+  met: lost === 0 && duplicated === 0
+});
+reportTarget({
+  measure: `soak (${soakRun}): left after SIGTERM (build processes / containers / temporary tags)`,
+  target: '0 / 0 / 0, exit code 0',
+  result: `${leftProcesses} / ${leftContainers} / ${leftTemporary}, exit code ${stop.code} after ${stop.ms} ms`,
+  met:
+    leftProcesses === 0 &&
+    leftContainers === 0 &&
+    leftTemporary === 0 &&
+    stop.code === 0
+});
 process.exit(0);

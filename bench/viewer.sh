@@ -10,5 +10,5 @@ if [ ! -x /usr/bin/chromium ]; then
   echo "needs Debian's chromium at /usr/bin/chromium (apt-get install chromium)" >&2
   exit 1
 fi
-node bench/viewer/build.mjs
-exec node bench/viewer/run.mjs "$@"
+node --import tsx bench/viewer/build.mjs
+exec node --import tsx bench/viewer/run.mjs "$@"

@@ -1,26 +1,13 @@
 #!/usr/bin/env bash
-# README's test command: set up every real part this machine needs (Docker engine with buildx,
-# the Python venv with repo2docker/JupyterLab/JupyterHub, npm packages) and run every tier:
+# README's test command: set up every real part this machine needs (scripts/setup.sh: Docker
+# engine with buildx, the Python venv with repo2docker/JupyterLab/JupyterHub, npm packages) and run every tier:
 # type checks, service unit tests, extension unit tests, service integration tests against the
 # real engine, and the browser tests (Debian's Chromium, JupyterLab from the built wheel). Ends with one "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-set -e
-bash scripts/start-docker.sh
-bash scripts/setup-venv.sh
-# The authenticating git server (lighttpd + git-http-backend) of the private-repository tests.
-apt_install lighttpd busybox-static
-# BinderHub from the source snapshot in ../shared/vendor, into the venv (once; the BinderHub tests start it).
-bash scripts/start-binderhub.sh install
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # Not `npm ci`: npm leaves rspack's bindings for other platforms out of the lock file, and
-  # `npm ci` then refuses it as out of sync; `npm install` keeps the lock file's versions.
-  log "npm install"
-  npm install --no-audit --no-fund >&2
-fi
-set +e
+bash scripts/setup.sh || exit 1
 
 passed=0
 failed=0

@@ -9,6 +9,7 @@ import type {
   Image,
   ImageList,
   Info,
+  PagedImageList,
   SharingRequest
 } from '@jupyterlab-repo2docker/service/contract';
 import { PageConfig, URLExt } from '@jupyterlab/coreutils';
@@ -27,6 +28,7 @@ import {
 } from './errors';
 import type {
   IImageFilter,
+  IImagePageQuery,
   IRepo2DockerClient,
   IServiceLocation
 } from './tokens';
@@ -174,6 +176,9 @@ export function withoutBodyContentType(
   return { ...settings, fetch: fetchWithout as typeof fetch };
 }
 
+/** How many answers (pages of the image list) the ETag cache keeps, the ones used last. */
+const MAX_CACHED_ANSWERS = 16;
+
 /** The client of the repo2docker service. */
 export class Repo2DockerClient implements IRepo2DockerClient {
   constructor(options: Repo2DockerClient.IOptions = {}) {
@@ -295,6 +300,27 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     return (await this._jsonCached<ImageList>(path)).images;
   }
 
+  /** One page of the image list: what the panel shows, not the whole list (issue 17). */
+  listImagePage(query: IImagePageQuery): Promise<PagedImageList | ImageList> {
+    const params: string[] = [];
+    const add = (key: string, value: string | number | undefined) => {
+      if (value !== undefined && value !== '') {
+        params.push(`${key}=${encodeURIComponent(String(value))}`);
+      }
+    };
+    add('limit', query.limit);
+    add('offset', query.offset);
+    add('q', query.q?.trim());
+    add('owner', query.owner);
+    if (query.limit === undefined && query.offset === undefined) {
+      // Some page key must be there for the service to answer `total`; `offset=0` is the list.
+      add('offset', 0);
+    }
+    return this._jsonCached<PagedImageList | ImageList>(
+      `api/images?${params.join('&')}`
+    );
+  }
+
   async deleteImage(name: string): Promise<void> {
     await this._json<unknown>(`api/images/${encodeURIComponent(name)}`, {
       method: 'DELETE'
@@ -383,11 +409,16 @@ export class Repo2DockerClient implements IRepo2DockerClient {
   /**
    * `_json` for a GET whose answer carries an ETag (the image list: ~0.9 MB at 2,000 images, and
    * the panel asks again every few seconds): asks with `If-None-Match` and, on `304 Not
-   * Modified`, answers the copy it kept. One copy per URL, the last one only.
+   * Modified`, answers the copy it kept. One copy per URL, the last one only, for the
+   * `MAX_CACHED_ANSWERS` URLs used last (each filter text the user typed is a page URL).
    */
   private async _jsonCached<T>(path: string): Promise<T> {
     const key = this._location.baseUrl + path;
     const kept = this._etagCache.get(key);
+    if (kept) {
+      this._etagCache.delete(key);
+      this._etagCache.set(key, kept);
+    }
     const headers: Record<string, string> = {};
     if (kept) {
       headers['If-None-Match'] = kept.etag;
@@ -405,10 +436,13 @@ export class Repo2DockerClient implements IRepo2DockerClient {
     if (notModified && kept) {
       return kept.value as T;
     }
+    this._etagCache.delete(key);
     if (etag) {
+      // Most recently used last: a panel whose filter text changed leaves pages behind.
       this._etagCache.set(key, { etag, value });
-    } else {
-      this._etagCache.delete(key);
+      while (this._etagCache.size > MAX_CACHED_ANSWERS) {
+        this._etagCache.delete(this._etagCache.keys().next().value as string);
+      }
     }
     return value;
   }

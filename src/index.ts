@@ -12,6 +12,10 @@ import {
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette, WidgetTracker } from '@jupyterlab/apputils';
+import {
+  IDefaultFileBrowser,
+  IFileBrowserFactory
+} from '@jupyterlab/filebrowser';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { IStateDB } from '@jupyterlab/statedb';
 import type { ReadonlyPartialJSONValue } from '@lumino/coreutils';
@@ -26,7 +30,7 @@ import {
 } from './commands';
 import { EnvironmentsSidebar } from './components/EnvironmentsSidebar';
 import { addLogActionCommands } from './logCommands';
-import { shellFolderSource } from './fileBrowsers';
+import { fileBrowserFolderSource } from './fileBrowsers';
 import { addFolderBuildCommand, BUILD_FOLDER } from './folderBuild';
 import { followBuildLogs } from './followLogs';
 import { BuildLogWidget } from './logs';
@@ -173,7 +177,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     ICommandPalette,
     IBuildLogTracker,
-    IStateDB
+    IStateDB,
+    IFileBrowserFactory,
+    IDefaultFileBrowser
   ],
   activate: async (
     app: JupyterFrontEnd,
@@ -183,7 +189,9 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     palette: ICommandPalette | null,
     logTracker: IBuildLogTracker | null,
-    state: IStateDB | null
+    state: IStateDB | null,
+    browsers: IFileBrowserFactory | null,
+    defaultBrowser: IDefaultFileBrowser | null
   ): Promise<void> => {
     const trans = translator.load('jupyterlab_repo2docker');
     const settings = await loadSettings(settingRegistry, PLUGIN_ID);
@@ -218,7 +226,7 @@ const panelPlugin: JupyterFrontEndPlugin<void> = {
       serverSettings: app.serviceManager.serverSettings,
       contents: app.serviceManager.contents,
       model,
-      source: shellFolderSource(app),
+      source: fileBrowserFolderSource(browsers, defaultBrowser),
       trans
     });
     notifyWhenFinished(

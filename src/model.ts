@@ -8,7 +8,9 @@ import type {
   BuildPhase,
   BuildRequest,
   Image,
-  Info
+  ImageList,
+  Info,
+  PagedImageList
 } from '@jupyterlab-repo2docker/service/contract';
 import {
   ITranslator,
@@ -20,7 +22,7 @@ import { isServiceError, ServiceError } from './errors';
 import { FINAL_PHASES, isFinalPhase, phaseRank } from './phases';
 import * as permissions from './permissions';
 import { DEFAULT_REFRESH_INTERVAL, RefreshSchedule } from './refreshSchedule';
-import type { IRepo2DockerClient } from './tokens';
+import type { IImagePageQuery, IRepo2DockerClient } from './tokens';
 
 /** The phases after which a build does not change any more. */
 export { FINAL_PHASES };
@@ -57,6 +59,47 @@ export interface IViewState {
   hiddenBuilds: string[];
 }
 
+/**
+ * Image rows asked for at first, and added by each "Show more": enough to work with, few enough
+ * that a list of 5,000 images paints at once (issue 17).
+ */
+export const IMAGE_PAGE_SIZE = 50;
+
+/** The most images the service answers in one page (`MAX_LIMIT` in service/src/http/image-page.ts). */
+const MAX_PAGE = 1000;
+
+/** How long (ms) the filter text must rest before the service is asked for it. */
+export const FILTER_DELAY = 200;
+
+/** How the service answered the image list. */
+type ImagePaging =
+  /** Not asked yet. */
+  | 'unknown'
+  /** One page at a time, filtered by the service (`total` in the answer). */
+  | 'paged'
+  /** The whole list, filtered here: a service without paging, or `imagePageSize: Infinity`. */
+  | 'whole';
+
+/** Counts of the image list as the section shows them. */
+export interface IImageCounts {
+  /** Images that match the filter and "mine only". */
+  matching: number;
+  /** Images there are before the filter. */
+  total: number;
+  /** Matching images the service has not sent yet (the "Show more" button); `null` when it sent them all. */
+  more: number | null;
+}
+
+/** What one fetch of the image list brought. */
+interface IImagesAnswer {
+  images: Image[];
+  paging: ImagePaging;
+  matching: number;
+  total: number;
+  /** What was asked (`_imageQueryKey`). */
+  query: string;
+}
+
 /** How many cleared build ids are remembered at most (the service keeps 200 by default). */
 const MAX_HIDDEN = 1000;
 
@@ -82,6 +125,9 @@ export class EnvironmentsModel {
       refresh: () => this.refresh(),
       interval: options.refreshInterval
     });
+    this._pageSize = Math.max(1, options.imagePageSize ?? IMAGE_PAGE_SIZE);
+    this._imageLimit = this._pageSize;
+    this._filterDelay = options.filterDelay ?? FILTER_DELAY;
     this._client.logStreamOpened.connect(this._onLogStreamOpened, this);
     this._client.locationChanged.connect(this._onLocationChanged, this);
   }
@@ -124,9 +170,65 @@ export class EnvironmentsModel {
     return this._builds;
   }
 
-  /** Images, newest first. */
+  /**
+   * Images, newest first: the page the panel shows (of the filter text and "mine only" as the
+   * service was last asked), or every image from a service without paging.
+   */
   get images(): readonly Image[] {
     return this._images;
+  }
+
+  /**
+   * Every image seen since the panel started, newest first: the listed ones and those of pages
+   * shown before (the launcher labels running servers with them).
+   */
+  get knownImages(): readonly Image[] {
+    if (this._paging !== 'paged') {
+      return this._images;
+    }
+    return [...this._known.values()].sort((a, b) =>
+      compareDates(b.builtAt, a.builtAt)
+    );
+  }
+
+  /** Whether the service pages the image list (else the whole list is here, filtered here). */
+  get imagesPaged(): boolean {
+    return this._paging === 'paged';
+  }
+
+  /** Image rows per page ("Show more" adds as many). */
+  get imagePageSize(): number {
+    return this._pageSize;
+  }
+
+  /** Whether a page of images was asked for (filter, "mine only", "show more") and is not in yet. */
+  get imagesLoading(): boolean {
+    return this._imagesLoading;
+  }
+
+  /** How many images match, of how many, and how many more the service has. */
+  get imageCounts(): IImageCounts {
+    if (this._paging !== 'paged') {
+      return {
+        matching: this.visibleImages.length,
+        total: this._images.length,
+        more: null
+      };
+    }
+    return {
+      matching: this._imageMatching,
+      total: this._imageTotal,
+      more: Math.max(0, this._imageMatching - this._images.length)
+    };
+  }
+
+  /** List the next page of images too (the "Show more images" button). */
+  showMoreImages(): void {
+    if (this._paging !== 'paged') {
+      return;
+    }
+    this._imageLimit += this._pageSize;
+    this._reloadImages();
   }
 
   /**
@@ -150,8 +252,14 @@ export class EnvironmentsModel {
     );
   }
 
-  /** The images the panel lists: of the user when "mine only", and matching the filter. */
+  /**
+   * The images the panel lists: of the user when "mine only", and matching the filter. A paging
+   * service filtered them already (for the filter text once it rested `filterDelay` ms).
+   */
   get visibleImages(): readonly Image[] {
+    if (this._paging === 'paged') {
+      return this._images;
+    }
     const user = this._info?.user.name;
     return this._images.filter(
       image =>
@@ -196,6 +304,7 @@ export class EnvironmentsModel {
     if (value !== this._filter) {
       this._filter = value;
       this._stateChanged.emit();
+      this._scheduleImageQuery();
     }
   }
 
@@ -207,6 +316,10 @@ export class EnvironmentsModel {
     if (value !== this._mineOnly) {
       this._mineOnly = value;
       this._viewChanged();
+      if (this._paging === 'paged') {
+        this._imageLimit = this._pageSize;
+        this._reloadImages();
+      }
     }
   }
 
@@ -505,7 +618,13 @@ export class EnvironmentsModel {
   async deleteImage(name: string): Promise<void> {
     await this._client.deleteImage(name);
     if (!this._isDisposed) {
+      const before = this._images.length;
       this._images = this._images.filter(image => image.name !== name);
+      this._known.delete(name);
+      if (this._paging === 'paged' && this._images.length < before) {
+        this._imageMatching = Math.max(0, this._imageMatching - 1);
+        this._imageTotal = Math.max(0, this._imageTotal - 1);
+      }
       this._stateChanged.emit();
       void this.refresh();
     }
@@ -576,6 +695,10 @@ export class EnvironmentsModel {
       return;
     }
     this._isDisposed = true;
+    if (this._queryTimer !== null) {
+      clearTimeout(this._queryTimer);
+      this._queryTimer = null;
+    }
     this._schedule.dispose();
     Signal.clearData(this);
   }
@@ -592,17 +715,17 @@ export class EnvironmentsModel {
         this._infoAt = Date.now();
       }
       if (this.canRead) {
+        const seq = ++this._imageSeq;
         const [builds, images] = await Promise.all([
           this._client.listBuilds(),
-          this._client.listImages()
+          this._fetchImages()
         ]);
         const missing = await this._fetchMissing(builds);
         if (this._isDisposed) {
           return;
         }
-        this._images = [...images].sort((a, b) =>
-          compareDates(b.builtAt, a.builtAt)
-        );
+        // Else a page asked for meanwhile (new filter text) brings the images.
+        const behind = seq === this._imageSeq && this._takeImages(images);
         this._error = null;
         this._status = 'ready';
         this._outageSince = null;
@@ -612,9 +735,13 @@ export class EnvironmentsModel {
         const gone = [...this._gone.values()].filter(b => !ids.has(b.id));
         this._updateBuilds([...listed, ...gone], true);
         this._pruneHidden(ids);
+        if (behind) {
+          this._reloadImages();
+        }
       } else {
         this._builds = [];
         this._images = [];
+        this._known.clear();
         this._error = null;
         this._status = 'ready';
       }
@@ -622,6 +749,7 @@ export class EnvironmentsModel {
       if (this._isDisposed) {
         return;
       }
+      this._imagesLoading = false;
       this._error = isServiceError(reason)
         ? reason
         : new ServiceError({
@@ -642,6 +770,166 @@ export class EnvironmentsModel {
     if (!this._isDisposed) {
       this._stateChanged.emit();
     }
+  }
+
+  /**
+   * The image list as the panel shows it: with a paging service, the first `limit` images of the
+   * filter text and owner (in pages of at most `MAX_PAGE`), with a second small page for the count
+   * before the filter when filtering; else the whole list, as services without paging answer it.
+   */
+  private async _fetchImages(): Promise<IImagesAnswer> {
+    const client = this._client;
+    if (
+      this._paging === 'whole' ||
+      this._pageSize === Infinity ||
+      !client.listImagePage
+    ) {
+      return this._wholeList();
+    }
+    const listPage = (query: IImagePageQuery) => client.listImagePage!(query);
+    const query = this._imageQueryKey();
+    const owner = this._mineOnly ? this._info?.user.name : undefined;
+    const q = this._imageQ;
+    const filtered = q !== '' || owner !== undefined;
+    let first: PagedImageList | ImageList;
+    let unfiltered: PagedImageList | ImageList | null;
+    try {
+      [first, unfiltered] = await Promise.all([
+        listPage({ limit: Math.min(this._imageLimit, MAX_PAGE), q, owner }),
+        filtered ? listPage({ limit: 1 }) : Promise.resolve(null)
+      ]);
+    } catch (reason) {
+      if (
+        isServiceError(reason) &&
+        reason.status === 400 &&
+        ['limit', 'offset', 'q'].includes(reason.field ?? '')
+      ) {
+        // A service from before paging refuses the keys: ask it for the whole list.
+        this._paging = 'whole';
+        return this._wholeList();
+      }
+      throw reason;
+    }
+    if (!isPaged(first) || (unfiltered !== null && !isPaged(unfiltered))) {
+      return this._wholeList(first.images);
+    }
+    const images = [...first.images];
+    for (
+      let offset = MAX_PAGE;
+      offset < Math.min(this._imageLimit, first.total);
+      offset += MAX_PAGE
+    ) {
+      const page = await listPage({
+        limit: Math.min(MAX_PAGE, this._imageLimit - offset),
+        offset,
+        q,
+        owner
+      });
+      images.push(...page.images);
+    }
+    return {
+      images,
+      paging: 'paged',
+      matching: first.total,
+      total: unfiltered && isPaged(unfiltered) ? unfiltered.total : first.total,
+      query
+    };
+  }
+
+  /** What the image page depends on: the filter text asked for, the owner, the limit. */
+  private _imageQueryKey(): string {
+    return JSON.stringify([
+      this._imageQ,
+      this._mineOnly ? (this._info?.user.name ?? null) : null,
+      this._imageLimit
+    ]);
+  }
+
+  private async _wholeList(given?: Image[]): Promise<IImagesAnswer> {
+    const images = [...(given ?? (await this._client.listImages()))].sort(
+      (a, b) => compareDates(b.builtAt, a.builtAt)
+    );
+    return {
+      images,
+      paging: 'whole',
+      matching: images.length,
+      total: images.length,
+      query: ''
+    };
+  }
+
+  /** Take in an image answer; whether it is already behind what the panel shows now. */
+  private _takeImages(answer: IImagesAnswer): boolean {
+    this._paging = answer.paging;
+    this._images = answer.images;
+    this._imageMatching = answer.matching;
+    this._imageTotal = answer.total;
+    this._imagesLoading = false;
+    if (answer.paging === 'paged') {
+      for (const image of answer.images) {
+        this._known.set(image.name, image);
+      }
+    }
+    // The filter, "mine only" or the limit may have changed while this was asked (e.g. before
+    // the first answer said the service pages).
+    return answer.paging === 'paged' && answer.query !== this._imageQueryKey();
+  }
+
+  /** Ask for the page of the filter text after it rested (at once when cleared). */
+  private _scheduleImageQuery(): void {
+    if (this._queryTimer !== null) {
+      clearTimeout(this._queryTimer);
+      this._queryTimer = null;
+    }
+    if (this._paging !== 'paged') {
+      // The whole list is here (or not yet): the filter applies to it, or to the first page.
+      this._imageQ = this._filter.trim();
+      return;
+    }
+    const apply = () => {
+      this._queryTimer = null;
+      const q = this._filter.trim();
+      if (q !== this._imageQ) {
+        this._imageQ = q;
+        this._imageLimit = this._pageSize;
+        this._reloadImages();
+      }
+    };
+    if (this._filter.trim() === '') {
+      apply();
+    } else {
+      this._queryTimer = setTimeout(apply, this._filterDelay);
+    }
+  }
+
+  /**
+   * Fetch the image page again now (the filter, "mine only" or the limit changed), without
+   * waiting for the next poll. An answer overtaken by a newer request is dropped; a failure is
+   * left to the refresh it starts, which reports it.
+   */
+  private _reloadImages(): void {
+    if (this._isDisposed || this._status !== 'ready' || !this.canRead) {
+      return;
+    }
+    const seq = ++this._imageSeq;
+    this._imagesLoading = true;
+    this._stateChanged.emit();
+    this._fetchImages().then(
+      answer => {
+        if (seq === this._imageSeq && !this._isDisposed) {
+          if (this._takeImages(answer)) {
+            this._reloadImages();
+          }
+          this._stateChanged.emit();
+        }
+      },
+      () => {
+        if (seq === this._imageSeq && !this._isDisposed) {
+          this._imagesLoading = false;
+          void this.refresh();
+        }
+      }
+    );
   }
 
   /** Forget cleared ids of builds the service no longer lists (once it answered). */
@@ -761,6 +1049,9 @@ export class EnvironmentsModel {
     this._info = null;
     this._builds = [];
     this._images = [];
+    this._known.clear();
+    this._paging = 'unknown';
+    this._imageLimit = this._pageSize;
     this._phases.clear();
     this._status = 'loading';
     this._error = null;
@@ -792,6 +1083,21 @@ export class EnvironmentsModel {
   private _infoAt = 0;
   private _builds: Build[] = [];
   private _images: Image[] = [];
+  /** Every image of the pages seen, by name (`knownImages`). */
+  private _known = new Map<string, Image>();
+  private _paging: ImagePaging = 'unknown';
+  private _pageSize: number;
+  /** How many images the panel asks for: a page, and one more per "Show more". */
+  private _imageLimit: number;
+  /** The filter text the service was asked for (the filter once it rested). */
+  private _imageQ = '';
+  private _imageMatching = 0;
+  private _imageTotal = 0;
+  private _imagesLoading = false;
+  /** Counts image fetches, so that an answer overtaken by a newer question is dropped. */
+  private _imageSeq = 0;
+  private _filterDelay: number;
+  private _queryTimer: ReturnType<typeof setTimeout> | null = null;
   /** Last phase seen of each build. */
   private _phases = new Map<string, BuildPhase>();
   /** Builds whose end the user wants to hear of. */
@@ -825,7 +1131,20 @@ export namespace EnvironmentsModel {
     /** Seconds between refreshes while builds are active. */
     refreshInterval?: number;
     translator?: ITranslator;
+    /**
+     * Image rows asked for at first and per "Show more" (default `IMAGE_PAGE_SIZE`). `Infinity`
+     * asks for the whole list and filters it here, as before paging (the scale benchmark's
+     * baseline).
+     */
+    imagePageSize?: number;
+    /** How long (ms) the filter text rests before the service is asked (default `FILTER_DELAY`). */
+    filterDelay?: number;
   }
+}
+
+/** Whether the service answered a page (with `total`), not the whole list. */
+function isPaged(answer: PagedImageList | ImageList): answer is PagedImageList {
+  return typeof (answer as Partial<PagedImageList>).total === 'number';
 }
 
 function compareDates(a: string | null, b: string | null): number {

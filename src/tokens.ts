@@ -6,7 +6,9 @@ import type {
   Build,
   BuildRequest,
   Image,
+  ImageList,
   Info,
+  PagedImageList,
   SharingRequest
 } from '@jupyterlab-repo2docker/service/contract';
 import type { IWidgetTracker } from '@jupyterlab/apputils';
@@ -35,6 +37,14 @@ export interface IImageFilter {
   repo?: string;
   ref?: string;
   commit?: string;
+  owner?: string;
+}
+
+/** A page of `GET api/images` (issue 17): `limit`/`offset`, the text filter `q`, and `owner`. */
+export interface IImagePageQuery {
+  limit?: number;
+  offset?: number;
+  q?: string;
   owner?: string;
 }
 
@@ -74,6 +84,13 @@ export interface IRepo2DockerClient extends ILogStreamSource {
 
   /** `GET api/images`, optionally filtered. */
   listImages(filter?: IImageFilter): Promise<Image[]>;
+
+  /**
+   * `GET api/images?limit=&offset=&q=&owner=`: one page and how many matched (`total`), asked
+   * with `If-None-Match` when the same page was fetched before. A service without paging answers
+   * the whole list, without `total`.
+   */
+  listImagePage?(query: IImagePageQuery): Promise<PagedImageList | ImageList>;
 
   /** `DELETE api/images/{name}`. */
   deleteImage(name: string): Promise<void>;

@@ -3,6 +3,7 @@ import { build } from 'esbuild';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { pageBundleOptions } from '../page-bundle.mts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // BENCH_OUT: another output directory (e.g. to compare two trees with compare.mjs).
@@ -13,21 +14,7 @@ await build({
   absWorkingDir: join(here, '..', '..'),
   entryPoints: { ours: join(here, 'ours.ts'), xterm: join(here, 'xterm.ts') },
   outdir: out,
-  bundle: true,
-  platform: 'browser',
-  format: 'iife',
-  target: 'chrome120',
-  minify: process.env.BENCH_MINIFY !== '0',
-  sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-  loader: {
-    '.svg': 'text',
-    '.woff': 'empty',
-    '.woff2': 'empty',
-    '.ttf': 'empty'
-  },
-  define: { 'process.env.NODE_ENV': '"production"', global: 'globalThis' }
+  ...pageBundleOptions
 });
 
 for (const name of ['ours', 'xterm']) {

@@ -1,7 +1,12 @@
 /**
  * Bench page (a): our viewer. A `LogModel` fed through a fake `ILogStreamSource` whose Response
- * body is a ReadableStream of SSE text made in the page (the real fetch/SSE/JSON parsing path),
- * shown by a `BuildLogView` attached with Lumino to a 1200×800 host.
+ * body is a ReadableStream of SSE bytes (the real fetch/SSE/JSON parsing path), shown by a
+ * `BuildLogView` attached with Lumino to a 1200×800 host.
+ *
+ * In `service` mode (the benchmark's) those bytes are what the service itself sent for a finished
+ * build: `prepare` reads the log route of the bench's replay server (replay-server.mts runs the
+ * service's `streamBuildLog`) to the end, keeping each network read as it came; `run` then hands
+ * them to the viewer one read per task, so the time measured runs from "data available".
  */
 import '../../style/logs.css';
 import './theme.css';
@@ -26,11 +31,14 @@ import {
 } from './common';
 
 /**
- * `sse`: through a fake ILogStreamSource (fetch Response → LogStream's SSE and JSON parsing).
+ * `service`: the service's own bytes for a finished build (see above).
+ * `sse`: through a fake ILogStreamSource (fetch Response → LogStream's SSE and JSON parsing),
+ * SSE made in the page with one line per event (a log as it was before the service batched).
+ * `sse-multi`: the same with LINES_PER_EVENT lines per event, made in the page.
  * `direct`: `model.appendEvents(batch)` with events already parsed (what LogStream emits), to
  * split parsing from storing and rendering.
  */
-type Mode = 'sse' | 'direct' | 'sse-multi';
+type Mode = 'sse' | 'direct' | 'sse-multi' | 'service';
 
 /** Lines per SSE event in `sse-multi`: about what the service's 5 ms batching gives a chatty build. */
 const LINES_PER_EVENT = 200;
@@ -41,11 +49,47 @@ let eventBatches: Array<BuildLogEvent[] | null> = [];
 let total = 0;
 let view: BuildLogView | null = null;
 
-/** Make `n` lines as SSE text, 1000 events per chunk as the service writes them (or as events). */
+/** The log of a finished build of `n` lines from the replay server, as the network delivered it. */
+async function prepareFromService(
+  n: number
+): Promise<{ genMs: number; bytes: number; reads: number }> {
+  const t = performance.now();
+  mode = 'service';
+  chunks = [];
+  eventBatches = [];
+  total = n;
+  const response = await fetch(`/api/builds/bench-${n}/logs`, {
+    headers: { Accept: 'text/event-stream' }
+  });
+  if (!response.ok || !response.body) {
+    throw new Error(`replay server: HTTP ${response.status}`);
+  }
+  const reader = response.body.getReader();
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) {
+      break;
+    }
+    chunks.push(value);
+    bytes += value.byteLength;
+  }
+  return { genMs: performance.now() - t, bytes, reads: chunks.length };
+}
+
+/**
+ * Make `n` lines as SSE text in the page, 1000 lines per chunk (or as events); `service`: fetch
+ * what the service sends instead.
+ */
 function prepare(
   n: number,
   how: Mode = 'sse'
-): { genMs: number; bytes: number } {
+):
+  | { genMs: number; bytes: number }
+  | Promise<{ genMs: number; bytes: number; reads: number }> {
+  if (how === 'service') {
+    return prepareFromService(n);
+  }
   const t = performance.now();
   const encoder = new TextEncoder();
   const base = Date.parse('2026-01-01T00:00:00Z');

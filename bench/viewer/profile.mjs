@@ -1,14 +1,16 @@
 // Diagnostic: CPU profile of one load in one viewer, self time by function.
-// Usage: node bench/viewer/profile.mjs [ours|xterm] [lines] [sse|direct] [noView,coalesce]
-// (build with BENCH_MINIFY=0 for function names)
+// Usage: node --import tsx bench/viewer/profile.mjs [ours|xterm] [lines] [service|sse-multi|sse|direct]
+//          [noView,coalesce]
+// (build with BENCH_MINIFY=0 for function names; `service`: the service's own bytes, as run.mjs)
 import { chromium } from 'playwright-core';
 import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+import { startReplayServer } from './replay-server.mts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const kind = process.argv[2] ?? 'ours';
 const n = Number(process.argv[3] ?? 200000);
-const how = process.argv[4] ?? 'sse';
+const how = process.argv[4] ?? 'service';
 const whatIf = Object.fromEntries(
   (process.argv[5] ?? '')
     .split(',')
@@ -29,7 +31,8 @@ const browser = await chromium.launch({
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 // BENCH_DIST: pages built elsewhere (BENCH_OUT of build.mjs).
 const dist = process.env.BENCH_DIST ?? join(here, 'dist');
-await page.goto(pathToFileURL(join(dist, `${kind}.html`)).href);
+const server = await startReplayServer(dist);
+await page.goto(`${server.url}/${kind}.html`);
 const cdp = await page.context().newCDPSession(page);
 await page.evaluate(([n, how]) => window.bench.prepare(n, how), [n, how]);
 await cdp.send('Performance.enable');
@@ -80,3 +83,4 @@ for (const [k, v] of [...self.entries()]
   console.log(v.toFixed(1).padStart(9), 'ms', k);
 }
 await browser.close();
+await server.close();

@@ -87,6 +87,9 @@ describe('build form: private repository and build arguments', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Add build argument' }));
     fill('Build argument name', 'PYTHON_VERSION');
     fill('Build argument value', '3.12');
+    // Typed, the token is the input's value but not in the page's HTML (no value attribute).
+    expect(screen.getByLabelText('Token')).toHaveValue(SECRET);
+    expect(view.container.innerHTML).not.toContain(SECRET);
     // View choices change meanwhile (and are saved): still without the token.
     act(() => model.setCollapsed('builds', true));
     fireEvent.click(screen.getByRole('button', { name: 'Build' }));

@@ -343,6 +343,118 @@ describe('EnvironmentsPanel', () => {
     expect(actions.copy).toHaveBeenCalledWith(name);
   });
 
+  it("lists an admin's many images a page at a time: filter, mine only, show more and delete ask the service", async () => {
+    model.dispose();
+    model = new EnvironmentsModel({ client, filterDelay: 0 });
+    client.getInfo.mockResolvedValue(
+      makeInfo({
+        name: 'admin',
+        permissions: { access: true, read: true, build: true, admin: true }
+      })
+    );
+    let listed = Array.from({ length: 130 }, (_, i) =>
+      makeImage({
+        name: `r2d-${i < 5 ? 'admin' : 'bob'}/img${i}:1`,
+        repository: `r2d-${i < 5 ? 'admin' : 'bob'}/img${i}`,
+        displayName: `img${i}`,
+        owner: i < 5 ? 'admin' : 'bob',
+        builtAt: new Date(Date.UTC(2025, 0, 1) - i * 60_000).toISOString()
+      })
+    );
+    client.listImages.mockImplementation(async () => listed);
+    client.deleteImage.mockImplementation(async name => {
+      listed = listed.filter(image => image.name !== name);
+    });
+    client.listBuilds.mockResolvedValue([
+      makeBuild({ id: 'x', name: 'img7', phase: 'built', owner: 'bob' }),
+      makeBuild({ id: 'y', name: 'other', phase: 'built', owner: 'bob' })
+    ]);
+    await renderLoaded();
+    const rows = () =>
+      within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
+        'listitem'
+      );
+    expect(rows()).toHaveLength(50);
+    expect(client.listImagePage).toHaveBeenCalledWith(
+      expect.objectContaining({ limit: 50 })
+    );
+    expect(screen.getByRole('button', { name: /^Images/ })).toHaveTextContent(
+      '130'
+    );
+    fireEvent.click(
+      screen.getByRole('button', { name: 'Show 50 more images' })
+    );
+    await waitFor(() => expect(rows()).toHaveLength(100));
+    expect(screen.getByText('100 of 130 listed')).toBeInTheDocument();
+
+    // The filter: builds at once, images from the service's page of the text.
+    fireEvent.change(
+      screen.getByRole('searchbox', { name: 'Filter builds and images' }),
+      { target: { value: 'img7' } }
+    );
+    expect(
+      within(screen.getByRole('list', { name: 'Builds' })).getAllByRole(
+        'listitem'
+      )
+    ).toHaveLength(1);
+    await waitFor(() =>
+      expect(rows().map(row => row.getAttribute('data-image-name'))).toEqual([
+        'r2d-bob/img7:1',
+        'r2d-bob/img70:1',
+        'r2d-bob/img71:1',
+        'r2d-bob/img72:1',
+        'r2d-bob/img73:1',
+        'r2d-bob/img74:1',
+        'r2d-bob/img75:1',
+        'r2d-bob/img76:1',
+        'r2d-bob/img77:1',
+        'r2d-bob/img78:1',
+        'r2d-bob/img79:1'
+      ])
+    );
+    expect(screen.getByRole('button', { name: /^Images/ })).toHaveTextContent(
+      '11 of 130'
+    );
+    expect(client.listImagePage).toHaveBeenCalledWith(
+      expect.objectContaining({ q: 'img7', limit: 50 })
+    );
+    fireEvent.change(
+      screen.getByRole('searchbox', { name: 'Filter builds and images' }),
+      { target: { value: 'no such image' } }
+    );
+    await waitFor(() =>
+      expect(screen.getByText('No image matches.')).toBeInTheDocument()
+    );
+    // A page that matches nothing keeps the filter box (it is not "no environments").
+    expect(
+      screen.getByRole('searchbox', { name: 'Filter builds and images' })
+    ).toBeInTheDocument();
+    fireEvent.change(
+      screen.getByRole('searchbox', { name: 'Filter builds and images' }),
+      { target: { value: '' } }
+    );
+
+    // Mine only: the service is asked for the admin's own.
+    fireEvent.click(screen.getByRole('checkbox', { name: 'Mine only' }));
+    await waitFor(() => expect(rows()).toHaveLength(5));
+    expect(client.listImagePage).toHaveBeenCalledWith(
+      expect.objectContaining({ owner: 'admin' })
+    );
+    expect(
+      screen.queryByRole('button', { name: /more images/ })
+    ).not.toBeInTheDocument();
+
+    // Delete removes the row.
+    fireEvent.click(screen.getByRole('button', { name: 'Delete img0' }));
+    await waitFor(() => expect(rows()).toHaveLength(4));
+    expect(
+      rows().map(row => row.getAttribute('data-image-name'))
+    ).not.toContain('r2d-admin/img0:1');
+    expect(screen.getByRole('button', { name: /^Images/ })).toHaveTextContent(
+      '4 of 129'
+    );
+  });
+
   it('does not delete when the confirmation is declined', async () => {
     actions.confirm.mockResolvedValue(false);
     client.listImages.mockResolvedValue([makeImage()]);

@@ -4,7 +4,13 @@
  */
 import '@testing-library/jest-dom';
 import './panelMocks';
-import { act, fireEvent, screen, within } from '@testing-library/react';
+import {
+  act,
+  fireEvent,
+  screen,
+  waitFor,
+  within
+} from '@testing-library/react';
 import { errorFromStatus } from '../errors';
 import { EnvironmentsModel } from '../model';
 import { FakeClient, makeBuild, makeImage } from './fakes';
@@ -22,7 +28,7 @@ describe('EnvironmentsPanel states', () => {
 
   beforeEach(() => {
     client = new FakeClient();
-    model = new EnvironmentsModel({ client });
+    model = new EnvironmentsModel({ client, filterDelay: 0 });
   });
   afterEach(() => model.dispose());
 
@@ -162,17 +168,26 @@ describe('EnvironmentsPanel states', () => {
       )
     );
     await renderLoaded();
-    // 60 images: 50 shown, the rest on demand.
+    // 60 images: a page of 50 asked for and shown, the next page on demand.
     const images = screen.getByRole('list', { name: 'Images' });
     expect(within(images).getAllByRole('listitem')).toHaveLength(50);
+    expect(screen.getByText('50 of 60 listed')).toBeInTheDocument();
     fireEvent.click(
       screen.getByRole('button', { name: 'Show 10 more images' })
     );
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
+          'listitem'
+        )
+      ).toHaveLength(60)
+    );
+    expect(client.listImagePage).toHaveBeenLastCalledWith(
+      expect.objectContaining({ limit: 100 })
+    );
     expect(
-      within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
-        'listitem'
-      )
-    ).toHaveLength(60);
+      screen.queryByRole('button', { name: /more images/ })
+    ).not.toBeInTheDocument();
 
     // Fold the builds.
     const toggle = screen.getByRole('button', { name: /^Builds/ });
@@ -191,11 +206,13 @@ describe('EnvironmentsPanel states', () => {
         target: { value: 'img42' }
       }
     );
-    expect(
-      within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
-        'listitem'
-      )
-    ).toHaveLength(1);
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
+          'listitem'
+        )
+      ).toHaveLength(1)
+    );
     expect(screen.getByRole('button', { name: /^Images/ })).toHaveTextContent(
       '1 of 60'
     );
@@ -204,6 +221,14 @@ describe('EnvironmentsPanel states', () => {
       {
         target: { value: '' }
       }
+    );
+    // Cleared: the first page again, at once (no wait for the text to rest).
+    await waitFor(() =>
+      expect(
+        within(screen.getByRole('list', { name: 'Images' })).getAllByRole(
+          'listitem'
+        )
+      ).toHaveLength(50)
     );
 
     // Clear finished: the running build stays.

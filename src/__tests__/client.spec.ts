@@ -198,6 +198,58 @@ describe('Repo2DockerClient', () => {
     ).toBeNull();
   });
 
+  it('asks for one page of images by limit, offset, q and owner, again with If-None-Match', async () => {
+    const page = {
+      images: [{ name: 'r2d-alice/a:1' }],
+      total: 7,
+      offset: 0,
+      limit: 50
+    };
+    const fetchMock = mockFetch(async (url: string, init: RequestInit) =>
+      new Headers(init.headers).get('If-None-Match') === `"${url}"`
+        ? new Response(null, { status: 304 })
+        : new Response(JSON.stringify(page), {
+            status: 200,
+            headers: { 'Content-Type': 'application/json', ETag: `"${url}"` }
+          })
+    );
+    const client = new Repo2DockerClient({ pageConfig: hub, fetch: fetchMock });
+    await expect(
+      client.listImagePage({ limit: 50, q: ' course notes ', owner: 'al ice' })
+    ).resolves.toEqual(page);
+    expect(fetchMock.mock.calls[0][0]).toBe(
+      '/services/repo2docker/api/images?limit=50&q=course%20notes&owner=al%20ice'
+    );
+    // The poll asks for the same page: answered from the copy on 304.
+    await expect(
+      client.listImagePage({ limit: 50, q: ' course notes ', owner: 'al ice' })
+    ).resolves.toEqual(page);
+    expect(fetchMock.mock.results).toHaveLength(2);
+    expect((await fetchMock.mock.results[1].value).status).toBe(304);
+    // No limit and no offset would be the whole list without `total`: offset=0 asks for a page.
+    await client.listImagePage({ q: 'x' });
+    expect(fetchMock.mock.calls[2][0]).toBe(
+      '/services/repo2docker/api/images?q=x&offset=0'
+    );
+    // Every filter text typed is a URL; only the ones used last are kept.
+    for (let i = 0; i < 20; i++) {
+      await client.listImagePage({ limit: 50, q: `t${i}` });
+    }
+    fetchMock.mockClear();
+    await client.listImagePage({
+      limit: 50,
+      q: ' course notes ',
+      owner: 'al ice'
+    });
+    expect(
+      new Headers(fetchMock.mock.calls[0][1].headers).get('If-None-Match')
+    ).toBeNull();
+    await client.listImagePage({ limit: 50, q: 't19' });
+    expect(
+      new Headers(fetchMock.mock.calls[1][1].headers).get('If-None-Match')
+    ).toBe('"/services/repo2docker/api/images?limit=50&q=t19"');
+  });
+
   it('opens log streams with Accept exactly text/event-stream and Last-Event-ID', async () => {
     const fetchMock = mockFetch(async () => new Response('', { status: 404 }));
     const client = new Repo2DockerClient({ pageConfig: hub, fetch: fetchMock });

@@ -5,10 +5,51 @@
 import type {
   Build,
   Image,
-  Info
+  ImageList,
+  Info,
+  PagedImageList
 } from '@jupyterlab-repo2docker/service/contract';
 import { Signal } from '@lumino/signaling';
-import type { IRepo2DockerClient, IServiceLocation } from '../tokens';
+import { matchesFilter } from '../model';
+import type {
+  IImagePageQuery,
+  IRepo2DockerClient,
+  IServiceLocation
+} from '../tokens';
+
+/**
+ * The page the service would answer for `query` out of the whole list `images` (newest first,
+ * filtered by owner and every word of `q`), as service/src/http/image-page.ts pages it.
+ */
+export function pageOfImages(
+  images: readonly Image[],
+  query: IImagePageQuery
+): PagedImageList {
+  const matching = [...images]
+    .sort((a, b) => b.builtAt.localeCompare(a.builtAt))
+    .filter(
+      image =>
+        (query.owner === undefined || image.owner === query.owner) &&
+        matchesFilter(query.q ?? '', [
+          image.name,
+          image.displayName,
+          image.repo,
+          image.owner,
+          image.ref
+        ])
+    );
+  const offset = query.offset ?? 0;
+  const limit = query.limit ?? null;
+  return {
+    images: matching.slice(
+      offset,
+      limit === null ? matching.length : offset + limit
+    ),
+    total: matching.length,
+    offset,
+    limit
+  };
+}
 
 export function makeInfo(overrides: Partial<Info['user']> = {}): Info {
   return {
@@ -120,6 +161,11 @@ export class FakeClient implements IRepo2DockerClient {
     makeBuild({ id, phase: 'cancelled' })
   );
   listImages = jest.fn<Promise<Image[]>, []>(async () => []);
+  /** Pages whatever `listImages` answers, as the service would (tests mock `listImages`). */
+  listImagePage = jest.fn<
+    Promise<PagedImageList | ImageList>,
+    [IImagePageQuery]
+  >(async query => pageOfImages(await this.listImages(), query));
   deleteImage = jest.fn<Promise<void>, [string]>(async () => undefined);
   setImageSharing = jest.fn<
     Promise<Image>,

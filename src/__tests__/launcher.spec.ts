@@ -13,7 +13,10 @@ describe('ServerLauncher', () => {
   let launcher: ServerLauncher;
   const image = makeImage();
 
-  function makeLauncher(open: (url: string) => Window | null) {
+  function makeLauncher(
+    open: (url: string) => Window | null,
+    openPending?: ServerLauncher.IOptions['openPending']
+  ) {
     return new ServerLauncher({
       model,
       hub: new HubClient({
@@ -23,6 +26,7 @@ describe('ServerLauncher', () => {
         translator: nullTranslator
       }),
       open,
+      openPending,
       random: () => 0
     });
   }
@@ -154,6 +158,53 @@ describe('ServerLauncher', () => {
     expect(launcher.servers[0].labUrl).toBe(
       `${window.location.origin}/user/alice/analysis/lab`
     );
+  });
+
+  it('lists a server in an image of the service that no page shown has, by its repository', async () => {
+    hubRuns('older', { image: 'r2d-alice/older-analysis:0123abcd' });
+    hubRuns('other', { image: 'jupyter/base-notebook:latest' });
+    hubRuns('lookalike', { image: 'evil/r2d-alice/x:1' });
+    await launcher.refresh();
+    expect(launcher.servers.map(s => [s.name, s.label])).toEqual([
+      ['older', 'r2d-alice/older-analysis']
+    ]);
+  });
+
+  it('opens the tab at the click and sends it to the server when ready; closes it on failure', async () => {
+    launcher.dispose();
+    const tabs: Array<{ message: string; shown: string[]; closed: boolean }> =
+      [];
+    launcher = makeLauncher(
+      url => {
+        opened.push(url);
+        return null;
+      },
+      message => {
+        const tab = { message, shown: [] as string[], closed: false };
+        tabs.push(tab);
+        return {
+          show: url => (tab.shown.push(url), true),
+          close: () => (tab.closed = true)
+        };
+      }
+    );
+    const starting = launcher.startImage(image);
+    // Opened in the click's own turn, before anything is awaited: the click's permission to
+    // open a tab still holds.
+    expect(tabs).toHaveLength(1);
+    expect(tabs[0].message).toContain('r2d-alice/analysis');
+    const done = await starting;
+    expect(done.status).toBe('ready');
+    expect(tabs[0].shown).toEqual([
+      `${window.location.origin}/user/alice/analysis/lab`
+    ]);
+    expect(opened).toEqual([]);
+    expect(launcher.starts).toEqual([]);
+
+    hub.refuse.add('start:servers');
+    const failed = await launcher.startImage(image);
+    expect(failed.status).toBe('failed');
+    expect(tabs[1]).toMatchObject({ shown: [], closed: true });
   });
 
   it('stops a server and forgets it', async () => {

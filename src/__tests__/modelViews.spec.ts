@@ -9,13 +9,18 @@ import { nullTranslator } from '@jupyterlab/translation';
 
 const trans = nullTranslator.load('jupyterlab_repo2docker');
 
+/** Let the model's filter timer and the fake service's answers run. */
+function settle(): Promise<void> {
+  return new Promise(resolve => setTimeout(resolve, 10));
+}
+
 describe('EnvironmentsModel view choices', () => {
   let client: FakeClient;
   let model: EnvironmentsModel;
 
   beforeEach(() => {
     client = new FakeClient();
-    model = new EnvironmentsModel({ client });
+    model = new EnvironmentsModel({ client, filterDelay: 0 });
   });
   afterEach(() => model.dispose());
 
@@ -49,16 +54,32 @@ describe('EnvironmentsModel view choices', () => {
     await model.refresh();
     expect(model.hasOthers).toBe(true);
     model.filter = 'THESIS';
+    // Builds at once; images once the service answered the page of the filter text.
     expect(model.visibleBuilds.map(b => b.id)).toEqual(['b']);
+    await settle();
     expect(model.visibleImages.map(i => i.name)).toEqual([
       'r2d-admin/thesis:1'
     ]);
+    expect(client.listImagePage).toHaveBeenLastCalledWith({ limit: 1 });
+    expect(client.listImagePage).toHaveBeenCalledWith(
+      expect.objectContaining({ q: 'THESIS', limit: 50 })
+    );
+    expect(model.imageCounts).toEqual({ matching: 1, total: 2, more: 0 });
     model.filter = 'alice analysis';
     expect(model.visibleBuilds.map(b => b.id)).toEqual(['a']);
+    await settle();
+    expect(model.visibleImages.map(i => i.name)).toEqual([
+      'r2d-alice/analysis:1'
+    ]);
     model.filter = '';
     model.mineOnly = true;
     expect(model.visibleBuilds.map(b => b.id)).toEqual(['b']);
+    await settle();
     expect(model.visibleImages.map(i => i.owner)).toEqual(['admin']);
+    expect(client.listImagePage).toHaveBeenCalledWith(
+      expect.objectContaining({ owner: 'admin', q: '' })
+    );
+    expect(model.imageCounts).toEqual({ matching: 1, total: 2, more: 0 });
   });
 
   it('clears finished builds (not running ones) and remembers it through the view state', async () => {

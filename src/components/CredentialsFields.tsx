@@ -11,8 +11,30 @@ export interface ICredentialsFieldsProps {
 }
 
 /**
+ * A password input whose value React never writes into the DOM: React mirrors a controlled
+ * input's value into its `value` attribute, where the token would be readable in the page's
+ * HTML (anything that serialises the DOM, a saved page, an extension). Here the value is set as
+ * the element's property only, which the page's HTML does not carry.
+ */
+function SecretInput(
+  props: Omit<React.InputHTMLAttributes<HTMLInputElement>, 'value'> & {
+    value: string;
+  }
+): JSX.Element {
+  const { value, ...rest } = props;
+  const ref = React.useRef<HTMLInputElement>(null);
+  React.useLayoutEffect(() => {
+    if (ref.current && ref.current.value !== value) {
+      ref.current.value = value;
+    }
+  }, [value]);
+  return <input ref={ref} {...rest} />;
+}
+
+/**
  * Username and token of a private repository. The token is a password input that the browser
- * is told not to offer to save; the value lives only in the form's memory (see useBuildExtras).
+ * is told not to offer to save; the value lives only in the form's memory (see useBuildExtras)
+ * and the input's property, never in the page's HTML (SecretInput).
  */
 export function CredentialsFields(props: ICredentialsFieldsProps): JSX.Element {
   const { value, problem, trans } = props;
@@ -30,10 +52,11 @@ export function CredentialsFields(props: ICredentialsFieldsProps): JSX.Element {
     }
   ) => {
     const invalid = problem?.part === part;
+    const Input = input.type === 'password' ? SecretInput : 'input';
     return (
       <div className="jp-Repo2Docker-field">
         <label htmlFor={`${id}-${part}`}>{label}</label>
-        <input
+        <Input
           id={`${id}-${part}`}
           className="jp-mod-styled jp-Repo2Docker-input"
           type={input.type}

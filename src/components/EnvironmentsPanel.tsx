@@ -165,7 +165,9 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
   const loading = model.status === 'loading';
   const builds = model.builds;
   const images = model.images;
-  const empty = builds.length === 0 && images.length === 0;
+  const imageCounts = model.imageCounts;
+  // Before the filter: a page that matches nothing is not "no environments".
+  const empty = builds.length === 0 && imageCounts.total === 0;
   const listedBuilds = builds.length - model.hiddenBuildCount;
 
   return (
@@ -266,7 +268,20 @@ export function EnvironmentsPanel(props: IEnvironmentsPanelProps): JSX.Element {
             />
             <ImageList
               images={model.visibleImages}
-              total={images.length}
+              total={imageCounts.total}
+              paging={
+                imageCounts.more === null
+                  ? undefined
+                  : {
+                      matching: imageCounts.matching,
+                      more: {
+                        count: imageCounts.more,
+                        pageSize: model.imagePageSize,
+                        busy: model.imagesLoading,
+                        onMore: () => model.showMoreImages()
+                      }
+                    }
+              }
               trans={trans}
               collapsed={model.collapsed.images}
               onToggle={collapsed => model.setCollapsed('images', collapsed)}

@@ -9,13 +9,16 @@ import {
 } from '../sharing';
 import type { IImageShareProps } from './ImageExtras';
 import { ImageItem } from './ImageItem';
-import { ListSection } from './ListSection';
+import { type IMoreItems, ListSection } from './ListSection';
 import { SharedWithYou } from './SharedWithYou';
 
 /** Sharing in the image list (issue 14): who the user is, and the Share dialog. */
 export interface IImageListSharing {
   user: Info['user'] | null;
-  /** How many images are shared with the user before the filter. */
+  /**
+   * How many images are shared with the user before the filter (with a paging service: on the
+   * page listed, which is all the panel knows).
+   */
   sharedTotal: number;
   onShare: (image: Image, label: string) => void;
 }
@@ -25,6 +28,11 @@ export interface IImageListProps {
   images: readonly Image[];
   /** How many images there are before the filter. */
   total: number;
+  /**
+   * With a paging service: how many images match (the page's `total`), and the next page. The
+   * images are then that page, filtered by the service.
+   */
+  paging?: { matching: number; more: IMoreItems };
   trans: TranslationBundle;
   collapsed: boolean;
   onToggle: (collapsed: boolean) => void;
@@ -50,6 +58,11 @@ export function ImageList(props: IImageListProps): JSX.Element {
     : { own: [...props.images], shared: [] };
   const images = split.own;
   const total = props.total - (sharing?.sharedTotal ?? 0);
+  const paging = props.paging;
+  // The shared ones of the page are counted in their own section.
+  const shown = paging
+    ? Math.max(0, paging.matching - split.shared.length)
+    : undefined;
   const shareOf = (image: Image): IImageShareProps | undefined => {
     if (!sharing) {
       return undefined;
@@ -82,6 +95,8 @@ export function ImageList(props: IImageListProps): JSX.Element {
       <ListSection
         title={trans.__('Images')}
         items={images}
+        shown={shown}
+        more={paging?.more}
         total={total}
         collapsed={props.collapsed}
         onToggle={props.onToggle}

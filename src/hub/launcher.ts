@@ -6,7 +6,11 @@
  * `Poll`), and knows when the hub cannot do any of it (missing scopes, named servers off).
  */
 
-import type { Build, Image } from '@jupyterlab-repo2docker/service/contract';
+import type {
+  Build,
+  Image,
+  Info
+} from '@jupyterlab-repo2docker/service/contract';
 import {
   ITranslator,
   nullTranslator,
@@ -84,6 +88,79 @@ export interface IHubProblem {
   scopes: string[];
 }
 
+/** A tab opened before its URL is known. */
+export interface IPendingTab {
+  /** Go to `url`; `false` when the user closed the tab meanwhile. */
+  show(url: string): boolean;
+  close(): void;
+}
+
+/**
+ * A blank tab of this origin saying `message`, opened while the user's click still allows it;
+ * `null` when the browser refused it (the URL then opens at the end, or stays as a link).
+ */
+export function openPendingTab(message: string): IPendingTab | null {
+  const tab = typeof window !== 'undefined' ? window.open('', '_blank') : null;
+  if (!tab) {
+    return null;
+  }
+  try {
+    tab.document.title = message;
+    tab.document.body.textContent = message;
+  } catch {
+    // Not scriptable (another origin's policy): a blank tab does as well.
+  }
+  return {
+    show: url => {
+      if (tab.closed) {
+        return false;
+      }
+      tab.location.href = url;
+      return true;
+    },
+    close: () => {
+      if (!tab.closed) {
+        tab.close();
+      }
+    }
+  };
+}
+
+/**
+ * Whether `image` is named as the service names its images: its `imageNameTemplate` with any
+ * owner namespace and name (`r2d-{owner}/{name}` → `r2d-alice/analysis:<commit>`), after the
+ * registry's host when there is one.
+ */
+export function isEnvironmentImage(info: Info | null, image: string): boolean {
+  if (!info) {
+    return false;
+  }
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const pattern = info.imageNameTemplate
+    .split(/(\{owner\}|\{name\})/)
+    .map(part =>
+      part === '{owner}'
+        ? '[a-z0-9-]+'
+        : part === '{name}'
+          ? '[a-z0-9][a-z0-9._-]*'
+          : escape(part)
+    )
+    .join('');
+  // The registry's host as image names carry it (`host[:port]/…`), with or without a scheme.
+  const host = info.registry?.url
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/\/.*$/, '');
+  const registry = host ? `(?:${escape(host)}/)?` : '';
+  return new RegExp(`^${registry}${pattern}:[A-Za-z0-9_.-]+$`).test(image);
+}
+
+/** An image name without its tag: `r2d-alice/analysis:abc` → `r2d-alice/analysis`. */
+function repositoryOf(image: string): string {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? image.slice(0, colon) : image;
+}
+
 export class ServerLauncher {
   constructor(options: ServerLauncher.IOptions) {
     this._model = options.model;
@@ -95,6 +172,9 @@ export class ServerLauncher {
       options.open ??
       ((url: string) =>
         typeof window !== 'undefined' ? window.open(url, '_blank') : null);
+    // An opener of one's own (tests) opens the final URL only, unless it brings its own tab.
+    this._openPending =
+      options.openPending ?? (options.open ? () => null : openPendingTab);
     this._random = options.random ?? Math.random;
     this._schedule = new RefreshSchedule({
       refresh: () => this.refresh(),
@@ -120,15 +200,21 @@ export class ServerLauncher {
   /** The user's servers that run an environment's image, by name. */
   get servers(): readonly IEnvironmentServer[] {
     const labels = new Map(
-      this._model.images.map(image => [image.name, imageLabel(image)])
+      this._model.knownImages.map(image => [image.name, imageLabel(image)])
     );
     const result: IEnvironmentServer[] = [];
     for (const server of this._servers) {
       if (!server.image || !server.name) {
         continue;
       }
+      // An image of the service not on the pages the panel showed is still an environment:
+      // named by its repository, as images without a display name are.
       const label =
-        labels.get(server.image) ?? this._startedHere.get(server.name);
+        labels.get(server.image) ??
+        this._startedHere.get(server.name) ??
+        (isEnvironmentImage(this._model.info, server.image)
+          ? repositoryOf(server.image)
+          : undefined);
       if (label === undefined) {
         continue;
       }
@@ -244,6 +330,11 @@ export class ServerLauncher {
         'No hub to start servers on: use the docker run command.'
       );
     }
+    // The tab opens now, while the click still counts as the user's: browsers block a tab
+    // opened when the spawn is ready, seconds later. It shows where the server will be.
+    const tab = this._openPending(
+      this._trans.__('Starting a server in %1…', label)
+    );
     const taken = new Set<string>(this._servers.map(s => s.name));
     try {
       for (const server of await hub.listServers()) {
@@ -284,7 +375,7 @@ export class ServerLauncher {
       const url = hub.labUrl(
         ready.url ?? `${hub.baseUrl}user/${hub.user}/${name}/`
       );
-      const opened = this._open(url);
+      const opened = tab?.show(url) || this._open(url) !== null;
       const done: IServerStart = {
         ...current(),
         status: 'ready',
@@ -308,6 +399,7 @@ export class ServerLauncher {
       void this.refresh();
       return done;
     } catch (reason) {
+      tab?.close();
       const error = this._asHubError(reason);
       this._noteProblem(error);
       const failed: IServerStart = {
@@ -491,13 +583,13 @@ export class ServerLauncher {
     fallback: string
   ): { image: string; label: string } {
     const name = this._imageOfBuild(build);
-    const image = this._model.images.find(i => i.name === name);
+    const image = this._model.knownImages.find(i => i.name === name);
     return { image: name, label: image ? imageLabel(image) : fallback };
   }
 
   /** The listed image a build made (its name as the service lists it), else the build's own. */
   private _imageOfBuild(build: Build): string {
-    const images = this._model.images;
+    const images = this._model.knownImages;
     return (
       images.find(i => i.name === build.image)?.name ??
       images.find(i => i.buildId === build.id)?.name ??
@@ -548,6 +640,7 @@ export class ServerLauncher {
   private _hub: HubClient | null;
   private _trans: TranslationBundle;
   private _open: (url: string) => Window | null;
+  private _openPending: (message: string) => IPendingTab | null;
   private _random: () => number;
   private _schedule: RefreshSchedule;
   private _servers: IHubServer[] = [];
@@ -581,6 +674,11 @@ export namespace ServerLauncher {
     trans?: TranslationBundle;
     /** Opens a URL in a new tab (default `window.open(url, '_blank')`). */
     open?: (url: string) => Window | null;
+    /**
+     * Opens a tab at once, showing `message`, to take the server's URL when it is ready (default
+     * `openPendingTab`; none when `open` is given without it).
+     */
+    openPending?: (message: string) => IPendingTab | null;
     /** Seconds between refreshes while a server starts or stops (default: the model's). */
     refreshInterval?: number;
     /** Random numbers in [0, 1) for name suffixes (tests pass their own). */

@@ -128,6 +128,30 @@ export function normalizeBlock(text: string): INormalizedBlock | null {
   return { plain: parts.join(''), rawLines, raws };
 }
 
+/**
+ * Settle several lines (joined by `\n`) as `normalizeLine` settles each: `normalizeBlock`'s
+ * result, or line by line when the block needs the per-line rule.
+ */
+export function settleBlock(text: string): INormalizedBlock {
+  const block = normalizeBlock(text);
+  if (block) {
+    return block;
+  }
+  const plains: string[] = [];
+  const rawLines: number[] = [];
+  const raws: string[] = [];
+  const lines = text.split('\n');
+  for (let k = 0; k < lines.length; k++) {
+    const { plain, raw } = normalizeLine(lines[k]);
+    plains.push(plain);
+    if (raw !== null && raw !== plain) {
+      rawLines.push(k);
+      raws.push(raw);
+    }
+  }
+  return { plain: plains.join('\n'), rawLines, raws };
+}
+
 /** A run of text with one style. */
 export interface IAnsiSegment {
   text: string;

@@ -1,3 +1,6 @@
+import { settleBlock } from './ansi';
+import { decodeJsonLiteral } from './jsonMessage';
+
 /**
  * Compact storage for a log of any length.
  *
@@ -5,6 +8,12 @@
  * joined by `\n`) with one `Uint32Array` of end offsets, so a line costs its characters plus four
  * bytes. A million 60-character lines take about 64 MB. Only the chunk still being filled keeps
  * its lines in an array, until it is sealed.
+ *
+ * A long block of lines can be stored unsettled (`appendLazy`): as it came, with only its line
+ * ends indexed, and turned into its final text by a `settle` function the first time anything
+ * reads, searches or exports it. A replayed log of a million lines is on screen once its line
+ * breaks are counted; the rest of the work is done for the chunks that are read (a screenful),
+ * and for the others when the page is idle.
  */
 
 /** Lines per chunk. */
@@ -29,6 +38,10 @@ export class Uint32Vector {
 
   get(i: number): number {
     return this._data[i];
+  }
+
+  set(i: number, value: number): void {
+    this._data[i] = value;
   }
 
   push(value: number): void {
@@ -72,8 +85,19 @@ export class Uint32Vector {
 /** Receives one match: its line and the column where it starts. Return `false` to stop. */
 export type MatchCallback = (line: number, column: number) => boolean | void;
 
+/**
+ * Turns the text of an unsettled chunk (lines joined by `\n`) into its final text, with exactly
+ * as many lines; `chunk` is its index, for whoever keeps more about it.
+ */
+export type SettleChunk = (chunk: number, text: string) => string;
+
 /** An append-only list of lines (each without `\n`). */
 export class LineStore {
+  /** `settle`: what `appendLazy` blocks become when first read (without it, they stay as they are). */
+  constructor(settle: SettleChunk | null = null) {
+    this._settle = settle;
+  }
+
   /** Number of lines. */
   get length(): number {
     return this._length;
@@ -137,6 +161,11 @@ export class LineStore {
     if (this._open.length > 0) {
       this._seal();
     }
+    this._appendOwnChunk(text);
+  }
+
+  /** `text` (lines joined by `\n`) becomes a sealed chunk of its own; only its line ends are indexed. */
+  private _appendOwnChunk(text: string): void {
     this._chunkStarts.push(this._length);
     this._chunks.push(text);
     let count = 1;
@@ -153,12 +182,99 @@ export class LineStore {
     this._characters += text.length - (count - 1);
   }
 
+  /** Give chunk `c` its settled text (once), and index its lines again. */
+  private _settleChunk(c: number): void {
+    if (!this._unsettled.has(c) || !this._settle) {
+      return;
+    }
+    this._unsettled.delete(c);
+    const before = this._chunks[c];
+    const text = this._settle(c, before);
+    const first = this._chunkStarts.get(c);
+    const end =
+      c + 1 < this._chunkStarts.length
+        ? this._chunkStarts.get(c + 1)
+        : this._length;
+    this._lazyLines -= end - first;
+    if (text === before && !this._unindexed.delete(c)) {
+      return; // indexed on arrival, and unchanged
+    }
+    this._unindexed.delete(c);
+    let line = first;
+    for (
+      let nl = text.indexOf('\n');
+      nl !== -1 && line < end - 1;
+      nl = text.indexOf('\n', nl + 1)
+    ) {
+      this._ends.set(line++, nl);
+    }
+    // A settled text with fewer lines than counted (only from input that was not valid) gets
+    // empty ones; one with more keeps the rest on its last line.
+    let settled = text;
+    while (line < end - 1) {
+      this._ends.set(line++, settled.length);
+      settled += '\n';
+    }
+    this._ends.set(line, settled.length);
+    this._chunks[c] = settled;
+    this._characters += settled.length - before.length;
+  }
+
+  /**
+   * Append a long block of lines (joined by `\n`) as one chunk, unsettled: only its line ends
+   * are indexed now; the `settle` function gives its final text the first time it is read. The
+   * block must be shorter than 2^32 characters and its settled text have as many lines. With
+   * `lines`, `text` may be any form of the block (the settle function knows which) of that many lines.
+   */
+  appendLazy(text: string, lines?: number): void {
+    if (this._open.length > 0) {
+      this._seal();
+    }
+    const chunk = this._chunks.length;
+    const before = this._length;
+    if (lines !== undefined && this._settle) {
+      // Its text is not lines joined by `\n` yet (a JSON literal): only the count is known, and
+      // the line ends are indexed when it is settled.
+      this._chunkStarts.push(this._length);
+      this._chunks.push(text);
+      for (let k = 0; k < lines; k++) {
+        this._ends.push(0);
+      }
+      this._length += lines;
+      this._characters += text.length - (lines - 1);
+      this._unindexed.add(chunk);
+    } else {
+      this._appendOwnChunk(text);
+    }
+    if (this._settle) {
+      this._unsettled.add(chunk);
+      this._lazyLines += this._length - before;
+    }
+  }
+
+  /** Lines not settled yet (stored by `appendLazy` and not read since). */
+  get unsettledLines(): number {
+    return this._lazyLines;
+  }
+
+  /** Settle every chunk holding lines `[from, to)` that is not settled yet. */
+  settleRange(from: number, to: number): void {
+    if (this._unsettled.size === 0 || from >= to) {
+      return;
+    }
+    const last = this._chunkOf(Math.min(to, this._length) - 1);
+    for (let c = this._chunkOf(Math.max(0, from)); c <= last; c++) {
+      this._settleChunk(c);
+    }
+  }
+
   /** Line `i` (0-based). */
   get(i: number): string {
     if (i < 0 || i >= this._length || !Number.isInteger(i)) {
       throw new RangeError(`line ${i} out of range (0..${this._length - 1})`);
     }
     const c = this._chunkOf(i);
+    this._settleChunk(c);
     const first = this._chunkStarts.get(c);
     if (c === this._chunks.length) {
       return this._open[i - first];
@@ -194,6 +310,7 @@ export class LineStore {
           : this._length;
       const lineFrom = Math.max(from, first);
       const lineTo = Math.min(to, end);
+      this._settleChunk(c);
       const text = this._chunkText(c);
       const startOffset =
         lineFrom === first ? 0 : this._ends.get(lineFrom - 1) + 1;
@@ -231,6 +348,7 @@ export class LineStore {
       if (c > 0) {
         parts.push('\n');
       }
+      this._settleChunk(c);
       parts.push(this._chunkText(c));
     }
     return parts;
@@ -244,6 +362,9 @@ export class LineStore {
   /** Forget every line. */
   clear(): void {
     this._chunks = [];
+    this._unsettled.clear();
+    this._unindexed.clear();
+    this._lazyLines = 0;
     this._open = [];
     this._openText = null;
     this._openChars = 0;
@@ -269,6 +390,21 @@ export class LineStore {
     return this._openText;
   }
 
+  /** Index of the chunk holding line `i` (which must exist). */
+  chunkOf(i: number): number {
+    return this._chunkOf(i);
+  }
+
+  /** Number of chunks (the next one appended gets this index). */
+  get chunkCount(): number {
+    return this._chunks.length + (this._open.length > 0 ? 1 : 0);
+  }
+
+  /** First line of chunk `c`. */
+  chunkStart(c: number): number {
+    return this._chunkStarts.get(c);
+  }
+
   /** Index of the chunk holding line `i`. */
   private _chunkOf(i: number): number {
     const starts = this._chunkStarts;
@@ -281,7 +417,13 @@ export class LineStore {
     return k - 1;
   }
 
+  private _settle: SettleChunk | null;
   private _chunks: string[] = [];
+  /** Chunks stored by `appendLazy` and not settled yet. */
+  private _unsettled = new Set<number>();
+  private _lazyLines = 0;
+  /** Unsettled chunks whose line ends are not indexed yet (`appendLazy` with a count). */
+  private _unindexed = new Set<number>();
   private _open: string[] = [];
   private _openText: string | null = null;
   private _openChars = 0;
@@ -291,9 +433,21 @@ export class LineStore {
   private _characters = 0;
 }
 
+/** The raw lines of one chunk that had escape codes: chunk-relative line numbers and texts. */
+interface IChunkRaws {
+  lines: Uint32Array;
+  /** Their raw texts joined by `\n` (one flat string, not slices that would keep the block alive). */
+  text: string;
+  /** End offset of each in `text`. */
+  ends: Uint32Array;
+}
+
 /**
  * The lines of one build log: the plain text of every line, and the raw text (with ANSI codes)
  * of those lines that had any, kept aside so that uncoloured lines cost nothing extra.
+ *
+ * A long block (`appendText`) is stored as it came and settled (escape codes stripped, carriage
+ * returns resolved, see `settleBlock`) the first time one of its lines is read or searched.
  */
 export class LogLines {
   /** Number of lines. */
@@ -301,12 +455,22 @@ export class LogLines {
     return this._plain.length;
   }
 
+  /** Lines stored by `appendText` and not settled yet. */
+  get unsettledLines(): number {
+    return this._plain.unsettledLines;
+  }
+
   /** Approximate memory held, in bytes. */
   get byteEstimate(): number {
+    let lazyRaws = 0;
+    for (const raws of this._chunkRaws.values()) {
+      lazyRaws += raws.text.length + raws.lines.byteLength * 2;
+    }
     return (
       this._plain.byteEstimate +
       this._raw.byteEstimate +
-      this._rawIndex.byteLength
+      this._rawIndex.byteLength +
+      lazyRaws
     );
   }
 
@@ -336,6 +500,28 @@ export class LogLines {
     this._plain.appendBlock(block.plain);
   }
 
+  /**
+   * Append a long block of lines as received (joined by `\n`, escape codes and carriage returns
+   * still in): only its line breaks are counted now; it is settled when first read.
+   */
+  appendText(text: string): void {
+    this._plain.appendLazy(text);
+  }
+
+  /**
+   * Append a long block of `lines` lines still as the JSON string literal it came in (see
+   * `jsonMessage.ts`): decoded, then settled, when first read.
+   */
+  appendEncoded(literal: string, lines: number): void {
+    this._encoded.add(this._plain.chunkCount);
+    this._plain.appendLazy(literal, lines);
+  }
+
+  /** Settle the unsettled blocks holding lines `[from, to)` (a background pass calls this). */
+  settle(from: number, to: number): void {
+    this._plain.settleRange(from, to);
+  }
+
   /** Plain text of line `i`. */
   text(i: number): string {
     return this._plain.get(i);
@@ -343,6 +529,14 @@ export class LogLines {
 
   /** Raw text of line `i` (with its ANSI codes), or `null` if it had none. */
   raw(i: number): string | null {
+    if (this._chunkRaws.size > 0 || this._plain.unsettledLines > 0) {
+      this._plain.settleRange(i, i + 1); // validates i, as `text` does
+      const c = this._plain.chunkOf(i);
+      const raws = this._chunkRaws.get(c);
+      if (raws) {
+        return rawOf(raws, i - this._plain.chunkStart(c));
+      }
+    }
     const k = this._rawIndex.lowerBound(i);
     if (k < this._rawIndex.length && this._rawIndex.get(k) === i) {
       return this._raw.get(k);
@@ -374,9 +568,65 @@ export class LogLines {
     this._plain.clear();
     this._raw.clear();
     this._rawIndex.clear();
+    this._chunkRaws.clear();
+    this._encoded.clear();
   }
 
-  private _plain = new LineStore();
+  /** The store's settle function: the plain text of an `appendText` block; its raw lines kept aside. */
+  private _settleChunk(c: number, text: string): string {
+    const block = settleBlock(
+      this._encoded.delete(c) ? decodeJsonLiteral(text) : text
+    );
+    const count = block.rawLines.length;
+    if (count > 0) {
+      const ends = new Uint32Array(count);
+      let offset = 0;
+      for (let k = 0; k < count; k++) {
+        offset += (k > 0 ? 1 : 0) + block.raws[k].length;
+        ends[k] = offset;
+      }
+      this._chunkRaws.set(c, {
+        lines: Uint32Array.from(block.rawLines),
+        text: flat(block.raws.join('\n')),
+        ends
+      });
+    }
+    return block.plain;
+  }
+
+  private _plain = new LineStore((c, text) => this._settleChunk(c, text));
   private _raw = new LineStore();
   private _rawIndex = new Uint32Vector(64);
+  /** Raw lines of the settled `appendText` blocks, by chunk. */
+  private _chunkRaws = new Map<number, IChunkRaws>();
+  /** Chunks appended by `appendEncoded` and not settled yet. */
+  private _encoded = new Set<number>();
+}
+
+/** Raw text of line `line` of a chunk, or `null` when it had no escape codes. */
+function rawOf(raws: IChunkRaws, line: number): string | null {
+  const lines = raws.lines;
+  let lo = 0;
+  let hi = lines.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (lines[mid] < line) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  if (lo === lines.length || lines[lo] !== line) {
+    return null;
+  }
+  const start = lo === 0 ? 0 : raws.ends[lo - 1] + 1;
+  return raws.text.slice(start, raws.ends[lo]);
+}
+
+/**
+ * `text` as a flat string of its own: a join of slices is one already, but a single slice would
+ * stay a view of (and keep alive) the whole block it was cut from.
+ */
+function flat(text: string): string {
+  return text.length < 64 ? text : (' ' + text).slice(1);
 }

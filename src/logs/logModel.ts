@@ -12,7 +12,7 @@ import type { ITranslator } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 import { normalizeBlock, normalizeLine, type IHighlight } from './ansi';
 import { LogLines, Uint32Vector } from './lineStore';
-import { isFinalPhase, LogStream } from './logStream';
+import { isFinalPhase, LogStream, type IReceivedLogEvent } from './logStream';
 import type { ConnectionState, ILogStreamSource } from './tokens';
 
 /**
@@ -40,8 +40,17 @@ const ERROR_IN_LINES =
  * much as storing the lines.
  */
 const ERROR_SCAN_NOW = 512;
-/** Lines scanned per step of the idle scan. */
-const ERROR_SCAN_STEP = 20000;
+/** Lines scanned per step of the idle scan (which also settles the blocks it reads). */
+const ERROR_SCAN_STEP = 1000;
+
+/**
+ * An event of at least this many characters (a replayed log's, hundreds of lines) is stored as
+ * it came and settled (escape codes stripped, carriage returns resolved) when first read, rather
+ * than on arrival: a million-line log spent a quarter of its load in that. Up to the largest
+ * chunk the store keeps whole.
+ */
+const LAZY_BLOCK_CHARS = 8 * 1024;
+const MAX_LAZY_BLOCK_CHARS = 4 * 1024 * 1024;
 
 /** Most matches kept for one search; beyond it the count shows as "N+". */
 export const MAX_MATCHES = 1_000_000;
@@ -219,7 +228,7 @@ export class LogModel {
   }
 
   /** Add events (in order) to the log. */
-  appendEvents(events: readonly BuildLogEvent[]): void {
+  appendEvents(events: readonly (BuildLogEvent | IReceivedLogEvent)[]): void {
     if (this._disposed || events.length === 0) {
       return;
     }
@@ -249,9 +258,21 @@ export class LogModel {
         this._finishedAt =
           now - (Number.isFinite(this._clockOffset) ? this._clockOffset : 0);
       }
+      const encoded = 'encoded' in event ? event.encoded : undefined;
+      if (encoded && encoded.literal.length <= MAX_LAZY_BLOCK_CHARS) {
+        // Still JSON: decoded and settled when first read.
+        this.lines.appendEncoded(encoded.literal, encoded.lines);
+        continue;
+      }
       const message = event.message;
       if (message.indexOf('\n') === -1) {
         this._appendLine(message);
+      } else if (
+        message.length >= LAZY_BLOCK_CHARS &&
+        message.length <= MAX_LAZY_BLOCK_CHARS
+      ) {
+        // Settled when first read: a replay is on screen once its line breaks are counted.
+        this.lines.appendText(message);
       } else {
         const block = normalizeBlock(message);
         if (block) {
@@ -312,14 +333,30 @@ export class LogModel {
     if (this._errorScan !== null || this._disposed) {
       return;
     }
-    const step = (): void => {
+    // Within the idle time the browser gives (a frame's leftover), so scrolling stays smooth
+    // while a long log is scanned; one step when the idle period never comes (timeout).
+    const step = (deadline?: IdleDeadline): void => {
       this._errorScan = null;
       if (this._disposed) {
         return;
       }
+      const wait = this._quietUntil - Date.now();
+      if (wait > 0) {
+        // The user is scrolling: settling and scanning blocks would cost frames; go on after.
+        const id = setTimeout(() => {
+          this._errorScan = null;
+          this._scheduleErrorScan();
+        }, wait);
+        this._errorScan = () => clearTimeout(id);
+        return;
+      }
       const started = Date.now();
-      let more = true;
-      while (more && Date.now() - started < 8) {
+      const budget = (): boolean =>
+        deadline && !deadline.didTimeout
+          ? deadline.timeRemaining() > 2
+          : Date.now() - started < 4;
+      let more = this._scanErrors(ERROR_SCAN_STEP);
+      while (more && budget()) {
         more = this._scanErrors(ERROR_SCAN_STEP);
       }
       if (this._firstErrorLine !== null) {
@@ -331,7 +368,7 @@ export class LogModel {
     const idle = (
       globalThis as {
         requestIdleCallback?: (
-          cb: () => void,
+          cb: (deadline: IdleDeadline) => void,
           options?: { timeout: number }
         ) => number;
         cancelIdleCallback?: (id: number) => void;
@@ -347,6 +384,14 @@ export class LogModel {
       const id = setTimeout(step, 0);
       this._errorScan = () => clearTimeout(id);
     }
+  }
+
+  /**
+   * Hold the background scan for `ms` (the view calls this while the user scrolls: each frame
+   * then has the main thread to itself, and the scan goes on once scrolling stops).
+   */
+  deferBackgroundWork(ms = 300): void {
+    this._quietUntil = Math.max(this._quietUntil, Date.now() + ms);
   }
 
   /**
@@ -556,6 +601,8 @@ export class LogModel {
   private _firstErrorLine: number | null = null;
   /** Lines `[0, _errorScannedTo)` were scanned for the first error. */
   private _errorScannedTo = 0;
+  /** No background scan before this time (epoch ms), see `deferBackgroundWork`. */
+  private _quietUntil = 0;
   /** Cancels the pending background scan, if one is scheduled. */
   private _errorScan: (() => void) | null = null;
   private _query = '';

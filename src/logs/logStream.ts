@@ -22,9 +22,22 @@ import {
 import { ISignal, Signal } from '@lumino/signaling';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { FINAL_PHASES, isBuildPhase, isFinalPhase } from '../phases';
+import {
+  decodeJsonLiteral,
+  splitEventData,
+  type IEncodedMessage
+} from './jsonMessage';
 import type { ConnectionState, ILogStreamSource } from './tokens';
 
 export { FINAL_PHASES, isFinalPhase };
+
+/**
+ * A log event as received. A long one's message is decoded only when asked for: the model
+ * stores `encoded` as it is (see `jsonMessage.ts`), and `message` decodes it for anyone else.
+ */
+export interface IReceivedLogEvent extends BuildLogEvent {
+  readonly encoded?: IEncodedMessage;
+}
 
 /** Statuses worth retrying: the service or a proxy in front of it is briefly away. */
 const RETRY_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
@@ -71,7 +84,7 @@ export class LogStream {
   readonly buildId: string;
 
   /** Events as they arrive, in order, each exactly once; one emission per network read. */
-  get received(): ISignal<this, readonly BuildLogEvent[]> {
+  get received(): ISignal<this, readonly IReceivedLogEvent[]> {
     return this._received;
   }
 
@@ -255,7 +268,7 @@ export class LogStream {
       this._setState({ status: 'live' });
 
       let final = false;
-      let batch: BuildLogEvent[] = [];
+      let batch: IReceivedLogEvent[] = [];
       const parser = createParser({
         onEvent: (message: EventSourceMessage) => {
           if (final) {
@@ -348,7 +361,7 @@ export class LogStream {
   }
 
   /** Read one SSE message as a `BuildLogEvent`, or `null` if it is not one. */
-  private _parseEvent(message: EventSourceMessage): BuildLogEvent | null {
+  private _parseEvent(message: EventSourceMessage): IReceivedLogEvent | null {
     if (
       message.event !== undefined &&
       message.event !== LOG_STREAM_EVENTS.log
@@ -356,10 +369,15 @@ export class LogStream {
       return null;
     }
     let data: unknown;
-    try {
-      data = JSON.parse(message.data);
-    } catch {
-      return null;
+    const split = splitEventData(message.data);
+    if (split) {
+      data = split.rest;
+    } else {
+      try {
+        data = JSON.parse(message.data);
+      } catch {
+        return null;
+      }
     }
     if (typeof data !== 'object' || data === null) {
       return null;
@@ -372,10 +390,9 @@ export class LogStream {
     if (!Number.isFinite(seq) || !isBuildPhase(event.phase)) {
       return null;
     }
-    return {
+    const fields = {
       seq,
       phase: event.phase,
-      message: typeof event.message === 'string' ? event.message : '',
       time:
         typeof event.time === 'string' ? event.time : new Date().toISOString(),
       ...(event.progress &&
@@ -388,6 +405,22 @@ export class LogStream {
             }
           }
         : {})
+    };
+    if (split) {
+      const encoded = split.message;
+      let decoded: string | null = null;
+      return {
+        ...fields,
+        encoded,
+        get message(): string {
+          decoded ??= decodeJsonLiteral(encoded.literal);
+          return decoded;
+        }
+      };
+    }
+    return {
+      ...fields,
+      message: typeof event.message === 'string' ? event.message : ''
     };
   }
 
@@ -479,7 +512,7 @@ export class LogStream {
   private _wake: (() => void) | null = null;
   private _running: Promise<void> | null = null;
   private _disposed = false;
-  private _received = new Signal<this, readonly BuildLogEvent[]>(this);
+  private _received = new Signal<this, readonly IReceivedLogEvent[]>(this);
   private _stateChanged = new Signal<this, ConnectionState>(this);
 }
 

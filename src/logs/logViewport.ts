@@ -375,6 +375,8 @@ export class LogViewport extends Widget {
   }
 
   private _onScroll(): void {
+    // Scrolling frames come first: the model's background scan waits until it stops.
+    this._model.deferBackgroundWork();
     const v = this._scroller;
     // Follow the tail exactly when the user is at the bottom (logconsole's rule).
     const follow = v.scrollTop >= v.scrollHeight - v.clientHeight - 2;

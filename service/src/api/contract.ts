@@ -300,6 +300,20 @@ export interface ImageList {
 }
 
 /**
+ * `GET /api/images` with `limit`, `offset` or `q`: one page of the list (newest first) and how
+ * many images matched in all, so that a client shows a page and pages on. `owner` and the other
+ * filters narrow `total` too. Each page has its own ETag. Without any of the three keys the
+ * answer is a plain `ImageList` (the whole list).
+ */
+export interface PagedImageList extends ImageList {
+  /** How many images matched the filters and `q`, over all pages. */
+  total: number;
+  offset: number;
+  /** As asked; `null` when only `offset` or `q` was given (the rest of the list). */
+  limit: number | null;
+}
+
+/**
  * `DELETE /api/images/{name}` answers `204` when every copy is gone; `200` with this body when
  * the registry does not allow deletes and only the engine's copy could be removed.
  */

@@ -4,6 +4,7 @@ import { describe, it } from 'node:test';
 import type { Image } from '../../src/api/contract.js';
 import {
   imageMatchesText,
+  ownerFilter,
   pageKey,
   pageOf,
   takeImagePage
@@ -114,7 +115,38 @@ describe('image page', () => {
       pageOf({ images }, { limit: 5, offset: 0, q: 'repo-1' }).total,
       11
     );
+    // Every word, each in any field, as the panel's filter box filters builds.
+    assert.equal(imageMatchesText(image(7), 'notes repo-7'), true);
+    assert.equal(imageMatchesText(image(7), 'notes repo-8'), false);
     assert.equal(imageMatchesText(image(1), ''), true);
     assert.equal(imageMatchesText(image(1), 'nothing-like-it'), false);
+  });
+
+  it('checks the owner filter of "Mine only", naming owner when it is refused', () => {
+    assert.equal(ownerFilter('alice'), 'alice');
+    assert.equal(
+      ownerFilter('Ünïcode user@example.org'),
+      'Ünïcode user@example.org'
+    );
+    assert.equal(
+      refusedField(() => ownerFilter('')),
+      'owner'
+    );
+    assert.equal(
+      refusedField(() => ownerFilter('a'.repeat(256))),
+      'owner'
+    );
+    assert.equal(
+      refusedField(() => ownerFilter('al\nice')),
+      'owner'
+    );
+    assert.equal(
+      refusedField(() => ownerFilter('al\u007fice')),
+      'owner'
+    );
+    assert.equal(
+      refusedField(() => ownerFilter(['alice', 'bob'])),
+      'owner'
+    );
   });
 });

@@ -1,3 +1,4 @@
+import { settleBlock } from '../../logs/ansi';
 import { LineStore, LogLines, Uint32Vector } from '../../logs/lineStore';
 
 /** A deterministic line for index i: 30–70 characters, varied content. */
@@ -211,5 +212,89 @@ describe('LogLines', () => {
     // step 4242, 42420..42429, 424200..424299
     expect(hits).toBe(1 + 10 + 100);
     expect(elapsed).toBeLessThan(3000);
+  });
+});
+
+describe('LogLines: blocks settled when first read', () => {
+  /** Blocks with escapes, carriage returns, controls and empty lines. */
+  function blocks(): string[] {
+    const out: string[] = [];
+    let i = 0;
+    for (const size of [300, 1, 450, 2, 700]) {
+      const lines: string[] = [];
+      for (let k = 0; k < size; k++, i++) {
+        lines.push(
+          i % 50 === 0
+            ? ''
+            : i % 13 === 0
+              ? `\x1b[32m${lineFor(i)}\x1b[0m`
+              : i % 17 === 0
+                ? `10%\r${lineFor(i)}\r`
+                : i % 19 === 0
+                  ? `bell\x07 ${lineFor(i)}`
+                  : lineFor(i)
+        );
+      }
+      out.push(lines.join('\n'));
+    }
+    return out;
+  }
+
+  /** The same lines stored on arrival (as `LogModel` did before). */
+  function eager(texts: string[]): LogLines {
+    const lines = new LogLines();
+    for (const text of texts) {
+      lines.appendBlock(settleBlock(text));
+    }
+    return lines;
+  }
+
+  function same(lazy: LogLines, reference: LogLines): void {
+    expect(lazy.length).toBe(reference.length);
+    for (let i = reference.length - 1; i >= 0; i--) {
+      expect(lazy.text(i)).toBe(reference.text(i));
+      expect(lazy.raw(i)).toBe(reference.raw(i));
+    }
+    expect(lazy.unsettledLines).toBe(0);
+    expect(lazy.toString()).toBe(reference.toString());
+  }
+
+  it('appendText: counted now, settled on read to what storing on arrival gives', () => {
+    const texts = blocks();
+    const lazy = new LogLines();
+    texts.forEach(t => lazy.appendText(t));
+    lazy.append('single', null);
+    const reference = eager(texts);
+    reference.append('single', null);
+    expect(lazy.length).toBe(reference.length);
+    expect(lazy.unsettledLines).toBe(reference.length - 1);
+    // Reading one line settles its block only.
+    expect(lazy.text(305)).toBe(reference.text(305));
+    expect(lazy.unsettledLines).toBe(reference.length - 1 - 450);
+    same(lazy, reference);
+  });
+
+  it('appendEncoded: a JSON literal decoded and settled on read; search and export settle too', () => {
+    const texts = blocks();
+    const lazy = new LogLines();
+    for (const t of texts) {
+      const literal = JSON.stringify(t).slice(1, -1);
+      lazy.appendEncoded(literal, t.split('\n').length);
+    }
+    const reference = eager(texts);
+    const found = (lines: LogLines) => {
+      const out: number[][] = [];
+      lines.search(/step 1\d*:/g, 0, lines.length, (line, column) => {
+        out.push([line, column]);
+      });
+      return out;
+    };
+    expect(found(lazy)).toEqual(found(reference));
+    expect(lazy.unsettledLines).toBe(0);
+    same(lazy, reference);
+
+    const exported = new LogLines();
+    exported.appendEncoded(JSON.stringify(texts[0]).slice(1, -1), 300);
+    expect(exported.toParts().join('')).toBe(eager([texts[0]]).toString());
   });
 });

@@ -128,6 +128,20 @@ describe('LogModel: long events (a replayed log)', () => {
     expect(model.firstErrorLine).toBe(15_123);
   });
 
+  it('holds the background scan while the view says the user scrolls, then finishes it', async () => {
+    const model = new LogModel({ buildId: 'b' });
+    const events = [];
+    for (let i = 0; i < 20_000; i += 1000) {
+      events.push(ev(block(i, 1000, 15_123)));
+    }
+    model.deferBackgroundWork(150);
+    model.appendEvents(events);
+    await new Promise(resolve => setTimeout(resolve, 60));
+    expect(model.knownErrorLine).toBeNull();
+    await new Promise(resolve => setTimeout(resolve, 250));
+    expect(model.knownErrorLine).toBe(15_123);
+  });
+
   it('scans on demand when asked for the first error before the background scan ran', () => {
     const model = new LogModel({ buildId: 'b' });
     model.appendEvents([ev(block(0, 5000, 4321))]);

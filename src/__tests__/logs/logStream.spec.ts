@@ -461,6 +461,59 @@ describe('LogStream reading', () => {
   });
 });
 
+describe('LogStream: a replayed log of long events', () => {
+  it('stores long events undecoded, and they read, search and scan exactly as decoded ones', async () => {
+    const events: BuildLogEvent[] = [];
+    let n = 0;
+    for (let seq = 1; seq <= 6; seq++) {
+      const lines: string[] = [];
+      for (let k = 0; k < 400; k++, n++) {
+        lines.push(
+          n === 1234
+            ? '#9 ERROR: process "/bin/sh -c make" did not complete successfully: exit code: 2'
+            : n % 9 === 0
+              ? `\x1b[1;32m#6 ${n}\x1b[0m "done" C:\\path ✓`
+              : n % 31 === 0
+                ? `50%\r100% ${n}`
+                : `#6 ${n} Collecting package-${n}`
+        );
+      }
+      events.push(
+        event(seq, lines.join('\n'), seq === 6 ? 'failed' : 'building')
+      );
+    }
+    const received: BuildLogEvent[] = [];
+    const source = new FakeSource(call => {
+      call.body.push(events.map(sse).join(''));
+    });
+    const model = fastModel(source);
+    model.start();
+    model.stream!.received.connect((_, batch) => received.push(...batch));
+    const reference = new LogModel({ buildId: 'ref' });
+    reference.appendEvents(events.map(e => ({ ...e, message: e.message })));
+    await model.stream!.start();
+
+    expect(model.lineCount).toBe(2400);
+    // Not decoded on arrival (the reference model was given decoded messages)...
+    expect(model.lines.unsettledLines).toBe(2400);
+    expect(model.phase).toBe('failed');
+    // ...yet every line, its raw text, the first error and a search come out the same.
+    expect(model.firstErrorLine).toBe(1234);
+    expect(reference.firstErrorLine).toBe(1234);
+    for (let i = 0; i < 2400; i++) {
+      expect(model.lines.text(i)).toBe(reference.lines.text(i));
+      expect(model.lines.raw(i)).toBe(reference.lines.raw(i));
+    }
+    model.setQuery('"done"');
+    reference.setQuery('"done"');
+    expect(model.search.total).toBe(reference.search.total);
+    expect(model.search.total).toBeGreaterThan(200);
+    expect(model.plainText()).toBe(reference.plainText());
+    // Whoever else listens to the stream still gets each message decoded.
+    expect(received.map(e => e.message)).toEqual(events.map(e => e.message));
+  });
+});
+
 describe('LogModel.retry after a long outage', () => {
   it('gives up with a clear message, and a retry resumes after the last event', async () => {
     const calls: Array<number | null> = [];

@@ -26,7 +26,7 @@ import {
 import { allowedMethods, methodNotAllowed } from '../errors.js';
 import type { ServiceContext } from '../context.js';
 import { sharingRoutes } from './sharing.js';
-import { pageKey, pageOf, takeImagePage } from '../image-page.js';
+import { ownerFilter, pageKey, pageOf, takeImagePage } from '../image-page.js';
 
 interface ImageQuery {
   repo?: string;
@@ -111,6 +111,9 @@ export function imageRoutes(app: FastifyInstance, ctx: ServiceContext): void {
         }
         if (key === 'usableBy') {
           member = { name: value };
+        } else if (key === 'owner') {
+          // The panel's "Mine only" (with limit and q): checked, as it ends up in the cache key.
+          query.owner = ownerFilter(value);
         } else if (key === 'groups') {
           groups = value.split(',').filter(group => group !== '');
         } else {
