@@ -1178,7 +1178,8 @@ export function matchesFilter(
   return words.every(word => text.includes(word));
 }
 
-function escapeRegExp(text: string): string {
+/** `text` matched literally inside a regular expression. */
+export function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -17,7 +17,7 @@ import {
   TranslationBundle
 } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
-import { isFinal, type EnvironmentsModel } from '../model';
+import { escapeRegExp, isFinal, type EnvironmentsModel } from '../model';
 import { RefreshSchedule } from '../refreshSchedule';
 import {
   HubClient,
@@ -135,7 +135,6 @@ export function isEnvironmentImage(info: Info | null, image: string): boolean {
   if (!info) {
     return false;
   }
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const pattern = info.imageNameTemplate
     .split(/(\{owner\}|\{name\})/)
     .map(part =>
@@ -143,14 +142,14 @@ export function isEnvironmentImage(info: Info | null, image: string): boolean {
         ? '[a-z0-9-]+'
         : part === '{name}'
           ? '[a-z0-9][a-z0-9._-]*'
-          : escape(part)
+          : escapeRegExp(part)
     )
     .join('');
   // The registry's host as image names carry it (`host[:port]/…`), with or without a scheme.
   const host = info.registry?.url
     .replace(/^[a-z]+:\/\//, '')
     .replace(/\/.*$/, '');
-  const registry = host ? `(?:${escape(host)}/)?` : '';
+  const registry = host ? `(?:${escapeRegExp(host)}/)?` : '';
   return new RegExp(`^${registry}${pattern}:[A-Za-z0-9_.-]+$`).test(image);
 }
 
