@@ -3,7 +3,8 @@
  * (Debian's package) on loopback at 1 and 32 connections, bounded in time, at each size given
  * (half, full and double: the images grow from one size to the next in the same engine). The
  * images are labelled copies of one FROM-scratch fixture build (helpers/labelled-images.ts: the
- * service lists an image under the name its labels imply, so tags of one image would not do).
+ * service lists an image under the name its labels imply, so tags of one image would not do),
+ * in an engine of this benchmark's own, thrown away at the end (bench/scale-engine.mts).
  * Usage: node --import tsx bench/api-load.mts [--seconds 10] [images ...] (default 1000 2000 4000)
  */
 import { execFileSync } from 'node:child_process';
@@ -11,15 +12,13 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  loadLabelledImages,
-  removeLabelledImages
-} from '../service/test/helpers/labelled-images.js';
+import { loadLabelledImages } from '../service/test/helpers/labelled-images.js';
 import {
   makeFixtures,
   requireRealParts
 } from '../service/test/helpers/paths.js';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
+import { ScaleEngine } from './scale-engine.mjs';
 import { reportTarget } from './targets.mjs';
 
 const { values, positionals } = parseArgs({
@@ -58,6 +57,8 @@ end`
   return { rps, p50, p99 };
 }
 
+const engine = await ScaleEngine.start();
+process.env.DOCKER_HOST = engine.host; // the docker CLI here and the service process
 const service = await new ServiceProcess({ user: 'load' }).start();
 /**
  * The list, asked again once when the connection was closed under it: the client's keep-alive
@@ -78,7 +79,6 @@ async function listImages() {
   }
 }
 const loaded: string[] = [];
-let fixtureImage = '';
 try {
   const fixtures = makeFixtures(10);
   const started = await service.api('POST', '/api/builds', {
@@ -87,7 +87,6 @@ try {
   });
   const build = await service.waitForBuild(started.body.id);
   if (build.phase !== 'built') throw new Error('fixture build failed');
-  fixtureImage = build.image;
   const labels = JSON.parse(
     execFileSync(
       'docker',
@@ -141,8 +140,5 @@ try {
   rows.forEach(row => console.log(row));
 } finally {
   await service.stop();
-  removeLabelledImages(loaded);
-  if (fixtureImage) {
-    execFileSync('docker', ['rmi', '-f', fixtureImage], { stdio: 'ignore' });
-  }
+  await engine.stop(); // and every image with it
 }

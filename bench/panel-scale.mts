@@ -15,7 +15,8 @@
  *
  * The images: one fixture built by the service, then copies of its labels loaded with one
  * `docker load` per size (service/test/helpers/labelled-images.ts), owners alice, bob, carol and
- * dave; all removed at the end.
+ * dave. All in an engine of this benchmark's own (bench/scale-engine.mts), thrown away at the
+ * end: the shared engine would take minutes to drop 10,000 images, and stay slower after.
  *
  * Usage: node --import tsx bench/panel-scale.mts [images...]   (default 2500 5000 10000)
  * Env: RUNS (default 3); TIMELINE=1 prints each first paint's requests, PROFILE=1 the functions
@@ -29,14 +30,8 @@ import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
-import {
-  imageLabels,
-  removeImage
-} from '../service/test/helpers/docker-cli.js';
-import {
-  loadLabelledImages,
-  removeLabelledImages
-} from '../service/test/helpers/labelled-images.js';
+import { imageLabels } from '../service/test/helpers/docker-cli.js';
+import { loadLabelledImages } from '../service/test/helpers/labelled-images.js';
 import { freePort } from '../service/test/helpers/net.js';
 import {
   makeFixtures,
@@ -44,6 +39,7 @@ import {
 } from '../service/test/helpers/paths.js';
 import { ServiceProcess } from '../service/test/helpers/service-process.js';
 import { pageBundleOptions } from './page-bundle.mjs';
+import { ScaleEngine } from './scale-engine.mjs';
 import { reportTarget } from './targets.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -242,8 +238,9 @@ function summarizeProfile(mode: string, profile: any): void {
 
 requireRealParts();
 const dist = await bundle();
+const engine = await ScaleEngine.start();
+process.env.DOCKER_HOST = engine.host; // the docker CLI here and the service process
 const service = await new ServiceProcess({ user: 'scale-admin' }).start();
-const fixtureImages: string[] = [];
 const loaded: string[] = [];
 let browser: Browser | null = null;
 let server: { url: string; close: () => void } | null = null;
@@ -262,7 +259,6 @@ try {
   });
   const built = await service.waitForBuild(started.body.id);
   if (built.phase !== 'built') throw new Error(`fixture build ${built.phase}`);
-  fixtureImages.push(built.image);
   const labels = imageLabels(built.image);
   if (!labels) throw new Error('the fixture image has no labels');
   const before = await listed(service);
@@ -331,8 +327,7 @@ try {
   await browser?.close();
   server?.close();
   await service.stop();
-  removeLabelledImages(loaded);
-  fixtureImages.forEach(removeImage);
+  await engine.stop(); // and every image with it
 }
 
 const lines: string[] = [];

@@ -13,6 +13,7 @@ import { createService, type Service } from '../../src/app.js';
 import { TooManyRequests } from '../../src/auth/failure-limiter.js';
 import type { Authenticator, Identity } from '../../src/auth/identity.js';
 import { originAllowed } from '../../src/http/cors.js';
+import { MAX_LAUNCH_QUERY } from '../../src/http/routes/launch.js';
 import { finishedRecord } from '../helpers/unit-builds.js';
 import { unitConfig } from '../helpers/unit-config.js';
 
@@ -358,5 +359,67 @@ describe('originAllowed', () => {
       !originAllowed('https://alice.hub.example.org.evil.com', allowed)
     );
     assert.ok(!originAllowed('https://evilhub.example.org', allowed));
+  });
+});
+
+describe('launch link login', () => {
+  let service: Service;
+  before(async () => {
+    const config = unitConfig();
+    config.auth.hubApiUrl = 'http://127.0.0.1:9/hub/api'; // never asked: no one logs in here
+    service = createService(config, {
+      authenticator: fakeAuth,
+      oauth: {
+        clientId: 'service-repo2docker',
+        clientSecret: 'service-api-token',
+        apiUrl: config.auth.hubApiUrl,
+        authorizeUrl: '/hub/api/oauth2/authorize',
+        callbackUrl: '/services/repo2docker/oauth_callback'
+      }
+    });
+    await service.app.ready();
+  });
+  after(() => service.app.close());
+
+  // Two-byte characters: each one is six characters URL-encoded, and each `%` three in the cookie.
+  const linkWithSubdir = (chars: number) =>
+    `/services/repo2docker/launch?${new URLSearchParams({
+      repo: 'https://h.example/x',
+      subdir: 'é'.repeat(chars)
+    })}`;
+
+  it('sends a visitor of the longest link to the login with a state cookie browsers keep, and comes back to the same link', async () => {
+    const fixed = `repo=${encodeURIComponent('https://h.example/x')}&subdir=`
+      .length;
+    const chars = Math.floor((MAX_LAUNCH_QUERY - fixed) / 6);
+    const url = linkWithSubdir(chars);
+    const res = await service.app.inject({ url });
+    assert.equal(res.statusCode, 302, res.body);
+    const cookie = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .find(c => c.startsWith('repo2docker-oauth-state='))!;
+    const nameAndValue = cookie.split(';')[0];
+    assert.ok(
+      nameAndValue.length <= 4096,
+      `state cookie of ${nameAndValue.length} bytes (browsers drop one over 4096)`
+    );
+    const pending = JSON.parse(
+      decodeURIComponent(nameAndValue.split('=').slice(1).join('=')).replace(
+        /\.[^.]+$/,
+        ''
+      )
+    ) as { next: string };
+    assert.equal(pending.next, url, 'the login comes back to this link');
+  });
+
+  it('refuses a longer link before any login, naming the field that takes the most room', async () => {
+    const res = await service.app.inject({
+      url: linkWithSubdir(400),
+      headers: { accept: 'application/json' }
+    });
+    assert.equal(res.statusCode, 400);
+    assert.equal(res.json().error.field, 'subdir');
+    assert.match(res.json().error.message, /launch link is too long/);
+    assert.equal(res.headers['set-cookie'], undefined, 'no login started');
   });
 });

@@ -55,6 +55,38 @@ const PAGE_HEADERS = {
 const wantsHtml = (request: FastifyRequest): boolean =>
   /\btext\/html\b/.test(String(request.headers.accept ?? ''));
 
+/**
+ * The longest query a launch link may have, URL-encoded. A visitor without a session comes back
+ * to the link after the hub's login, and the link travels in the login's state cookie: browsers
+ * drop a cookie past 4 KiB (name and value), and the hub's proxy (Node, 16 KiB) resets the
+ * connection on an answer whose headers outgrow it. 2,048 characters, each `%` escaped once more
+ * in the cookie, keep that cookie under 4 KiB whatever the characters.
+ */
+export const MAX_LAUNCH_QUERY = 2048;
+
+/** The link's fields as given (repo, ref, subdir), strings only. */
+function launchFields(query: Record<string, unknown>): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const key of LAUNCH_FIELDS) {
+    const value = query[key];
+    // A repeated parameter arrives as an array: validation refuses it as "must be a string".
+    if (value !== undefined && !(key !== 'repo' && value === '')) {
+      body[key] = value;
+    }
+  }
+  return body;
+}
+
+/**
+ * The link's query in one spelling (URLSearchParams' encoding, fields in their order): what the
+ * login comes back to, however the visitor's browser encoded the link. Call after launchRequest.
+ */
+export function canonicalLaunchQuery(query: Record<string, unknown>): string {
+  return new URLSearchParams(
+    launchFields(query) as Record<string, string>
+  ).toString();
+}
+
 /** The query, checked exactly as a build request's body (400 naming the field). */
 export function launchRequest(
   query: Record<string, unknown>,
@@ -68,15 +100,24 @@ export function launchRequest(
       );
     }
   }
-  const body: Record<string, unknown> = {};
-  for (const key of LAUNCH_FIELDS) {
-    const value = query[key];
-    // A repeated parameter arrives as an array: validation refuses it as "must be a string".
-    if (value !== undefined && !(key !== 'repo' && value === '')) {
-      body[key] = value;
-    }
+  const body = launchFields(query);
+  const valid = validateBuildRequest(body, { allowLocalRepos });
+  const length = canonicalLaunchQuery(query).length;
+  if (length > MAX_LAUNCH_QUERY) {
+    // Each field is within its own limit here; name the one that takes the most room.
+    const encoded = (key: string) =>
+      typeof body[key] === 'string'
+        ? new URLSearchParams({ [key]: body[key] }).toString().length
+        : 0;
+    const longest = Object.keys(body).reduce((a, b) =>
+      encoded(b) > encoded(a) ? b : a
+    );
+    throw invalidField(
+      longest,
+      `the launch link is too long: repo, ref and subdir come to ${length} characters URL-encoded, and a launch link may have at most ${MAX_LAUNCH_QUERY}; ${longest} takes the most`
+    );
   }
-  return validateBuildRequest(body, { allowLocalRepos });
+  return valid;
 }
 
 /** The user's hub token: the one they sent, or the one of the page's session. */
@@ -174,7 +215,11 @@ export function launchRoutes(
         throw error;
       }
       // Through the hub's login, then back to this very link (the callback reads `next`).
-      const { url, pending } = startLogin(oauth, request.url);
+      const path = request.url.split('?')[0];
+      const { url, pending } = startLogin(
+        oauth,
+        `${path}?${canonicalLaunchQuery(request.query ?? {})}`
+      );
       setPendingLogin(reply, request, session, pending);
       clearSession(reply, session);
       return reply.redirect(url);
