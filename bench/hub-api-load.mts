@@ -2,13 +2,16 @@
  * Benchmark 5 under the real JupyterHub: `GET /api/images` through the hub's proxy with a user's
  * hub token (checked against the hub, then cached by the service), N image tags in the engine,
  * wrk at 1 and 32 connections. Prints requests/s, p50/p99 and the token cache's hit rate (from
- * the service's /metrics). Usage: node --import tsx bench/hub-api-load.mts [images] [seconds]
+ * the service's /metrics). The images are in an engine of this benchmark's own, thrown away at the
+ * end (bench/scale-engine.mts); the hub hands its DOCKER_HOST to the service (test_overrides.py).
+ * Usage: node --import tsx bench/hub-api-load.mts [images] [seconds]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LABEL } from '../service/src/images/labels.js';
+import { ScaleEngine } from './scale-engine.mjs';
 import { reportTarget } from './targets.mjs';
 import { HubProcess } from '../service/test/helpers/hub.js';
 import {
@@ -62,9 +65,8 @@ end`
  * `count` more images of alice's: copies of `image` with their own name label (an image counts
  * as the service's only under the repository and tag its labels give, so tags of one image
  * would not do), made by one `docker load` of configs that share the image's layers.
- * Returns their references.
  */
-function loadCopies(image: string, count: number): string[] {
+function loadCopies(image: string, count: number): void {
   const dir = mkdtempSync(join(tmpdir(), 'r2d-hubload-'));
   try {
     execFileSync('sh', [
@@ -84,14 +86,12 @@ function loadCopies(image: string, count: number): string[] {
     if (!repository.endsWith(`/${name}`))
       throw new Error(`${image}: the repository does not end with its name`);
     const manifest = [];
-    const references: string[] = [];
     for (let i = 1; i <= count; i++) {
       const copyName = `${name}-${i}`;
       config.config.Labels = { ...labels, [LABEL.name]: copyName };
       const file = `copy-${i}.json`;
       writeFileSync(join(dir, file), JSON.stringify(config));
       const reference = `${repository.slice(0, -name.length)}${copyName}:${tag}`;
-      references.push(reference);
       manifest.push({
         Config: file,
         RepoTags: [reference],
@@ -102,7 +102,6 @@ function loadCopies(image: string, count: number): string[] {
     execFileSync('sh', ['-c', 'tar -C "$1" -c . | docker load -q', 'sh', dir], {
       stdio: 'ignore'
     });
-    return references;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -123,13 +122,14 @@ async function tokenLookups(
   return { hit: value('hit'), miss: value('miss') };
 }
 
+const engine = await ScaleEngine.start();
+process.env.DOCKER_HOST = engine.host; // the docker CLI here, the hub and its service
 const hub = await new HubProcess({
   serviceConfig: {
     auth: { cacheSeconds: 10, cacheMaxEntries: 10000 },
     logLevel: 'warn'
   }
 }).start();
-const tags: string[] = [];
 try {
   const token = await hub.token('alice');
   const fixtures = makeFixtures(10);
@@ -139,8 +139,7 @@ try {
   });
   const build = await hub.waitForBuild(token, started.body.id);
   if (build.phase !== 'built') throw new Error('fixture build failed');
-  tags.push(build.image);
-  tags.push(...loadCopies(build.image, images - 1));
+  loadCopies(build.image, images - 1);
   // The engine's `load` events drop the service's cached list; give them a moment.
   // (The proxy may close an idle keep-alive connection just as it is reused: ask once more.)
   const list = () =>
@@ -223,14 +222,5 @@ try {
   );
 } finally {
   await hub.stop();
-  // A tag already gone must not hide the error that brought us here.
-  for (let i = 0; i < tags.length; i += 100) {
-    try {
-      execFileSync('docker', ['rmi', '-f', ...tags.slice(i, i + 100)], {
-        stdio: 'ignore'
-      });
-    } catch {
-      // removed already
-    }
-  }
+  await engine.stop(); // and every image with it
 }

@@ -9,15 +9,21 @@ cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 bash scripts/start-docker.sh
-bash scripts/setup-venv.sh
 # The authenticating git server (lighttpd + git-http-backend) of the private-repository tests.
 apt_install lighttpd busybox-static
 [ -x /usr/bin/chromium ] || apt_install chromium
-# BinderHub from the source snapshot in ../shared/vendor, into the venv (once; tests start it).
-bash scripts/start-binderhub.sh install
+# The venv and the npm packages do not depend on each other: made side by side, a fresh clone's
+# setup takes about a minute less here (pip 67 s + BinderHub 20 s, npm 55 s).
+(
+  bash scripts/setup-venv.sh
+  # BinderHub from the source snapshot in ../shared/vendor, into the venv (once; tests start it).
+  bash scripts/start-binderhub.sh install
+) &
+python_setup=$!
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   # Not `npm ci`: npm leaves rspack's bindings for other platforms out of the lock file, and
   # `npm ci` then refuses it as out of sync; `npm install` keeps the lock file's versions.
   log "npm install"
-  npm install --no-audit --no-fund >&2
+  npm install --no-audit --no-fund >&2 || { kill "$python_setup" 2>/dev/null; exit 1; }
 fi
+wait "$python_setup" || { log "the Python venv or BinderHub's install failed (above)"; exit 1; }

@@ -7,7 +7,7 @@
  * lines arrive on stderr. Once it is done, the image's labels are checked against ours.
  */
 import type { BuildPhase } from '../api/contract.js';
-import { spawnSupervised } from './supervise.js';
+import { startSupervisor, type PendingSupervisor } from './supervise.js';
 import { BuildFailure, type BuildSink } from './backend.js';
 import { checkout, checkSymlinks, type Checkout } from './checkout.js';
 import type { GitCredentials } from './git-credentials.js';
@@ -136,11 +136,19 @@ export class Repo2DockerRun implements Repo2DockerRunner {
     signal: AbortSignal
   ): Promise<void> {
     signal.throwIfAborted();
-    const fetched = job.folder
-      ? await uploadedFolder(job.folder.dir, sink)
-      : await this.fetch(job, sink, signal);
+    // Node starts while git fetches: the supervisor costs the build nothing it waits on.
+    const supervisor = startSupervisor();
+    let fetched: Checkout;
     try {
-      await this.build(job, fetched, sink, signal);
+      fetched = job.folder
+        ? await uploadedFolder(job.folder.dir, sink)
+        : await this.fetch(job, sink, signal);
+    } catch (error) {
+      supervisor.discard();
+      throw error;
+    }
+    try {
+      await this.build(job, fetched, supervisor, sink, signal);
     } finally {
       await fetched.remove(); // always: built, failed or cancelled
     }
@@ -190,14 +198,18 @@ export class Repo2DockerRun implements Repo2DockerRunner {
   private async build(
     job: Repo2DockerJob,
     fetched: Checkout,
+    supervisor: PendingSupervisor,
     sink: BuildSink,
     signal: AbortSignal
   ): Promise<void> {
-    signal.throwIfAborted();
+    if (signal.aborted) {
+      supervisor.discard();
+      signal.throwIfAborted();
+    }
     const env = this.environment(fetched.home);
     // Under a supervisor leading its own process group: kill(-pid) reaches buildx too, and the
     // whole group dies with the service, even when it is SIGKILLed (backends/supervise.ts).
-    const child = spawnSupervised(
+    const child = supervisor.run(
       this.options.command[0],
       repo2dockerArgs(job, this.options, fetched.dir),
       { env }

@@ -9,7 +9,10 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { spawnSupervised } from '../../src/backends/supervise.js';
+import {
+  spawnSupervised,
+  startSupervisor
+} from '../../src/backends/supervise.js';
 import {
   currentInstance,
   INSTANCE_ENV,
@@ -75,6 +78,30 @@ describe('spawnSupervised', () => {
     const lines = text.trimEnd().split('\n');
     assert.equal(lines.length, 2_500_000);
     assert.equal(lines.at(-1), '2500000');
+  });
+
+  it('started ahead, runs the command it is handed later, with that environment and directory', async () => {
+    const pending = startSupervisor();
+    await sleep(300); // Node has started meanwhile: that is the point
+    const dir = mkdtempSync(join(tmpdir(), 'r2d-supervise-'));
+    const child = pending.run('sh', ['-c', 'echo "$GREETING $(pwd)"'], {
+      env: { PATH: process.env.PATH, GREETING: 'hello' },
+      cwd: dir
+    });
+    let out = '';
+    child.stdout.on('data', chunk => (out += chunk));
+    const [code] = await once(child, 'close');
+    assert.equal(code, 0);
+    assert.equal(out, `hello ${dir}\n`);
+  });
+
+  it('discarded before any command, it exits and leaves nothing', async () => {
+    const pending = startSupervisor();
+    await sleep(300);
+    assert.deepEqual(groupMembers(pending.pid!), [pending.pid]);
+    pending.discard();
+    await until(() => groupMembers(pending.pid!).length === 0, 5000);
+    assert.deepEqual(groupMembers(pending.pid!), []);
   });
 
   it('a command that cannot start gives the spawn error, as a plain spawn would, then exit 127', async () => {
