@@ -144,6 +144,13 @@ export async function checkSymlinks(root: string): Promise<void> {
 }
 
 /** Run one git command in `cwd`, its lines to `onLine`; killed (its whole group) on abort. */
+/** Whether anything (a file, a link, a directory) has this name. */
+const exists = (path: string): Promise<boolean> =>
+  lstat(path).then(
+    () => true,
+    () => false
+  );
+
 function runGit(
   options: CheckoutOptions,
   args: string[],
@@ -305,11 +312,15 @@ export async function checkout(
       `checking out ${job.commit}`
     );
     // Submodules: network transports only (GIT_ALLOW_PROTOCOL of subEnv), also for nested ones.
-    await git(
-      ['submodule', 'update', '--init', '--recursive'],
-      subEnv,
-      'fetching the submodules'
-    );
+    // Without a .gitmodules there are none to init, and `git submodule` (a shell script that
+    // starts several processes) would cost the build tens of milliseconds for nothing.
+    if (await exists(join(dir, '.gitmodules'))) {
+      await git(
+        ['submodule', 'update', '--init', '--recursive'],
+        subEnv,
+        'fetching the submodules'
+      );
+    }
     if (job.subdir) {
       await checkSubdir(dir, job.subdir);
     }

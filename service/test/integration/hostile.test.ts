@@ -403,6 +403,8 @@ describe('hostile repositories and URLs', () => {
     rmSync(recorder.log, { force: true });
     const repo = makeRepo(`env-${nonce}`, {
       'README.md': 'x\n',
+      // Without one, no `git submodule` runs at all (checkout.ts); its environment is checked here.
+      '.gitmodules': '# no submodules yet\n',
       Dockerfile: dockerfile()
     });
     const started = await service.api('POST', '/api/builds', {

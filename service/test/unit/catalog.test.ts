@@ -45,7 +45,7 @@ describe('ImageCatalog', () => {
       catalog.answer('k', render)
     ]);
     assert.equal(src.calls, 1);
-    assert.equal(a.body, b.body);
+    assert.deepEqual(a.body, b.body);
     const again = await catalog.answer('k', render);
     assert.equal(again.etag, a.etag);
     assert.equal(src.calls, 1);
@@ -61,7 +61,7 @@ describe('ImageCatalog', () => {
     const second = await catalog.answer('k', l => l);
     assert.equal(src.calls, 2);
     assert.notEqual(first.etag, second.etag);
-    assert.match(second.body, /img:2/);
+    assert.match(second.body.toString(), /img:2/);
   });
 
   it('trusts a listing longer while engine events are followed', async () => {
@@ -99,7 +99,7 @@ describe('ImageCatalog', () => {
     await pending;
     const fresh = await catalog.answer('k', l => l);
     assert.match(
-      fresh.body,
+      fresh.body.toString(),
       /img:2/,
       'the next answer comes from a new listing'
     );
@@ -123,7 +123,7 @@ describe('ImageCatalog', () => {
     );
     fail = false;
     assert.equal(
-      (await catalog.answer('k', l => l)).body,
+      (await catalog.answer('k', l => l)).body.toString(),
       '{"images":[],"warnings":[]}'
     );
   });

@@ -161,6 +161,34 @@ describe('checkout', () => {
     );
   });
 
+  it('runs git submodule only for a commit that has a .gitmodules', async () => {
+    // A git that notes its arguments, then runs the real one.
+    const log = join(root, 'git-argv.log');
+    const wrapper = join(root, 'git-recording');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec git "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const ran = async (files: Record<string, string>, name: string) => {
+      rmSync(log, { force: true });
+      const { dir, commit } = makeRepo(name, files);
+      const fetched = await checkout(
+        { ...OPTIONS, git: wrapper },
+        { repo: `file://${dir}`, commit, subdir: null },
+        () => undefined,
+        never
+      );
+      await fetched.remove();
+      return readFileSync(log, 'utf8');
+    };
+    const without = await ran({ 'README.md': 'x\n' }, 'no-gitmodules');
+    assert.match(without, /\bcheckout\b/);
+    assert.doesNotMatch(without, / submodule /);
+    const withFile = await ran(
+      { 'README.md': 'x\n', '.gitmodules': '# none yet\n' },
+      'empty-gitmodules'
+    );
+    assert.match(withFile, /\bsubmodule update --init --recursive\b/);
+  });
+
   it('never fetches a submodule over file:// or ext::, even when local repositories are allowed', async () => {
     const sub = makeRepo('sub', { 'secret-of-sub.txt': 'sub\n' });
     const pwned = join(root, 'pwned-by-ext');
