@@ -37,6 +37,10 @@ import {
   Repo2DockerRun,
   type Repo2DockerJob
 } from '../../src/backends/repo2docker-run.js';
+import {
+  startSupervisor,
+  type PendingSupervisor
+} from '../../src/backends/supervise.js';
 import { imageLabels, removeImage } from '../helpers/docker-cli.js';
 import { startGitServer, type GitServer } from '../helpers/git-server.js';
 import {
@@ -544,12 +548,13 @@ describe('private repositories over http with basic auth', () => {
           build(
             job: Repo2DockerJob,
             fetched: Checkout,
+            supervisor: PendingSupervisor,
             sink: BuildSink,
             signal: AbortSignal
           ): Promise<void>;
         }
       ).build;
-      await build.call(backend, job, fetched, sink, never);
+      await build.call(backend, job, fetched, startSupervisor(), sink, never);
     } finally {
       await fetched.remove();
     }
