@@ -143,7 +143,6 @@ export async function checkSymlinks(root: string): Promise<void> {
   }
 }
 
-/** Run one git command in `cwd`, its lines to `onLine`; killed (its whole group) on abort. */
 /** Whether anything (a file, a link, a directory) has this name. */
 const exists = (path: string): Promise<boolean> =>
   lstat(path).then(
@@ -151,6 +150,7 @@ const exists = (path: string): Promise<boolean> =>
     () => false
   );
 
+/** Run one git command in `cwd`, its lines to `onLine`; killed (its whole group) on abort. */
 function runGit(
   options: CheckoutOptions,
   args: string[],

@@ -77,14 +77,16 @@ function launchFields(query: Record<string, unknown>): Record<string, unknown> {
   return body;
 }
 
+/** Fields URL-encoded in one spelling (URLSearchParams', in their order). Strings only. */
+const encodeFields = (fields: Record<string, unknown>): string =>
+  new URLSearchParams(fields as Record<string, string>).toString();
+
 /**
- * The link's query in one spelling (URLSearchParams' encoding, fields in their order): what the
- * login comes back to, however the visitor's browser encoded the link. Call after launchRequest.
+ * The link's query in that one spelling: what the login comes back to, however the visitor's
+ * browser encoded the link. Call after launchRequest, which refuses any field not a string.
  */
 export function canonicalLaunchQuery(query: Record<string, unknown>): string {
-  return new URLSearchParams(
-    launchFields(query) as Record<string, string>
-  ).toString();
+  return encodeFields(launchFields(query));
 }
 
 /** The query, checked exactly as a build request's body (400 naming the field). */
@@ -102,13 +104,10 @@ export function launchRequest(
   }
   const body = launchFields(query);
   const valid = validateBuildRequest(body, { allowLocalRepos });
-  const length = canonicalLaunchQuery(query).length;
+  const length = encodeFields(body).length;
   if (length > MAX_LAUNCH_QUERY) {
     // Each field is within its own limit here; name the one that takes the most room.
-    const encoded = (key: string) =>
-      typeof body[key] === 'string'
-        ? new URLSearchParams({ [key]: body[key] }).toString().length
-        : 0;
+    const encoded = (key: string) => encodeFields({ [key]: body[key] }).length;
     const longest = Object.keys(body).reduce((a, b) =>
       encoded(b) > encoded(a) ? b : a
     );
